@@ -1,0 +1,123 @@
+// Reverse-mode autodiff over an ONNX graph under construction.
+//
+// As in micrograd: walk the nodes that lie on a path from the parameters to the loss in reverse
+// order; each rule *adds* gradient contributions to its inputs, and a value used twice simply gets two
+// contributions, summed with one `Sum` node when the value's own producer is reached. Symbolic zeros:
+// a null gradient emits nothing, so dead branches cost nothing. Broadcast gradients are reduced to the
+// input's shape here, once, so rules never handle broadcasting.
+import { Composite, DType, GraphBuilder, Node } from '../onnx/graph';
+import { RULES, NO_GRADIENT, COMPOSITE_RULES } from './rules';
+import { UnsupportedGradient } from './types';
+
+/** A unit of differentiation: a plain node, or a composite group treated as one op. */
+type Unit = { kind: 'node'; node: Node; inputs: string[]; outputs: string[] } | { kind: 'composite'; c: Composite; inputs: string[]; outputs: string[] };
+
+export interface BackwardResult {
+  /** gradient value name per requested value; null when the loss does not depend on it */
+  grads: Map<string, string | null>;
+}
+
+/**
+ * Emit the gradient of scalar `loss` w.r.t. every value in `wrt` into `b`'s graph.
+ * `seed` is the upstream gradient of `loss` (default: 1).
+ */
+export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: string): BackwardResult {
+  const g = b.graph;
+  const units = buildUnits(g.nodes, g.composites);
+
+  // Values that depend on some wrt value (only float values carry gradients).
+  const depends = new Set<string>(wrt);
+  for (const u of units) {
+    if (u.inputs.some((i) => depends.has(i))) {
+      for (const o of u.outputs) if (g.values.get(o)!.dtype === DType.FLOAT) depends.add(o);
+    }
+  }
+  // Values the loss depends on.
+  const reaches = new Set<string>([loss]);
+  for (let k = units.length - 1; k >= 0; k--) {
+    const u = units[k]!;
+    if (u.outputs.some((o) => reaches.has(o))) for (const i of u.inputs) reaches.add(i);
+  }
+
+  const contributions = new Map<string, string[]>();
+  const add = (value: string, grad: string) => {
+    const list = contributions.get(value);
+    if (list) list.push(grad);
+    else contributions.set(value, [grad]);
+  };
+  add(loss, seed ?? b.floats([1], b.staticShape(loss)));
+
+  // Sum a value's contributions into `<value>_grad` (Identity-free when there is just one).
+  const total = (value: string): string | null => {
+    const list = contributions.get(value);
+    if (!list || list.length === 0) return null;
+    if (list.length === 1) return list[0]!;
+    const summed = b.atScope(`${value}_grad`, () => b.op1('Sum', list, {}, { names: [`${value}_grad`] }));
+    contributions.set(value, [summed]);
+    return summed;
+  };
+
+  for (let k = units.length - 1; k >= 0; k--) {
+    const u = units[k]!;
+    if (!u.outputs.some((o) => reaches.has(o)) || !u.inputs.some((i) => depends.has(i))) continue;
+    const dY = u.outputs.map(total);
+    if (dY.every((d) => d === null)) continue;
+    const label = u.kind === 'node' ? u.node.name : `${u.c.scope ? `${u.c.scope}/` : ''}${u.c.type}`;
+    const dX = b.atScope(`${label}_grad`, () => {
+      if (u.kind === 'composite') {
+        const rule = COMPOSITE_RULES[u.c.type as keyof typeof COMPOSITE_RULES];
+        if (!rule) throw new Error(`no gradient rule for composite ${u.c.type}`);
+        return rule(b, u.c, dY);
+      }
+      if (NO_GRADIENT.has(u.node.opType)) return u.inputs.map(() => null);
+      const rule = RULES[u.node.opType as keyof typeof RULES];
+      if (!rule) throw new UnsupportedGradient(u.node, 'op has no gradient rule (src/autodiff/rules/)');
+      return rule(b, u.node, dY);
+    });
+    u.inputs.forEach((input, i) => {
+      const d = dX[i];
+      if (!d || !depends.has(input)) return;
+      add(input, b.atScope(`${label}_grad`, () => unbroadcast(b, d, input)));
+    });
+  }
+
+  const grads = new Map<string, string | null>();
+  for (const w of wrt) grads.set(w, total(w));
+  return { grads };
+}
+
+function buildUnits(nodes: Node[], composites: Composite[]): Unit[] {
+  const units: Unit[] = [];
+  const lastOfComposite = new Map<number, number>();
+  nodes.forEach((n, k) => {
+    if (n.composite !== undefined) lastOfComposite.set(n.composite, k);
+  });
+  nodes.forEach((n, k) => {
+    if (n.composite === undefined) {
+      units.push({ kind: 'node', node: n, inputs: n.inputs.filter((i) => i !== ''), outputs: n.outputs });
+    } else if (lastOfComposite.get(n.composite) === k) {
+      const c = composites[n.composite]!;
+      units.push({ kind: 'composite', c, inputs: c.inputs, outputs: c.outputs });
+    }
+  });
+  return units;
+}
+
+/** Sum a gradient of broadcast shape back to the shape of `input` (numpy broadcasting rules). */
+export function unbroadcast(b: GraphBuilder, grad: string, input: string): string {
+  const gs = b.staticShape(grad);
+  const xs = b.staticShape(input);
+  if (gs.length === xs.length && gs.every((d, i) => d === xs[i])) return grad;
+  const lead = gs.length - xs.length;
+  const axes: number[] = [];
+  gs.forEach((d, i) => {
+    if (i < lead || (xs[i - lead] === 1 && d !== 1)) axes.push(i);
+  });
+  let r = grad;
+  if (axes.length) r = b.op1('ReduceSum', [grad, b.ints(axes)], { keepdims: 1 }, { name: 'unbroadcast' });
+  const rs = b.staticShape(r);
+  const numel = (s: number[]) => s.reduce((a, c) => a * c, 1);
+  if (numel(rs) !== numel(xs)) throw new Error(`cannot reduce gradient [${gs}] to input ${input} [${xs}]`);
+  if (rs.length !== xs.length || rs.some((d, i) => d !== xs[i])) r = b.op1('Reshape', [r, b.ints(xs)], {}, { name: 'unbroadcast_reshape' });
+  return r;
+}

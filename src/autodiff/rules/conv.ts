@@ -1,0 +1,126 @@
+import type { GradRule } from '../types';
+import { attrInt, attrInts, UnsupportedGradient } from '../types';
+import type { GraphBuilder, Node } from '../../onnx/graph';
+
+// Y = conv(X, W) (+ bias), X [N,C,H,W], W [O, C/g, kh, kw], strides s, pads p, groups g.
+//
+// dX: stride 1 — a full correlation of dY with the flipped, in/out-transposed kernel:
+//       dX = conv(dY, flip(Wᵀ), pads = k−1−p)      (measured faster than ConvTranspose here)
+//     stride > 1 — ConvTranspose(dY, W) with output_padding restoring X's extent.
+// dW: dW[o,c,i,j] = Σ_{n,y,x} dY[n,o,y,x] · Xpad[n,c,s·y+i,s·x+j]
+//     1x1 stride 1: one batched MatMul  dW = Σ_n dY_n · X_nᵀ
+//     dense kxk:    im2col in NHWC — the k² shifted views of Xpad concatenated on channels, then
+//                   dW = dYᵀ·cols as one Gemm
+//     depthwise:    per tap, Σ_{n,y,x} dY · shifted Xpad
+// dB = Σ_{n,y,x} dY
+export const convGrad: GradRule = (b, n, [dY]) => {
+  if (!dY) return n.inputs.map(() => null);
+  const [X, W] = n.inputs as [string, string];
+  const xs = b.staticShape(X);
+  const ws = b.staticShape(W);
+  const ys = b.staticShape(dY);
+  const g = attrInt(n, 'group', 1);
+  const k = [ws[2]!, ws[3]!];
+  const s = attrInts(n, 'strides') ?? [1, 1];
+  const p = attrInts(n, 'pads') ?? [0, 0, 0, 0];
+  const dil = attrInts(n, 'dilations') ?? [1, 1];
+  if (dil.some((d) => d !== 1)) throw new UnsupportedGradient(n, 'dilations != 1');
+  if (xs.length !== 4) throw new UnsupportedGradient(n, 'only 2-D convolutions');
+  const auto = n.attrs.get('auto_pad');
+  if (auto && auto.kind === 'string' && auto.value !== 'NOTSET') throw new UnsupportedGradient(n, 'auto_pad (emit explicit pads)');
+
+  const dX = convInputGrad(b, n, dY, W, { xs, ws, ys, g, k, s, p });
+  const dW = convWeightGrad(b, n, dY, X, { xs, ws, ys, g, k, s, p });
+  const out: (string | null)[] = [dX, dW];
+  if (n.inputs[2]) out.push(b.op1('ReduceSum', [dY, b.ints([0, 2, 3])], { keepdims: 0 }, { name: 'dB' }));
+  return out;
+};
+
+interface Geometry {
+  xs: number[];
+  ws: number[];
+  ys: number[];
+  g: number;
+  k: number[];
+  s: number[];
+  p: number[];
+}
+
+/** W [O, C/g, kh, kw] → the kernel of the adjoint convolution [C, O/g, kh, kw], spatially flipped. */
+function adjointKernel(b: GraphBuilder, W: string, ws: number[], g: number): string {
+  const [O, Cg, kh, kw] = ws as [number, number, number, number];
+  let t: string;
+  if (Cg === 1 && O === g) {
+    t = W; // depthwise: [C,1,k,k] is its own transpose
+  } else if (g === 1) {
+    t = b.op1('Transpose', [W], { perm: [1, 0, 2, 3] }, { name: 'kernel_T' });
+  } else {
+    const r = b.op1('Reshape', [W, b.ints([g, O / g, Cg, kh, kw])]);
+    const tr = b.op1('Transpose', [r], { perm: [0, 2, 1, 3, 4] });
+    t = b.op1('Reshape', [tr, b.ints([g * Cg, O / g, kh, kw])], {}, { name: 'kernel_T' });
+  }
+  const big = 2 ** 62;
+  return b.op1('Slice', [t, b.ints([-1, -1]), b.ints([-big, -big]), b.ints([2, 3]), b.ints([-1, -1])], {}, { name: 'kernel_flip' });
+}
+
+function convInputGrad(b: GraphBuilder, n: Node, dY: string, W: string, geo: Geometry): string {
+  const { xs, ys, g, k, s, p } = geo;
+  if (s[0] === 1 && s[1] === 1) {
+    const pads = [k[0]! - 1 - p[0]!, k[1]! - 1 - p[1]!, k[0]! - 1 - p[2]!, k[1]! - 1 - p[3]!];
+    if (pads.every((q) => q >= 0)) {
+      const kernel = adjointKernel(b, W, geo.ws, g);
+      const dX = b.op1('Conv', [dY, kernel], { group: g, kernel_shape: k, pads, strides: [1, 1] }, { name: 'dX' });
+      const got = b.staticShape(dX);
+      if (got[2] === xs[2] && got[3] === xs[3]) return dX;
+    }
+  }
+  // ConvTranspose output = s·(Ho−1) + k − p_begin − p_end + output_padding: choose output_padding
+  // so it equals X's extent (the rows a strided conv skipped get zero gradient, as they should).
+  const outPad = [0, 1].map((i) => xs[2 + i]! - (s[i]! * (ys[2 + i]! - 1) + k[i]! - p[i]! - p[i + 2]!));
+  if (outPad.some((q) => q < 0 || q >= s[0]!)) throw new UnsupportedGradient(n, `no ConvTranspose restores input extent (output_padding ${outPad})`);
+  return b.op1('ConvTranspose', [dY, W], { group: g, kernel_shape: k, output_padding: outPad, pads: p, strides: s }, { name: 'dX' });
+}
+
+function convWeightGrad(b: GraphBuilder, n: Node, dY: string, X: string, geo: Geometry): string {
+  const { xs, ws, ys, g, k, s, p } = geo;
+  const [N, C] = xs as [number, number];
+  const [O] = ws as [number];
+  const [, , Ho, Wo] = ys as [number, number, number, number];
+  const depthwise = ws[1] === 1 && O === g && C === g;
+  if (!depthwise && g !== 1) throw new UnsupportedGradient(n, `grouped convolution with group=${g} (only dense and depthwise)`);
+  const unitKernel = k[0] === 1 && k[1] === 1 && s[0] === 1 && s[1] === 1 && p.every((q) => q === 0);
+  if (unitKernel && !depthwise) {
+    // dW[o,c] = Σ_n Σ_hw dY[n,o,hw] X[n,c,hw]
+    const dYr = b.op1('Reshape', [dY, b.ints([N, O, Ho * Wo])]);
+    const Xt = b.op1('Transpose', [b.op1('Reshape', [X, b.ints([N, C, Ho * Wo])])], { perm: [0, 2, 1] });
+    const perSample = b.op1('MatMul', [dYr, Xt], {}, { name: 'dW_per_sample' });
+    const dW = b.op1('ReduceSum', [perSample, b.ints([0])], { keepdims: 0 });
+    return b.op1('Reshape', [dW, b.ints(ws)], {}, { name: 'dW' });
+  }
+  const padded = p.some((q) => q !== 0) ? b.op1('Pad', [X, b.ints([0, 0, p[0]!, p[1]!, 0, 0, p[2]!, p[3]!])], { mode: 'constant' }, { name: 'X_pad' }) : X;
+  // Shifted view of Xpad for kernel tap (i, j): rows i, i+s, ..., i+s(Ho−1).
+  const tap = (src: string, i: number, j: number, axes: [number, number]) =>
+    b.op1('Slice', [src, b.ints([i, j]), b.ints([i + s[0]! * (Ho - 1) + 1, j + s[1]! * (Wo - 1) + 1]), b.ints(axes), b.ints(s)], {}, { name: `tap_${i}_${j}` });
+  if (depthwise) {
+    // dW[c,0,i,j] = Σ_{n,y,x} dY[n,c,y,x] · Xpad[n,c,s·y+i,s·x+j]
+    const taps: string[] = [];
+    for (let i = 0; i < k[0]!; i++) {
+      for (let j = 0; j < k[1]!; j++) {
+        const prod = b.op1('Mul', [tap(padded, i, j, [2, 3]), dY]);
+        taps.push(b.op1('ReduceSum', [prod, b.ints([0, 2, 3])], { keepdims: 0 }, { name: `dW_${i}_${j}` }));
+      }
+    }
+    const stacked = b.op1('Concat', taps.map((t) => b.op1('Unsqueeze', [t, b.ints([1])])), { axis: 1 });
+    return b.op1('Reshape', [stacked, b.ints(ws)], {}, { name: 'dW' });
+  }
+  // im2col, NHWC: cols[(n,y,x), (i,j,c)] = Xpad[n, s·y+i, s·x+j, c]
+  const nhwc = b.op1('Transpose', [padded], { perm: [0, 2, 3, 1] }, { name: 'X_nhwc' });
+  const views: string[] = [];
+  for (let i = 0; i < k[0]!; i++) for (let j = 0; j < k[1]!; j++) views.push(tap(nhwc, i, j, [1, 2]));
+  const cat = views.length === 1 ? views[0]! : b.op1('Concat', views, { axis: 3 }, { name: 'im2col' });
+  const cols = b.op1('Reshape', [cat, b.ints([N * Ho * Wo, k[0]! * k[1]! * C])], {}, { name: 'cols' });
+  const dYt = b.op1('Reshape', [b.op1('Transpose', [dY], { perm: [0, 2, 3, 1] }), b.ints([N * Ho * Wo, O])], {}, { name: 'dY_rows' });
+  const dWcols = b.op1('Gemm', [dYt, cols], { transA: 1 }, { name: 'dW_cols' }); // [O, kh·kw·C]
+  const dW4 = b.op1('Reshape', [dWcols, b.ints([O, k[0]!, k[1]!, C])]);
+  return b.op1('Transpose', [dW4], { perm: [0, 3, 1, 2] }, { name: 'dW' });
+}

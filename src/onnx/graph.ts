@@ -1,0 +1,290 @@
+// In-memory ONNX graph and the builder every graph in nasgrow is made with.
+//
+// The builder is tape-like: `op(type, inputs, attrs)` appends a node and returns its output names,
+// so the node list is always in topological order. Every value gets a static dtype and shape at
+// creation (see shapes.ts), which the writer emits as value_info so Netron shows every tensor's shape.
+// Names come from one authority (the builder): node names are `<scope>/<OpType>` with a counter suffix
+// when taken, so the same construction gives the same names, byte for byte.
+import { inferShapes } from './shapes';
+
+export enum DType {
+  FLOAT = 1,
+  INT32 = 6,
+  INT64 = 7,
+  BOOL = 9,
+}
+
+/** A dimension is a number, or a symbolic name (e.g. 'N' for a dynamic batch). */
+export type Dim = number | string;
+
+export type AttrValue =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'ints'; value: number[] }
+  | { kind: 'floats'; value: number[] }
+  | { kind: 'string'; value: string }
+  | { kind: 'tensor'; value: TensorData };
+
+/** Attribute shorthand accepted by `op`: integer numbers become INT, arrays INTS, strings STRING. */
+export type AttrInput = number | number[] | string | AttrValue;
+
+export const float = (value: number): AttrValue => ({ kind: 'float', value });
+export const floats = (value: number[]): AttrValue => ({ kind: 'floats', value });
+
+export interface TensorData {
+  dtype: DType;
+  shape: number[];
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
+}
+
+export interface ValueInfo {
+  name: string;
+  dtype: DType;
+  shape: Dim[];
+  doc?: string;
+}
+
+export interface Node {
+  name: string;
+  opType: string;
+  inputs: string[]; // '' marks an omitted optional input
+  outputs: string[];
+  attrs: Map<string, AttrValue>;
+  doc?: string;
+  /** set when the node belongs to a composite op with its own gradient rule (see autodiff) */
+  composite?: number;
+}
+
+/** A group of nodes that autodiff differentiates as one unit (like a custom VJP). */
+export interface Composite {
+  id: number;
+  type: string;
+  inputs: string[];
+  outputs: string[];
+  /** forward values the gradient rule reuses, by role */
+  saved: Record<string, string>;
+  /** attributes the rule needs */
+  params: Record<string, number>;
+  scope: string;
+}
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  readonly inputs: ValueInfo[] = [];
+  readonly outputs: ValueInfo[] = [];
+  readonly initializers = new Map<string, TensorData>();
+  readonly values = new Map<string, ValueInfo>();
+  /** values whose content is known at build time (initializers that hold shapes, axes, ...) */
+  readonly constants = new Map<string, TensorData>();
+  readonly composites: Composite[] = [];
+  readonly metadata = new Map<string, string>();
+  doc = '';
+  constructor(public name: string) {}
+
+  producerOf(value: string): Node | undefined {
+    // Linear scan is fine at our graph sizes (a few thousand nodes) and callers are off the hot path.
+    for (const n of this.nodes) if (n.outputs.includes(value)) return n;
+    return undefined;
+  }
+}
+
+function toAttr(name: string, v: AttrInput): AttrValue {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new Error(`attribute ${name}=${v}: use float(${v}) for a float attribute`);
+    return { kind: 'int', value: v };
+  }
+  if (typeof v === 'string') return { kind: 'string', value: v };
+  if (Array.isArray(v)) {
+    if (!v.every(Number.isInteger)) throw new Error(`attribute ${name}: use floats([...]) for float lists`);
+    return { kind: 'ints', value: v };
+  }
+  return v;
+}
+
+export interface OpOptions {
+  /** number of outputs (default 1) */
+  outputs?: number;
+  /** explicit output names (default `<node name>:<i>`-style names from the authority) */
+  names?: string[];
+  /** base name of the node inside the current scope (default: the op type) */
+  name?: string;
+  doc?: string;
+}
+
+export class GraphBuilder {
+  readonly graph: Graph;
+  private scopes: string[] = [];
+  private taken = new Set<string>();
+  private constCount = new Map<string, string>();
+  private currentComposite: number | undefined;
+
+  constructor(name: string) {
+    this.graph = new Graph(name);
+  }
+
+  /** Run `fn` with `prefix` appended to the name scope: nodes read as `block3/conv/Conv` in Netron. */
+  scope<T>(prefix: string, fn: () => T): T {
+    this.scopes.push(prefix);
+    try {
+      return fn();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** Run `fn` with the name scope replaced by the absolute `path` (autodiff puts a node's gradient
+   *  nodes under `<node name>_grad/`). */
+  atScope<T>(path: string, fn: () => T): T {
+    const saved = this.scopes;
+    this.scopes = path ? [path] : [];
+    try {
+      return fn();
+    } finally {
+      this.scopes = saved;
+    }
+  }
+
+  get scopeName(): string {
+    return this.scopes.join('/');
+  }
+
+  /** A fresh, unique name `<scope>/<base>` (suffix _1, _2, ... when taken). */
+  fresh(base: string): string {
+    const full = this.scopes.length ? `${this.scopeName}/${base}` : base;
+    let name = full;
+    for (let i = 1; this.taken.has(name); i++) name = `${full}_${i}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  private claim(name: string): string {
+    if (this.taken.has(name)) throw new Error(`graph ${this.graph.name}: name ${name} is already used`);
+    this.taken.add(name);
+    return name;
+  }
+
+  input(name: string, dtype: DType, shape: Dim[], doc?: string): string {
+    this.claim(name);
+    const vi: ValueInfo = { name, dtype, shape, doc };
+    this.graph.inputs.push(vi);
+    this.graph.values.set(name, vi);
+    return name;
+  }
+
+  initializer(name: string, t: TensorData, doc?: string): string {
+    this.claim(name);
+    this.graph.initializers.set(name, t);
+    this.graph.constants.set(name, t);
+    this.graph.values.set(name, { name, dtype: t.dtype, shape: t.shape, doc });
+    return name;
+  }
+
+  /** An int64 constant (shapes, axes, pads), shared by every node that asks for the same values. */
+  ints(values: number[], shape: number[] = [values.length]): string {
+    const key = `i64:${shape.join('x')}:${values.join(',')}`;
+    const hit = this.constCount.get(key);
+    if (hit) return hit;
+    const name = this.freshGlobal(`const_i64_${values.map((v) => (v < 0 ? `m${-v}` : `${v}`)).join('_').slice(0, 40)}`);
+    this.initializer(name, { dtype: DType.INT64, shape, data: BigInt64Array.from(values.map(BigInt)) });
+    this.constCount.set(key, name);
+    return name;
+  }
+
+  /** A float32 constant, shared like `ints`. */
+  floats(values: number[], shape: number[] = values.length === 1 ? [] : [values.length]): string {
+    const f = Float32Array.from(values);
+    const key = `f32:${shape.join('x')}:${Array.from(f).join(',')}`;
+    const hit = this.constCount.get(key);
+    if (hit) return hit;
+    const label = values.length === 1 ? `${f[0]}`.replace(/[^0-9a-zA-Z]/g, '_') : `${values.length}`;
+    const name = this.freshGlobal(`const_f32_${label}`);
+    this.initializer(name, { dtype: DType.FLOAT, shape, data: f });
+    this.constCount.set(key, name);
+    return name;
+  }
+
+  private freshGlobal(base: string): string {
+    let name = base;
+    for (let i = 1; this.taken.has(name); i++) name = `${base}_${i}`;
+    return name; // claimed by initializer()
+  }
+
+  /** Append a node; returns its output names. Shapes and dtypes are inferred immediately. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrInput> = {}, opts: OpOptions = {}): string[] {
+    for (const i of inputs) {
+      if (i !== '' && !this.graph.values.has(i)) {
+        throw new Error(`graph ${this.graph.name}: ${opType} in scope '${this.scopeName}' uses unknown value '${i}'`);
+      }
+    }
+    const nodeName = this.fresh(opts.name ?? opType);
+    const count = opts.names?.length ?? opts.outputs ?? 1;
+    const outputs = opts.names
+      ? opts.names.map((n) => this.claim(n))
+      : Array.from({ length: count }, (_, k) => this.claim(count === 1 ? `${nodeName}:0` : `${nodeName}:${k}`));
+    const attrMap = new Map<string, AttrValue>();
+    for (const key of Object.keys(attrs).sort()) attrMap.set(key, toAttr(key, attrs[key]!));
+    const node: Node = { name: nodeName, opType, inputs, outputs, attrs: attrMap, doc: opts.doc, composite: this.currentComposite };
+    const infos = inferShapes(this.graph, node);
+    infos.forEach((vi, k) => this.graph.values.set(outputs[k]!, { name: outputs[k]!, dtype: vi.dtype, shape: vi.shape }));
+    this.graph.nodes.push(node);
+    return outputs;
+  }
+
+  /** `op` for the common single-output case. */
+  op1(opType: string, inputs: string[], attrs: Record<string, AttrInput> = {}, opts: OpOptions = {}): string {
+    return this.op(opType, inputs, attrs, opts)[0]!;
+  }
+
+  output(name: string, doc?: string): void {
+    const vi = this.graph.values.get(name);
+    if (!vi) throw new Error(`graph ${this.graph.name}: output ${name} is not a value`);
+    this.graph.outputs.push({ ...vi, doc: doc ?? vi.doc });
+  }
+
+  /**
+   * Emit `fn`'s nodes as one composite op: autodiff differentiates the group with the rule registered
+   * for `type`, using the forward values named in `saved`. The nodes themselves are ordinary ONNX.
+   */
+  composite(
+    type: string,
+    inputs: string[],
+    params: Record<string, number>,
+    fn: () => { outputs: string[]; saved: Record<string, string> },
+  ): string[] {
+    if (this.currentComposite !== undefined) throw new Error('composites cannot nest');
+    const id = this.graph.composites.length;
+    this.currentComposite = id;
+    try {
+      const { outputs, saved } = fn();
+      this.graph.composites.push({ id, type, inputs, outputs, saved, params, scope: this.scopeName });
+      return outputs;
+    } finally {
+      this.currentComposite = undefined;
+    }
+  }
+
+  shape(name: string): Dim[] {
+    const vi = this.graph.values.get(name);
+    if (!vi) throw new Error(`unknown value ${name}`);
+    return vi.shape;
+  }
+
+  /** Static shape; throws when a dimension is symbolic. */
+  staticShape(name: string): number[] {
+    const s = this.shape(name);
+    if (!s.every((d): d is number => typeof d === 'number')) {
+      throw new Error(`value ${name} has a symbolic shape [${s.join(',')}] where a static one is needed`);
+    }
+    return s;
+  }
+
+  dtype(name: string): DType {
+    const vi = this.graph.values.get(name);
+    if (!vi) throw new Error(`unknown value ${name}`);
+    return vi.dtype;
+  }
+
+  setMetadata(key: string, value: string): void {
+    this.graph.metadata.set(key, value);
+  }
+}
