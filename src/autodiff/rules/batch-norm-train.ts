@@ -8,13 +8,23 @@ import { float, GraphBuilder } from '../../onnx/graph';
 //   y = γ·ŷ + β   — emitted as ONNX BatchNormalization in inference form fed with the batch μ, σ²,
 //   so ORT applies it in one fused pass.
 // Outputs: y, μ [C], σ² [C] (the caller updates running statistics with them).
+//
+// Per-channel sums over (N, H, W) are taken in two stages — over H·W, then over N — instead of one
+// ReduceSum over axes [0,2,3]: ORT accumulates a reduction sequentially in float32, and with N·H·W in
+// the tens of thousands that alone put early-layer gradients ~1e-3 off PyTorch's (cascade-summed) ones.
+
+/** Σ over axes (0, 2, 3) of an NCHW tensor in two stages; `square` sums x² instead of x. Shape [1,C,1,1]. */
+export function channelSum(b: GraphBuilder, x: string, square = false, name = 'channel_sum'): string {
+  const inner = b.op1(square ? 'ReduceSumSquare' : 'ReduceSum', square ? [x] : [x, b.ints([2, 3])], square ? { axes: [2, 3], keepdims: 1 } : { keepdims: 1 });
+  return b.op1('ReduceSum', [inner, b.ints([0])], { keepdims: 1 }, { name });
+}
 export function batchNormTrain(b: GraphBuilder, x: string, gamma: string, beta: string, eps = 1e-5): { y: string; mean: string; variance: string } {
   const [N, C, H, W] = b.staticShape(x) as [number, number, number, number];
   const M = N * H * W;
   const [y, mean, variance] = b.composite('BatchNormTrain', [x, gamma, beta], { eps, count: M }, () => {
-    const mean4 = b.op1('ReduceMean', [x], { axes: [0, 2, 3], keepdims: 1 }, { name: 'batch_mean' });
+    const mean4 = b.op1('Mul', [channelSum(b, x), b.floats([1 / M])], {}, { name: 'batch_mean' });
     const xc = b.op1('Sub', [x, mean4], {}, { name: 'centered' });
-    const sumsq = b.op1('ReduceSumSquare', [xc], { axes: [0, 2, 3], keepdims: 1 });
+    const sumsq = channelSum(b, xc, true, 'sum_sq');
     const var4 = b.op1('Mul', [sumsq, b.floats([1 / M])], {}, { name: 'batch_var' });
     const invstd = b.op1('Reciprocal', [b.op1('Sqrt', [b.op1('Add', [var4, b.floats([eps])])])], {}, { name: 'inv_std' });
     const meanC = b.op1('Reshape', [mean4, b.ints([C])], {}, { name: 'mean' });
@@ -35,8 +45,9 @@ export const batchNormTrainGrad: CompositeRule = (b, c, [dy]) => {
   const { xc, invstd, gamma } = c.saved as { xc: string; invstd: string; gamma: string };
   const M = c.params.count!;
   const C = b.staticShape(gamma)[0]!;
-  const dBeta = b.op1('ReduceSum', [dy, b.ints([0, 2, 3])], { keepdims: 0 }, { name: 'dBeta' });
-  const dyXc = b.op1('ReduceSum', [b.op1('Mul', [dy, xc]), b.ints([0, 2, 3])], { keepdims: 0 }, { name: 'sum_dy_xc' });
+  const flat = (v: string, name: string) => b.op1('Reshape', [v, b.ints([C])], {}, { name });
+  const dBeta = flat(channelSum(b, dy), 'dBeta');
+  const dyXc = flat(channelSum(b, b.op1('Mul', [dy, xc])), 'sum_dy_xc');
   const s = b.op1('Reshape', [invstd, b.ints([C])]);
   const dGamma = b.op1('Mul', [dyXc, s], {}, { name: 'dGamma' });
   const gs = b.op1('Mul', [gamma, s]);

@@ -1,0 +1,137 @@
+// The graphs of one architecture state: training step, evaluation step and standalone inference.
+//
+// Training step — one ONNX graph holds forward, backward (our autodiff), the SGD update and the
+// running-statistics update:
+//   inputs : images [B,C,H,W], labels [B] int64, lr [] , every parameter, `momentum.<p>` per trainable
+//            parameter, BN running statistics
+//   outputs: loss [], correct [], `<p>.next` per parameter and statistic, `momentum.<p>.next`
+// SGD with PyTorch's semantics (torch.optim.SGD, dampening 0):
+//   g = ∇L + wd·w;  buf ← μ·buf + g;  step = g + μ·buf (Nesterov) or buf;  w ← w − lr·step
+// (PyTorch starts buf as g on the first step, which equals μ·0 + g with zero-initialised buffers.)
+// BN running statistics (momentum m = 0.1, unbiased variance as PyTorch):
+//   r_mean ← (1−m)·r_mean + m·μ_B;   r_var ← (1−m)·r_var + m·σ²_B·M/(M−1)
+import { ArchState } from '../models/arch';
+import { paramSpecs, TensorMap } from '../models/params';
+import { emitForward } from '../models/forward';
+import { DType, Graph, GraphBuilder } from '../onnx/graph';
+import { backward } from '../autodiff/backward';
+
+export interface SgdHyper {
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export const BN_MOMENTUM = 0.1;
+
+export const momentumName = (p: string) => `momentum.${p}`;
+export const nextName = (v: string) => `${v}.next`;
+
+function addMetadata(b: GraphBuilder, arch: ArchState, kind: string, extra: Record<string, string> = {}): void {
+  b.setMetadata('nasgrow.kind', kind);
+  b.setMetadata('nasgrow.architecture', JSON.stringify(arch));
+  for (const [k, v] of Object.entries(extra)) b.setMetadata(k, v);
+}
+
+export interface TrainGraphOptions {
+  /** also output `grad.<p>` (the loss gradient before weight decay) for every trainable parameter */
+  exposeGradients?: boolean;
+}
+
+export const gradName = (p: string) => `grad.${p}`;
+
+export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper, opts: TrainGraphOptions = {}): Graph {
+  const b = new GraphBuilder('train_step');
+  b.graph.doc = `nasgrow training step: forward, backward and SGD (momentum ${hyper.momentum}, nesterov ${hyper.nesterov}, weight decay ${hyper.weightDecay}) for batch ${batch}`;
+  addMetadata(b, arch, 'train', { 'nasgrow.batch': `${batch}`, 'nasgrow.sgd': JSON.stringify(hyper) });
+  const [C, H, W] = arch.inputShape;
+  const images = b.input('images', DType.FLOAT, [batch, C, H, W], 'normalised images, NCHW');
+  const labels = b.input('labels', DType.INT64, [batch], 'class indices');
+  const lr = b.input('lr', DType.FLOAT, [], 'learning rate of this step');
+  const specs = paramSpecs(arch);
+  for (const s of specs) b.input(s.name, DType.FLOAT, s.shape);
+  for (const s of specs) if (s.trainable) b.input(momentumName(s.name), DType.FLOAT, s.shape, `SGD momentum buffer of ${s.name}`);
+
+  const fwd = emitForward(b, arch, images, (n) => n, 'train');
+  const { loss, correct } = b.scope('loss', () => lossAndCorrect(b, fwd.logits, labels, 'mean'));
+  b.output(loss, 'mean cross-entropy of the batch');
+  b.output(correct, 'number of samples whose arg-max logit is the label');
+
+  const trainable = specs.filter((s) => s.trainable).map((s) => s.name);
+  const { grads } = backward(b, loss, trainable);
+
+  b.scope('sgd', () => {
+    const mu = b.floats([hyper.momentum]);
+    const wd = b.floats([hyper.weightDecay]);
+    for (const p of trainable) {
+      b.scope(p, () => {
+        const grad = grads.get(p);
+        if (!grad) throw new Error(`no gradient reached ${p}`);
+        const g = hyper.weightDecay ? b.op1('Add', [grad, b.op1('Mul', [p, wd])], {}, { name: 'decayed_grad' }) : grad;
+        const buf = b.op1('Add', [b.op1('Mul', [momentumName(p), mu]), g], {}, { names: [nextName(momentumName(p))] });
+        const step = hyper.nesterov ? b.op1('Add', [g, b.op1('Mul', [buf, mu])], {}, { name: 'nesterov_step' }) : buf;
+        b.op1('Sub', [p, b.op1('Mul', [step, lr])], {}, { names: [nextName(p)] });
+      });
+    }
+  });
+  b.scope('bn_running_stats', () => {
+    const keep = b.floats([1 - BN_MOMENTUM]);
+    for (const st of fwd.batchStats) {
+      b.scope(st.prefix, () => {
+        const rm = `${st.prefix}.running_mean`;
+        const rv = `${st.prefix}.running_var`;
+        b.op1('Add', [b.op1('Mul', [rm, keep]), b.op1('Mul', [st.mean, b.floats([BN_MOMENTUM])])], {}, { names: [nextName(rm)] });
+        const unbiased = BN_MOMENTUM * (st.count / Math.max(1, st.count - 1));
+        b.op1('Add', [b.op1('Mul', [rv, keep]), b.op1('Mul', [st.variance, b.floats([unbiased])])], {}, { names: [nextName(rv)] });
+      });
+    }
+  });
+  for (const s of specs) b.output(nextName(s.name));
+  for (const p of trainable) b.output(nextName(momentumName(p)));
+  if (opts.exposeGradients) for (const p of trainable) b.output(b.op1('Identity', [grads.get(p)!], {}, { names: [gradName(p)] }));
+  return b.graph;
+}
+
+function lossAndCorrect(b: GraphBuilder, logits: string, labels: string, reduction: 'mean' | 'sum'): { loss: string; correct: string } {
+  const [loss] = b.op('SoftmaxCrossEntropyLoss', [logits, labels], { reduction }, { outputs: 2, names: [reduction === 'mean' ? 'loss' : 'loss_sum', 'log_prob'] });
+  const pred = b.op1('ArgMax', [logits], { axis: 1, keepdims: 0 }, { name: 'prediction' });
+  const hit = b.op1('Cast', [b.op1('Equal', [pred, labels])], { to: DType.FLOAT });
+  const correct = b.op1('ReduceSum', [hit], { keepdims: 0 }, { names: ['correct'] });
+  return { loss: loss!, correct };
+}
+
+/** Evaluation step (running statistics); any batch size. Outputs the summed loss and hit count. */
+export function buildEvalGraph(arch: ArchState): Graph {
+  const b = new GraphBuilder('eval_step');
+  b.graph.doc = 'nasgrow evaluation step: forward with BN running statistics; summed loss and correct count';
+  addMetadata(b, arch, 'eval');
+  const [C, H, W] = arch.inputShape;
+  const images = b.input('images', DType.FLOAT, ['N', C, H, W]);
+  const labels = b.input('labels', DType.INT64, ['N']);
+  for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
+  const fwd = emitForward(b, arch, images, (n) => n, 'eval');
+  const { loss, correct } = b.scope('loss', () => lossAndCorrect(b, fwd.logits, labels, 'sum'));
+  b.output(loss, 'summed cross-entropy of the batch');
+  b.output(correct);
+  b.output(fwd.logits);
+  return b.graph;
+}
+
+/** Standalone inference model: the weights are initializers, it runs and opens by itself. */
+export function buildInferenceGraph(arch: ArchState, weights: TensorMap, normalization?: { mean: number[]; std: number[] }): Graph {
+  const b = new GraphBuilder('nasgrow_inference');
+  b.graph.doc = 'nasgrow inference model: input normalised images NCHW, output class logits and probabilities';
+  addMetadata(b, arch, 'infer', normalization ? { 'nasgrow.normalization': JSON.stringify(normalization) } : {});
+  const [C, H, W] = arch.inputShape;
+  const images = b.input('images', DType.FLOAT, ['N', C, H, W], 'normalised images, NCHW');
+  for (const s of paramSpecs(arch)) {
+    const data = weights.get(s.name);
+    if (!data) throw new Error(`inference model: weights lack ${s.name}`);
+    b.initializer(s.name, { dtype: DType.FLOAT, shape: s.shape, data });
+  }
+  const fwd = emitForward(b, arch, images, (n) => n, 'eval');
+  const logits = b.op1('Identity', [fwd.logits], {}, { names: ['logits'] });
+  b.output(logits);
+  b.output(b.op1('Softmax', [logits], { axis: 1 }, { names: ['probabilities'] }));
+  return b.graph;
+}
