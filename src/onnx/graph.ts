@@ -114,6 +114,8 @@ export interface OpOptions {
 export class GraphBuilder {
   readonly graph: Graph;
   private scopes: string[] = [];
+  // Node names and value names are separate namespaces in ONNX.
+  private takenNodes = new Set<string>();
   private taken = new Set<string>();
   private constCount = new Map<string, string>();
   private currentComposite: number | undefined;
@@ -148,12 +150,13 @@ export class GraphBuilder {
     return this.scopes.join('/');
   }
 
-  /** A fresh, unique name `<scope>/<base>` (suffix _1, _2, ... when taken). */
+  /** A fresh, unique node name `<scope>/<base>` (suffix _1, _2, ... when taken). */
   fresh(base: string): string {
     const full = this.scopes.length ? `${this.scopeName}/${base}` : base;
     let name = full;
-    for (let i = 1; this.taken.has(name); i++) name = `${full}_${i}`;
-    this.taken.add(name);
+    // A node's default output `<node>:0` must be free too.
+    for (let i = 1; this.takenNodes.has(name) || this.taken.has(`${name}:0`); i++) name = `${full}_${i}`;
+    this.takenNodes.add(name);
     return name;
   }
 

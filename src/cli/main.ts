@@ -1,0 +1,57 @@
+// nasgrow's command line. The root is a list of commands; each command's yargs module lives in
+// src/cli/<command>/command-object.ts and loads its logic only when it runs. Errors from any
+// command reach the one handler below, which alone exits the process.
+import yargs from 'yargs';
+import { configReferenceCommand } from './config-reference/command-object';
+import { UsageError, reportError } from './errors';
+import { exportSeedsCommand } from './export-seeds/command-object';
+import { exportCommand } from './export/command-object';
+import { trainCommand } from './train/command-object';
+import { validateCommand } from './validate/command-object';
+import { nasgrowVersion } from './version';
+
+const COMMANDS = ['train', 'export', 'export-seeds', 'validate', 'config-reference'];
+
+export function buildCli(argv: string[]) {
+  return yargs(argv)
+    .scriptName('nasgrow')
+    .usage('$0 <command> [options]\n\nGrow CNNs by network morphisms learned with a Gauss-Newton approximation, trained on ONNX Runtime.')
+    .command(trainCommand)
+    .command(exportCommand)
+    .command(exportSeedsCommand)
+    .command(validateCommand)
+    .command(configReferenceCommand)
+    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'print the stack trace of an error' })
+    .demandCommand(1, 'name a command')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version(nasgrowVersion())
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message: string | null, err: Error | null) => {
+      // yargs' own complaints about the arguments become usage errors; errors from handlers pass on
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(usageMessage(message ?? err?.message ?? 'invalid arguments', argv));
+    })
+    .exitProcess(false);
+}
+
+function usageMessage(message: string, argv: string[]): string {
+  const command = argv.find((a) => !a.startsWith('-'));
+  const suggestion = /^Did you mean (.+)\?$/.exec(message);
+  const text = suggestion ? `unknown command ${JSON.stringify(command)} (did you mean ${suggestion[1]}?)` : message;
+  const help = command && !suggestion && COMMANDS.includes(command) ? `nasgrow ${command} --help` : 'nasgrow --help';
+  return `${text}\nrun \`${help}\` for usage`;
+}
+
+/** Run the CLI; on error print it and exit 1 (user error) or 2 (internal error). */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  try {
+    await buildCli(argv).parseAsync();
+  } catch (err) {
+    process.exit(reportError(err, argv.includes('--verbose'), process.stderr));
+  }
+}
+
+if (require.main === module) void main();

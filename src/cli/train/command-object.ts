@@ -1,0 +1,31 @@
+// `nasgrow train CONFIG`: the yargs module; the work is in ./train.ts, loaded when the command runs.
+import type { Argv, CommandModule } from 'yargs';
+
+export interface TrainArgs {
+  config: string;
+  out?: string;
+  resume?: string;
+  epochs?: number;
+  threads?: number;
+  device?: 'cpu' | 'cuda';
+  verbose?: boolean;
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train <config>',
+  describe: 'Train the architecture a config describes, in a new run folder (or resume one)',
+  builder: (y: Argv) =>
+    y
+      .positional('config', { type: 'string', demandOption: true, describe: 'YAML config file' })
+      .option('out', { type: 'string', describe: 'run folder (default: output.dir of the config, runs/<config name>)' })
+      .option('resume', { type: 'string', describe: 'continue the run in this run folder from its last checkpoint' })
+      .option('epochs', { type: 'number', describe: 'override train.epochs' })
+      .option('threads', { type: 'number', describe: 'override runtime.threads' })
+      .option('device', { choices: ['cpu', 'cuda'] as const, describe: 'override runtime.device' })
+      .example('$0 train configs/vgg19-fmnist.yaml --epochs 2', 'a short run into runs/vgg19-fmnist')
+      .example('$0 train configs/vgg19-fmnist.yaml --resume runs/vgg19-fmnist', 'continue it'),
+  handler: async (args) => {
+    const { runTrain } = await import('./train');
+    await runTrain(args);
+  },
+};

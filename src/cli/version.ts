@@ -1,0 +1,21 @@
+// nasgrow's version, from package.json.
+import * as fs from 'fs';
+import * as path from 'path';
+
+export function nasgrowVersion(): string {
+  // dist/src/cli/version.js and src/cli/version.ts are both three levels below the package root,
+  // but dist adds one more: look upwards for the nearest package.json.
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      try {
+        return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+      } catch {
+        return 'unknown';
+      }
+    }
+    dir = path.dirname(dir);
+  }
+  return 'unknown';
+}

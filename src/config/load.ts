@@ -1,0 +1,168 @@
+// Loading a YAML config: parse (syntax errors name the file and line), apply command-line
+// overrides, validate against the schema, fill defaults, resolve paths, then cross-key checks.
+// Every problem is collected and reported at once, before any work starts.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Document, LineCounter, Node as YamlNode, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { CheckContext, Issue, KeyPath, differingKeys, formatKeyPath, nodeAt, toPlain, validateSection } from './dsl';
+import { ConfigError, ConfigProblem } from './errors';
+import { TrainConfig, checkConsistency, configSchema } from './schema';
+
+/** A value set on the command line, e.g. { key: 'train.epochs', value: 5, origin: '--epochs' }. */
+export interface Override {
+  key: string;
+  value: unknown;
+  /** named as the source of a problem with this value */
+  origin: string;
+}
+
+export interface LoadOptions {
+  /** command-line values that replace the file's (validated like them) */
+  overrides?: Override[];
+  /** check that input paths exist (default true; off when re-reading a saved run config) */
+  checkPaths?: boolean;
+  /** working directory for the default output folder (default process.cwd()) */
+  cwd?: string;
+  /** folder that relative paths are resolved against (default: the config file's folder) */
+  baseDir?: string;
+}
+
+/** The config's name: its file name without .yaml/.yml ("configs/vgg-c10.yaml" -> "vgg-c10"). */
+export function configName(sourceName: string): string {
+  return path.basename(sourceName).replace(/\.ya?ml$/i, '');
+}
+
+/** Read and validate a config file. Throws ConfigError naming the file, key, value and expectation. */
+export function loadConfig(file: string, options: LoadOptions = {}): TrainConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `config file not found (looked for ${path.resolve(file)})` : code === 'EISDIR' ? 'is a folder, not a config file' : (err as Error).message;
+    throw new ConfigError([{ source: file, key: '', problem: why }]);
+  }
+  return parseConfig(text, file, options);
+}
+
+/** Validate config text; `sourceName` is the file name used in messages and for relative paths. */
+export function parseConfig(text: string, sourceName: string, options: LoadOptions = {}): TrainConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.slice(0, 5).map((e) => ({ source: sourceName, key: '', problem: yamlSyntaxProblem(e.message, e.linePos?.[0]) })));
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError([{ source: sourceName, key: '', problem: `invalid YAML: ${(err as Error).message}` }]);
+  }
+
+  const origins = new Map<string, string>();
+  if (options.overrides && options.overrides.length > 0) {
+    if (raw === null || raw === undefined) raw = {};
+    if (typeof raw === 'object' && !Array.isArray(raw)) {
+      for (const o of options.overrides) {
+        const node = nodeAt(configSchema, o.key);
+        if (node === null || node.kind !== 'field') throw new Error(`internal: override of unknown config key ${o.key}`);
+        setIn(raw as Record<string, unknown>, o.key.split('.'), o.value);
+        origins.set(o.key, o.origin);
+      }
+    }
+  }
+
+  const ctx: CheckContext = {
+    baseDir: options.baseDir ?? path.dirname(path.resolve(sourceName)),
+    checkPaths: options.checkPaths ?? true,
+    configName: configName(sourceName),
+    cwd: options.cwd ?? process.cwd(),
+  };
+  const { value, issues } = validateSection(configSchema, raw, ctx);
+  const cfg = value as TrainConfig;
+  if (issues.length === 0) issues.push(...checkConsistency(cfg, ctx));
+  if (issues.length > 0) {
+    const problems = issues.map((i) => toProblem(i, sourceName, doc, lineCounter, origins));
+    // in file order; problems without a line (command-line values, missing keys) after those
+    problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+    throw new ConfigError(problems);
+  }
+  return cfg;
+}
+
+function setIn(obj: Record<string, unknown>, keys: string[], value: unknown): void {
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    const next = cur[k];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]!] = value;
+}
+
+function yamlSyntaxProblem(message: string, pos: { line: number; col: number } | undefined): string {
+  // yaml's messages read "<what> at line L, column C:\n\n<source excerpt>\n^"
+  const [head, ...excerpt] = message.split('\n');
+  const what = head!.replace(/ at line \d+, column \d+:?$/, '');
+  const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
+  const context = excerpt.filter((l) => l.trim() !== '').map((l) => `    ${l}`);
+  return [`invalid YAML at ${where}: ${what}`, ...context].join('\n');
+}
+
+function toProblem(issue: Issue, source: string, doc: Document, lc: LineCounter, origins: Map<string, string>): ConfigProblem {
+  const key = issue.path.length === 0 ? 'the config' : formatKeyPath(issue.path);
+  const dotted = issue.path.filter((k) => typeof k === 'string').join('.');
+  for (const [k, origin] of origins) {
+    if (dotted === k || dotted.startsWith(k + '.')) return { source: origin, key, problem: issue.problem };
+  }
+  const line = lineOf(doc, lc, issue.path);
+  return line === undefined ? { source, key, problem: issue.problem } : { source, key, problem: issue.problem, line };
+}
+
+/** 1-based line of the value (or of the key, for an empty value) at a key path, if it is in the file. */
+function lineOf(doc: Document, lc: LineCounter, keyPath: KeyPath): number | undefined {
+  let node: unknown = doc.contents;
+  let offset: number | undefined = (node as YamlNode | null)?.range?.[0];
+  for (const k of keyPath) {
+    if (typeof k === 'string' && isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === k);
+      if (!pair) return undefined;
+      const keyStart = (pair.key as YamlNode).range?.[0];
+      node = pair.value;
+      offset = (node as YamlNode | null)?.range?.[0] ?? keyStart;
+    } else if (typeof k === 'number' && isSeq(node)) {
+      node = node.items[k];
+      if (node === undefined) return undefined;
+      offset = (node as YamlNode | null)?.range?.[0] ?? offset;
+    } else {
+      return undefined;
+    }
+  }
+  return offset === undefined ? undefined : lc.linePos(offset).line;
+}
+
+/**
+ * The config as YAML, keys in schema order. With `relativeTo`, paths are written relative to that
+ * folder (so a copy in a run folder stays valid when the folder moves); otherwise they are absolute.
+ */
+export function renderConfigYaml(cfg: TrainConfig, options: { relativeTo?: string | null; header?: string[] } = {}): string {
+  const plain = toPlain(configSchema, cfg, options.relativeTo ?? null);
+  const doc = new Document(plain);
+  // short lists of scalars read best inline: [300, 450]
+  const flowify = (n: unknown): void => {
+    if (isMap(n)) n.items.forEach((p) => flowify(p.value));
+    else if (isSeq(n)) {
+      n.flow = true;
+      n.items.forEach(flowify);
+    }
+  };
+  flowify(doc.contents);
+  if (options.header && options.header.length > 0) doc.commentBefore = options.header.map((l) => ` ${l}`).join('\n');
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** The keys whose values differ between two configs, with both values (for resume checks). */
+export function diffConfigs(before: TrainConfig, after: TrainConfig): Array<{ key: string; before: unknown; after: unknown }> {
+  const get = (cfg: TrainConfig, key: string) => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg);
+  return differingKeys(configSchema, before, after).map((key) => ({ key, before: get(before, key), after: get(after, key) }));
+}

@@ -1,0 +1,170 @@
+// Per-epoch metrics, appended to <name>.jsonl and <name>.csv in a run folder.
+//
+// - Each record is written (and handed to the OS) before write() returns, so a killed run keeps
+//   every finished record; a line cut short by a crash is dropped when the files are reopened.
+// - The CSV's columns are fixed by the first record ever written (or by `columns`), and kept when a
+//   resumed run appends to the files again: the header is written once. Keys outside those columns
+//   go to the JSONL file only (with one warning).
+// - Numbers are formatted by formatNumber (same value, same text). In JSONL, NaN and ±Infinity are
+//   written as the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers).
+import * as fs from 'fs';
+import * as path from 'path';
+import { formatNumber } from './format';
+import { writeFileAtomic } from './run-folder';
+
+export type MetricValue = number | string | boolean | null;
+export type MetricRecord = Record<string, MetricValue>;
+
+export interface MetricsWriterOptions {
+  /** CSV column order for a new file (default: the keys of the first record, in order) */
+  columns?: string[];
+  /** called once per key that is not a CSV column (default: process.emitWarning) */
+  onWarning?: (message: string) => void;
+}
+
+export class MetricsWriter {
+  readonly jsonlPath: string;
+  readonly csvPath: string;
+  private columns: string[] | null;
+  private readonly warned = new Set<string>();
+  private readonly onWarning: (message: string) => void;
+
+  /** Opens (creating if needed) `<runDir>/<name>.jsonl` and `<runDir>/<name>.csv` for appending. */
+  constructor(runDir: string, name = 'metrics', options: MetricsWriterOptions = {}) {
+    fs.mkdirSync(runDir, { recursive: true });
+    this.jsonlPath = path.join(runDir, `${name}.jsonl`);
+    this.csvPath = path.join(runDir, `${name}.csv`);
+    this.onWarning = options.onWarning ?? ((m) => process.emitWarning(m));
+    dropPartialLastLine(this.jsonlPath);
+    dropPartialLastLine(this.csvPath);
+    const header = readHeader(this.csvPath);
+    this.columns = header ?? (options.columns ? [...options.columns] : null);
+    if (header === null && this.columns !== null && fileSize(this.csvPath) === 0) {
+      fs.appendFileSync(this.csvPath, csvLine(this.columns));
+    }
+  }
+
+  /** The CSV columns, once known. */
+  get csvColumns(): readonly string[] | null {
+    return this.columns;
+  }
+
+  /** Append one record to both files. */
+  write(record: MetricRecord): void {
+    if (this.columns === null) {
+      this.columns = Object.keys(record);
+      fs.appendFileSync(this.csvPath, csvLine(this.columns));
+    }
+    for (const key of Object.keys(record)) {
+      if (!this.columns.includes(key) && !this.warned.has(key)) {
+        this.warned.add(key);
+        this.onWarning(`${this.csvPath}: "${key}" is not one of its columns (${this.columns.join(', ')}); it is kept in the JSONL file only`);
+      }
+    }
+    fs.appendFileSync(this.jsonlPath, jsonLine(record));
+    fs.appendFileSync(this.csvPath, csvLine(this.columns.map((c) => record[c])));
+  }
+
+  /** Every record in the JSONL file, in order. */
+  readAll(): MetricRecord[] {
+    return readJsonl(this.jsonlPath);
+  }
+
+  /**
+   * Keep only the records `keep` accepts, rewriting both files (e.g. on resume, drop the epochs
+   * after the checkpoint being resumed from). Returns how many records were dropped.
+   */
+  retain(keep: (record: MetricRecord) => boolean): number {
+    const all = this.readAll();
+    const kept = all.filter(keep);
+    if (kept.length === all.length) return 0;
+    writeFileAtomic(this.jsonlPath, kept.map(jsonLine).join(''));
+    const columns = this.columns ?? (kept[0] ? Object.keys(kept[0]) : null);
+    const csv = columns ? csvLine(columns) + kept.map((r) => csvLine(columns.map((c) => r[c]))).join('') : '';
+    writeFileAtomic(this.csvPath, csv);
+    return all.length - kept.length;
+  }
+}
+
+export function readJsonl(file: string): MetricRecord[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as MetricRecord;
+      } catch {
+        throw new Error(`${file}:${i + 1}: not a JSON record`);
+      }
+    });
+}
+
+function jsonValue(v: MetricValue | undefined): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? formatNumber(v) : JSON.stringify(formatNumber(v));
+  return JSON.stringify(v ?? null);
+}
+
+export function jsonLine(record: MetricRecord): string {
+  return `{${Object.entries(record).map(([k, v]) => `${JSON.stringify(k)}:${jsonValue(v)}`).join(',')}}\n`;
+}
+
+function csvCell(v: MetricValue | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function csvLine(values: Array<MetricValue | undefined>): string {
+  return values.map(csvCell).join(',') + '\n';
+}
+
+/** Split one CSV line (quoted cells allowed). */
+export function parseCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      cells.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  cells.push(cur);
+  return cells;
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readHeader(file: string): string[] | null {
+  if (fileSize(file) === 0) return null;
+  const text = fs.readFileSync(file, 'utf8');
+  const first = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
+  return first.trim() === '' ? null : parseCsvLine(first);
+}
+
+/** A crash mid-write can leave a line without its newline: cut it off. */
+function dropPartialLastLine(file: string): void {
+  const size = fileSize(file);
+  if (size === 0) return;
+  const text = fs.readFileSync(file, 'utf8');
+  if (text.endsWith('\n')) return;
+  const keep = text.lastIndexOf('\n') + 1;
+  fs.truncateSync(file, Buffer.byteLength(text.slice(0, keep), 'utf8'));
+}

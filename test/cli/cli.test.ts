@@ -1,0 +1,175 @@
+// The command line: exit codes and messages of the error handler, and the commands' own logic.
+import test from 'ava';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig, renderConfigYaml } from '../../src/config';
+import { UsageError, reportError } from '../../src/cli/errors';
+import { exportTarget, parseShape, parseWidths } from '../../src/cli/export/export';
+import { checkResumable, summaryLines } from '../../src/cli/train/train';
+import { mobilenetv1, vgg19 } from '../../src/models/arch';
+import { prepareRunFolder } from '../../src/report';
+
+// dist/test/cli -> the repository root
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'nasgrow');
+
+function sandbox() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-cli-'));
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.writeFileSync(path.join(dir, 'data', 'fm'), '');
+  const write = (name: string, text: string) => {
+    fs.writeFileSync(path.join(dir, name), text);
+    return path.join(dir, name);
+  };
+  return { dir, write };
+}
+
+function nasgrow(args: string[], cwd: string, bin = BIN) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('validate with a bad config: exit 1, the problem as the title, no stack', (t) => {
+  const { dir, write } = sandbox();
+  write('bad.yaml', 'data:\n  path: data/fm\ntrain:\n  lr: fast\n  epoch: 3\n');
+  const r = nasgrow(['validate', 'bad.yaml'], dir);
+  t.is(r.code, 1);
+  t.is(r.stdout, '');
+  t.is(
+    r.stderr,
+    'error: bad.yaml: train.lr must be a number > 0, got "fast" (line 4)\n' + 'bad.yaml: train.epoch is not a known key (did you mean train.epochs?) (line 5)\n',
+  );
+});
+
+test('--verbose adds the stack trace', (t) => {
+  const { dir, write } = sandbox();
+  write('bad.yaml', 'data:\n  path: data/fm\ntrain:\n  lr: fast\n');
+  const r = nasgrow(['validate', 'bad.yaml', '--verbose'], dir);
+  t.is(r.code, 1);
+  t.true(r.stderr.startsWith('error: bad.yaml: train.lr must be a number > 0, got "fast" (line 4)\n'));
+  t.regex(r.stderr, /ConfigError: stack\n\s+at /);
+});
+
+test('validate with a good config prints the resolved config as YAML', (t) => {
+  const { dir, write } = sandbox();
+  write('good.yaml', 'data:\n  path: data/fm\ntrain:\n  epochs: 3\n');
+  const r = nasgrow(['validate', 'good.yaml'], dir);
+  t.is(r.code, 0, r.stderr);
+  const cfg = parseYaml(r.stdout) as { data: { path: string }; train: { epochs: number; lr: number }; output: { dir: string } };
+  const real = fs.realpathSync(dir);
+  t.is(cfg.data.path, path.join(real, 'data', 'fm'));
+  t.is(cfg.train.epochs, 3);
+  t.is(cfg.train.lr, 0.1);
+  t.is(cfg.output.dir, path.join(real, 'runs', 'good'));
+});
+
+test('a missing config file and bad YAML are user errors', (t) => {
+  const { dir, write } = sandbox();
+  const missing = nasgrow(['validate', 'nope.yaml'], dir);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /^error: nope\.yaml: config file not found/);
+  write('syntax.yaml', 'data:\n  path: [data/fm\n');
+  const syntax = nasgrow(['validate', 'syntax.yaml'], dir);
+  t.is(syntax.code, 1);
+  t.regex(syntax.stderr, /^error: syntax\.yaml: invalid YAML at line \d+, column \d+: /);
+});
+
+test('config-reference prints the Markdown table', (t) => {
+  const r = nasgrow(['config-reference'], ROOT);
+  t.is(r.code, 0, r.stderr);
+  t.true(r.stdout.startsWith('| Key | Type | Default | Description |\n| --- | --- | --- | --- |\n'));
+  t.true(r.stdout.includes('| `grow.lambda_p` | number >= 0 | `3e-7` |'));
+});
+
+test('argument errors exit 1 with a pointer to --help', (t) => {
+  const typo = nasgrow(['valdate', 'x.yaml'], ROOT);
+  t.is(typo.code, 1);
+  t.is(typo.stderr, 'error: unknown command "valdate" (did you mean validate?)\nrun `nasgrow --help` for usage\n');
+  const none = nasgrow([], ROOT);
+  t.is(none.code, 1);
+  t.regex(none.stderr, /^error: name a command\n/);
+  const flag = nasgrow(['validate', 'x.yaml', '--bogus'], ROOT);
+  t.is(flag.code, 1);
+  t.is(flag.stderr, 'error: Unknown argument: bogus\nrun `nasgrow validate --help` for usage\n');
+});
+
+test('the shim says to build first when dist is missing', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-shim-'));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.copyFileSync(BIN, path.join(dir, 'bin', 'nasgrow'));
+  const r = nasgrow(['--help'], dir, path.join(dir, 'bin', 'nasgrow'));
+  t.is(r.code, 1);
+  t.regex(r.stderr, /run `npm run build` first/);
+});
+
+test('reportError: user errors exit 1, internal errors 2 with a --verbose hint', (t) => {
+  const out: string[] = [];
+  const w = { write: (s: string) => out.push(s) };
+  t.is(reportError(new UsageError('first line\nsecond line'), false, w), 1);
+  t.is(out.join(''), 'error: first line\nsecond line\n');
+  out.length = 0;
+  t.is(reportError(new TypeError('x is undefined'), false, w), 2);
+  t.is(out.join(''), 'internal error: x is undefined\n(run again with --verbose for the stack trace)\n');
+  out.length = 0;
+  const cause = new Error('inner');
+  t.is(reportError(new Error('outer', { cause }), true, w), 2);
+  t.regex(out.join(''), /^internal error: outer\n\nError: stack\n\s+at [^]*caused by Error: inner\n\s+at /);
+  out.length = 0;
+  t.is(reportError('a string', false, w), 2);
+});
+
+test('export: the architecture from --family/--width', (t) => {
+  t.deepEqual(exportTarget({ family: 'vgg19', out: 'g' }), { arch: vgg19(16), batchSize: 64, seed: 0 });
+  t.deepEqual(exportTarget({ family: 'mobilenetv1', out: 'g', batch: 8, seed: 3 }), { arch: mobilenetv1(32), batchSize: 8, seed: 3 });
+  const widths = Array.from({ length: 16 }, (_, i) => i + 1);
+  const t2 = exportTarget({ family: 'vgg19', width: widths.join(','), input: '1,28,28', classes: 10, out: 'g' });
+  t.deepEqual(t2.arch, vgg19(widths, [1, 28, 28], 10));
+  t.deepEqual(parseWidths('16'), 16);
+  t.deepEqual(parseShape('3, 32, 32'), [3, 32, 32]);
+  t.throws(() => parseShape('3,32'), { instanceOf: UsageError, message: /--input must be C,H,W/ });
+  t.throws(() => parseWidths('16,x'), { instanceOf: UsageError, message: /--width must be positive integers/ });
+  t.throws(() => exportTarget({ family: 'vgg19', width: '4,4', out: 'g' }), { instanceOf: UsageError, message: /--family vgg19: vgg19 has 16 dense conv layers, but 2 widths were given/ });
+  t.throws(() => exportTarget({ out: 'g' }), { instanceOf: UsageError, message: /give a CONFIG, or --family/ });
+  t.throws(() => exportTarget({ family: 'vgg19', out: 'g', batch: 0 }), { instanceOf: UsageError, message: '--batch must be an integer >= 1, got 0' });
+});
+
+test('export: the architecture from a config', (t) => {
+  const { write } = sandbox();
+  const cfgFile = write('c.yaml', 'seed: 5\ndata:\n  dataset: cifar10\n  path: data/fm\nmodel:\n  width: 8\ntrain:\n  batch_size: 32\n');
+  t.deepEqual(exportTarget({ config: cfgFile, out: 'g' }), { arch: vgg19(8, [3, 32, 32], 10), batchSize: 32, seed: 5 });
+  t.throws(() => exportTarget({ config: cfgFile, family: 'vgg19', out: 'g' }), { instanceOf: UsageError, message: /not both/ });
+  const folder = write('f.yaml', 'data:\n  dataset: image-folder\n  path: data\n');
+  t.throws(() => exportTarget({ config: folder, out: 'g' }), { instanceOf: UsageError, message: /give --input C,H,W and --classes K/ });
+  t.deepEqual(exportTarget({ config: folder, out: 'g', input: '3,64,64', classes: 4 }).arch, vgg19(16, [3, 64, 64], 4));
+});
+
+test('resume: only the config the run started with (up to epochs and runtime)', (t) => {
+  const { dir, write } = sandbox();
+  const file = write('r.yaml', 'data:\n  path: data/fm\n');
+  const runDir = path.join(dir, 'runs', 'r');
+  const cfg = loadConfig(file, { overrides: [{ key: 'output.dir', value: runDir, origin: '--out' }] });
+  prepareRunFolder(runDir, { resume: false, configYaml: renderConfigYaml(cfg, { relativeTo: runDir }) });
+  t.notThrows(() => checkResumable(cfg, runDir));
+  const longer = { ...cfg, train: { ...cfg.train, epochs: 50 }, runtime: { device: 'cuda' as const, threads: 8 } };
+  t.notThrows(() => checkResumable(longer, runDir));
+  const changed = { ...cfg, train: { ...cfg.train, lr: 0.05 }, model: { ...cfg.model, width: 32 } };
+  const err = t.throws(() => checkResumable(changed, runDir), { instanceOf: UsageError });
+  t.deepEqual(err!.message.split('\n').slice(0, 3), [
+    `cannot resume ${runDir}: the config differs from the one the run started with`,
+    '  model.width: 16 in the run, 32 now',
+    '  train.lr: 0.1 in the run, 0.05 now',
+  ]);
+  t.regex(err!.message, /start a new run with --out DIR instead$/);
+});
+
+test('the training summary', (t) => {
+  t.deepEqual(summaryLines({ epochs: 2, train: { loss: 0.5, accuracy: 0.8 }, test: { loss: 0.6, accuracy: 0.75 }, params: 123456, seconds: 12.34, checkpoint: '/r/checkpoints/e2' }), [
+    'done: 2 epochs in the run, 123,456 parameters, 12.3 s in this session',
+    '  train: loss 0.5000, accuracy 80.00%',
+    '  test:  loss 0.6000, accuracy 75.00% (error 25.00%)',
+    '  checkpoint: /r/checkpoints/e2',
+  ]);
+});

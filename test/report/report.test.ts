@@ -1,0 +1,227 @@
+// Run folders, metrics files and progress output.
+import test from 'ava';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  MetricsWriter,
+  ProgressReporter,
+  RunFolderError,
+  RunLog,
+  formatDuration,
+  formatNumber,
+  parseCsvLine,
+  prepareRunFolder,
+  runFolder,
+  writeJsonFile,
+} from '../../src/report';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-report-'));
+}
+
+/** A stream that records what is written to it. */
+function sink(isTTY: boolean, columns = 120) {
+  const chunks: string[] = [];
+  return { chunks, isTTY, columns, write: (s: string) => chunks.push(s), text: () => chunks.join('') };
+}
+
+/** A clock advanced by hand (milliseconds). */
+function clock() {
+  let t = 0;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+test('CSV appended by two writers (a resumed run) has its header once', (t) => {
+  const dir = tmp();
+  const a = new MetricsWriter(dir, 'metrics', { onWarning: () => {} });
+  a.write({ epoch: 1, train_loss: 2.25, train_acc: 0.125, lr: 0.1 });
+  a.write({ epoch: 2, train_loss: 1.5, train_acc: 0.5, lr: 0.1 });
+  // the resumed run writes its keys in another order: the CSV keeps the file's column order
+  const b = new MetricsWriter(dir, 'metrics', { onWarning: () => {} });
+  t.deepEqual(b.csvColumns, ['epoch', 'train_loss', 'train_acc', 'lr']);
+  b.write({ lr: 0.01, epoch: 3, train_acc: 0.75, train_loss: 1 });
+
+  const csv = fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8');
+  t.is(csv, 'epoch,train_loss,train_acc,lr\n1,2.25,0.125,0.1\n2,1.5,0.5,0.1\n3,1,0.75,0.01\n');
+  t.is(csv.split('\n').filter((l) => l.startsWith('epoch')).length, 1);
+  const jsonl = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  t.is(jsonl.length, 3);
+  t.deepEqual(JSON.parse(jsonl[2]!), { lr: 0.01, epoch: 3, train_acc: 0.75, train_loss: 1 });
+  t.deepEqual(b.readAll().map((r) => r.epoch), [1, 2, 3]);
+});
+
+test('keys outside the CSV columns go to the JSONL only, with one warning', (t) => {
+  const dir = tmp();
+  const warnings: string[] = [];
+  const w = new MetricsWriter(dir, 'm', { onWarning: (m) => warnings.push(m) });
+  w.write({ epoch: 1, loss: 1 });
+  w.write({ epoch: 2, loss: 0.5, extra: 'x' });
+  w.write({ epoch: 3, extra: 'y' });
+  t.is(warnings.length, 1);
+  t.regex(warnings[0]!, /"extra" is not one of its columns/);
+  t.is(fs.readFileSync(path.join(dir, 'm.csv'), 'utf8'), 'epoch,loss\n1,1\n2,0.5\n3,\n');
+  t.is(w.readAll()[2]!.extra, 'y');
+});
+
+test('fixed columns, quoting, null and non-finite values', (t) => {
+  const dir = tmp();
+  const w = new MetricsWriter(dir, 'q', { columns: ['phase', 'note', 'loss', 'ok'] });
+  t.is(fs.readFileSync(path.join(dir, 'q.csv'), 'utf8'), 'phase,note,loss,ok\n');
+  w.write({ phase: 'grow', note: 'a, "b"', loss: NaN, ok: true });
+  w.write({ phase: 'train', note: null, loss: -Infinity, ok: false });
+  const lines = fs.readFileSync(path.join(dir, 'q.csv'), 'utf8').trim().split('\n');
+  t.is(lines[1], 'grow,"a, ""b""",NaN,true');
+  t.is(lines[2], 'train,,-Infinity,false');
+  t.deepEqual(parseCsvLine(lines[1]!), ['grow', 'a, "b"', 'NaN', 'true']);
+  t.deepEqual(w.readAll()[0], { phase: 'grow', note: 'a, "b"', loss: 'NaN', ok: true });
+});
+
+test('a line cut short by a crash is dropped on reopening', (t) => {
+  const dir = tmp();
+  const w = new MetricsWriter(dir);
+  w.write({ epoch: 1, loss: 1 });
+  fs.appendFileSync(w.jsonlPath, '{"epoch":2,"lo');
+  fs.appendFileSync(w.csvPath, '2,0.');
+  const again = new MetricsWriter(dir);
+  again.write({ epoch: 2, loss: 0.5 });
+  t.is(fs.readFileSync(w.csvPath, 'utf8'), 'epoch,loss\n1,1\n2,0.5\n');
+  t.deepEqual(again.readAll(), [
+    { epoch: 1, loss: 1 },
+    { epoch: 2, loss: 0.5 },
+  ]);
+});
+
+test('retain() drops records after a resumed checkpoint from both files', (t) => {
+  const dir = tmp();
+  const w = new MetricsWriter(dir);
+  for (let e = 1; e <= 5; e++) w.write({ epoch: e, loss: 1 / e });
+  t.is(w.retain((r) => (r.epoch as number) <= 3), 2);
+  t.is(fs.readFileSync(w.csvPath, 'utf8'), 'epoch,loss\n1,1\n2,0.5\n3,0.3333333333333333\n');
+  t.is(w.readAll().length, 3);
+  w.write({ epoch: 4, loss: 0.25 });
+  t.is(fs.readFileSync(w.csvPath, 'utf8').split('\n').length, 6);
+});
+
+test('numbers print reproducibly and briefly', (t) => {
+  t.is(formatNumber(0.1), '0.1');
+  t.is(formatNumber(Math.fround(0.1)), '0.1'); // float32 from ORT: shortest float32 form
+  t.is(formatNumber(Math.fround(2.3025851)), '2.3025851');
+  t.is(formatNumber(1 / 3), '0.3333333333333333');
+  t.is(formatNumber(3e-7), '3e-7');
+  t.is(formatNumber(-0), '0');
+  t.is(formatNumber(42), '42');
+  t.is(formatNumber(Infinity), 'Infinity');
+  t.is(Math.fround(Number(formatNumber(Math.fround(0.7132)))), Math.fround(0.7132));
+  t.is(formatDuration(3725), '1:02:05');
+  t.is(formatDuration(65), '1:05');
+});
+
+test('progress without a terminal: one plain line per epoch, no control characters', (t) => {
+  const err = sink(false);
+  const out = sink(false);
+  const c = clock();
+  const p = new ProgressReporter({ stream: err, logStream: out, now: c.now });
+  t.false(p.interactive);
+  for (let epoch = 1; epoch <= 2; epoch++) {
+    p.start(`epoch ${epoch}/2`, 3);
+    for (let b = 0; b < 3; b++) {
+      c.advance(500);
+      p.update({ size: 10, loss: 1 + b, correct: 5 });
+      if (b === 1) p.log('a log line');
+    }
+    const stats = p.end(epoch === 2 ? 'test acc 51.00%' : undefined);
+    t.is(stats.images, 30);
+    t.is(stats.loss, 2);
+    t.is(stats.accuracy, 0.5);
+    t.is(stats.seconds, 1.5);
+    t.is(stats.imagesPerSecond, 20);
+  }
+  const text = err.text();
+  t.false(/[\x00-\x09\x0b-\x1f\x7f]/.test(text), JSON.stringify(text));
+  t.deepEqual(text.split('\n'), [
+    'epoch 1/2: 3 batches, 30 images in 0:02 (20 img/s), loss 2.0000, acc 50.00%',
+    'epoch 2/2: 3 batches, 30 images in 0:02 (20 img/s), loss 2.0000, acc 50.00%  test acc 51.00%',
+    '',
+  ]);
+  t.is(out.text(), 'a log line\na log line\n');
+});
+
+test('progress on a terminal: a bar redrawn in place, then the summary line', (t) => {
+  const err = sink(true, 200);
+  const out = sink(true);
+  const c = clock();
+  const p = new ProgressReporter({ stream: err, logStream: out, now: c.now, redrawMs: 0 });
+  t.true(p.interactive);
+  p.start('epoch 1/1', 4);
+  for (let b = 0; b < 4; b++) {
+    c.advance(250);
+    p.update({ size: 8, loss: 0.5, correct: 8 });
+    if (b === 1) p.log('checkpoint saved');
+  }
+  p.end();
+  const text = err.text();
+  t.true(text.includes('\r'));
+  t.regex(text, /epoch 1\/1 █{10}░{10} 2\/4 {2}32 img\/s {2}loss 0\.5000 {2}acc 100\.00% {2}ETA 0:01/);
+  t.true(text.endsWith('\repoch 1/1: 4 batches, 32 images in 0:01 (32 img/s), loss 0.5000, acc 100.00%\x1b[K\n'));
+  // the log line was written after the bar was cleared, and the bar redrawn after it
+  t.is(out.text(), 'checkpoint saved\n');
+  t.true(err.chunks.includes('\r\x1b[K'));
+});
+
+test('silent progress still computes statistics', (t) => {
+  const err = sink(true);
+  const p = new ProgressReporter({ stream: err, silent: true });
+  p.start('x', 1);
+  p.update({ size: 4, loss: 1, correct: 1 });
+  t.is(p.end().accuracy, 0.25);
+  t.is(err.text(), '');
+  t.throws(() => p.update({ size: 1, loss: 0, correct: 0 }), { message: /outside start/ });
+});
+
+test('a run folder is created with its layout and the config', (t) => {
+  const dir = path.join(tmp(), 'runs', 'a');
+  const run = prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' });
+  t.deepEqual(run, runFolder(dir));
+  t.true(fs.statSync(run.checkpoints).isDirectory());
+  t.true(fs.statSync(run.graphs).isDirectory());
+  t.is(fs.readFileSync(run.config, 'utf8'), 'seed: 0\n');
+  t.is(path.basename(run.arch), 'arch.json');
+  t.is(path.basename(run.metricsCsv), 'metrics.csv');
+  writeJsonFile(run.arch, { family: 'vgg19' });
+  t.is(fs.readFileSync(run.arch, 'utf8'), '{\n  "family": "vgg19"\n}\n');
+  t.deepEqual(fs.readdirSync(run.dir).sort(), ['arch.json', 'checkpoints', 'config.yaml', 'graphs']);
+});
+
+test('an existing empty folder may become a run folder', (t) => {
+  const dir = tmp();
+  t.notThrows(() => prepareRunFolder(dir, { resume: false, configYaml: '' }));
+});
+
+test('a non-empty run folder is not overwritten unless resuming', (t) => {
+  const dir = path.join(tmp(), 'r');
+  prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' });
+  const err = t.throws(() => prepareRunFolder(dir, { resume: false, configYaml: 'seed: 1\n' }), { instanceOf: RunFolderError });
+  t.is(err!.message, `the run folder ${dir} already exists and is not empty: use --resume ${dir} to continue that run, or choose a new --out`);
+  t.true(err!.userError);
+  t.is(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8'), 'seed: 0\n');
+  t.notThrows(() => prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n' }));
+});
+
+test('resuming needs an existing run folder', (t) => {
+  const base = tmp();
+  t.throws(() => prepareRunFolder(path.join(base, 'nope'), { resume: true, configYaml: '' }), { message: /cannot resume .*nope: the folder does not exist/ });
+  fs.writeFileSync(path.join(base, 'stray.txt'), '');
+  t.throws(() => prepareRunFolder(base, { resume: true, configYaml: '' }), { message: /not a nasgrow run folder \(it has no config\.yaml\)/ });
+  t.throws(() => prepareRunFolder(path.join(base, 'stray.txt'), { resume: false, configYaml: '' }), { message: /is not a folder/ });
+});
+
+test('RunLog time-stamps and appends lines', (t) => {
+  const file = path.join(tmp(), 'train.log');
+  const log = new RunLog(file);
+  log.write('one');
+  log.write('two\nthree');
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  t.is(lines.length, 3);
+  for (const l of lines) t.regex(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (one|two|three)$/);
+});
