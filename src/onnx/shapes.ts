@@ -43,7 +43,7 @@ export function broadcastShapes(a: Dim[], b: Dim[], where: string): Dim[] {
   return out;
 }
 
-const mul = (a: Dim, b: Dim): Dim => (typeof a === 'number' && typeof b === 'number' ? a * b : `${a}*${b}`);
+const mul = (a: Dim, b: Dim): Dim => (a === 1 ? b : b === 1 ? a : typeof a === 'number' && typeof b === 'number' ? a * b : `${a}*${b}`);
 
 function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;

@@ -1,0 +1,44 @@
+// From a config's data section to the training and test batch loaders.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { TrainConfig } from '../config';
+import { BatchLoader, channelStats, Dataset, loadDataset, Normalization } from '../data';
+
+export interface DataSetup {
+  train: Dataset;
+  test: Dataset;
+  normalization: Normalization;
+  trainLoader: BatchLoader;
+  testLoader: BatchLoader;
+}
+
+export async function setupData(cfg: TrainConfig, log: (line: string) => void, batchSize = cfg.train.batch_size): Promise<DataSetup> {
+  const common = {
+    kind: cfg.data.dataset,
+    path: cfg.data.path,
+    cacheDir: cfg.data.cache_dir ?? undefined,
+    classOrder: cfg.data.classes ?? undefined,
+    log,
+  };
+  const train = await loadDataset({ ...common, split: 'train', limit: cfg.data.limit_train ?? undefined });
+  const test = await loadDataset({ ...common, split: 'test', limit: cfg.data.limit_test ?? undefined });
+  log(`data: ${train.n} training and ${test.n} test images of ${train.shape.join('x')}, ${train.classes} classes (${train.source})`);
+  if (train.n < batchSize) {
+    throw Object.assign(new Error(`data.path ${cfg.data.path}: only ${train.n} training images, fewer than one batch of train.batch_size ${batchSize}`), { userError: true });
+  }
+  const normalization: Normalization = cfg.data.normalize === 'auto' ? channelStats(train) : { mean: cfg.data.normalize[0], std: cfg.data.normalize[1] };
+  const trainLoader = new BatchLoader(train, {
+    batchSize,
+    shuffle: true,
+    dropLast: true,
+    augment: { cropPadding: cfg.data.augment.crop ? 4 : 0, flip: cfg.data.augment.flip },
+    normalization,
+    seed: cfg.seed,
+  });
+  const testLoader = new BatchLoader(test, { batchSize: 256, shuffle: false, dropLast: false, normalization, seed: cfg.seed });
+  return { train, test, normalization, trainLoader, testLoader };
+}
+
+export function writeNormalization(dir: string, n: Normalization): void {
+  fs.writeFileSync(path.join(dir, 'normalization.json'), JSON.stringify(n, null, 2) + '\n');
+}

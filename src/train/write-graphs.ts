@@ -1,0 +1,22 @@
+// Writes the graphs of one architecture state: train.onnx, eval.onnx, infer.onnx (+ arch.json).
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeModel } from '../onnx/writer';
+import { buildEvalGraph, buildInferenceGraph, buildTrainGraph, SgdHyper } from './graphs';
+import { ModelState } from './model-state';
+import type { Normalization } from '../data';
+
+export function writeArchGraphs(dir: string, state: ModelState, batchSize: number, hyper: SgdHyper, normalization?: Normalization): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = {
+    arch: path.join(dir, 'arch.json'),
+    train: path.join(dir, 'train.onnx'),
+    eval: path.join(dir, 'eval.onnx'),
+    infer: path.join(dir, 'infer.onnx'),
+  };
+  fs.writeFileSync(files.arch, JSON.stringify(state.arch, null, 2) + '\n');
+  writeModel(buildTrainGraph(state.arch, batchSize, hyper), files.train);
+  writeModel(buildEvalGraph(state.arch), files.eval);
+  writeModel(buildInferenceGraph(state.arch, state.params, normalization), files.infer);
+  return Object.values(files);
+}
