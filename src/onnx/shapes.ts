@@ -96,6 +96,7 @@ export function inferShapes(g: Graph, n: Node): Out[] {
     case 'Exp':
     case 'Log':
     case 'Abs':
+    case 'Sign':
     case 'Softplus':
     case 'Sigmoid':
     case 'Softmax':
