@@ -58,7 +58,7 @@ export function emitForward(b: GraphBuilder, arch: ArchState, images: string, pa
       if (layer.depthwise) {
         const dwStride = layer.depthwise.stride;
         x = b.scope('dw', () => {
-          const cin = b.staticShape(x)[1]!;
+          const cin = b.shape(x)[1] as number;
           return b.op1('Conv', [x, param(`${layer.name}.dw.weight`)], { group: cin, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [dwStride, dwStride] }, { doc: 'depthwise 3x3 conv' });
         });
         x = bn(x, `${layer.name}.dw_bn`);

@@ -41,8 +41,8 @@ export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.Sessi
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: opts.optimization ?? 'all',
-    enableCpuMemArena: true,
-    enableMemPattern: true,
+    enableCpuMemArena: process.env.NASGROW_ARENA !== '0',
+    enableMemPattern: process.env.NASGROW_MEMPATTERN !== '0',
     enableProfiling: !!opts.profilePrefix,
     profileFilePrefix: opts.profilePrefix,
     // Spinning pool threads make small graphs erratic on 2 cores (PERF-NOTES: 5.1 ms vs 3.0 ms).

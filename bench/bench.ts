@@ -1,0 +1,74 @@
+// `npm run bench`: training throughput of nasgrow vs PyTorch (Debian python3-torch) on this machine,
+// same networks, batch 64, 2 threads, random data, interleaved rounds, medians.
+//   bench <network> nasgrow=<img/s> pytorch=<img/s> ratio=<ours/pytorch>
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { ArchState, mobilenetv1, vgg19 } from '../src/models/arch';
+import { Engine } from '../src/train/engine';
+import { freshModelState } from '../src/train/model-state';
+import { ensureAllocatorTunables } from '../src/util/allocator';
+import { Rng } from '../src/util/rng';
+
+const NETWORKS: Record<string, () => ArchState> = {
+  'vgg19-16': () => vgg19(16),
+  'vgg19-64': () => vgg19(64),
+  'mobilenetv1-32': () => mobilenetv1(32),
+};
+const BATCH = 64;
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const STEPS = Number(process.env.BENCH_STEPS ?? 8);
+const PYTHON = process.env.NASGROW_PYTHON ?? '/usr/bin/python3';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function nasgrowRound(engine: Engine, arch: ArchState, warmup: number): Promise<number> {
+  const rng = new Rng(1);
+  const [C, H, W] = arch.inputShape;
+  const images = Float32Array.from({ length: BATCH * C * H * W }, () => rng.normal());
+  const labels = BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(arch.classes)));
+  const state = freshModelState(arch, 0);
+  for (let i = 0; i < warmup; i++) await engine.trainStep(state, images, labels, 0.01);
+  const times: number[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t = performance.now();
+    await engine.trainStep(state, images, labels, 0.01);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+function pytorchRound(network: string): number {
+  const script = path.join(__dirname, '..', '..', 'test', 'reference', 'torch_bench.py');
+  const r = spawnSync(PYTHON, [script, '--network', network, '--batch', `${BATCH}`, '--threads', `${THREADS}`, '--warmup', '3', '--steps', `${STEPS}`, '--repeats', '1'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`torch_bench.py failed: ${r.stderr || r.error}`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  return (JSON.parse(line) as { ms_per_step: number }).ms_per_step;
+}
+
+async function main() {
+  ensureAllocatorTunables();
+  const only = process.argv[2];
+  const lines: string[] = [];
+  for (const [name, make] of Object.entries(NETWORKS)) {
+    if (only && only !== name) continue;
+    const arch = make();
+    const engine = await Engine.create(arch, BATCH, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, { device: 'cpu', threads: THREADS });
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      ours.push(await nasgrowRound(engine, arch, r === 0 ? 3 : 1));
+      theirs.push(pytorchRound(name));
+      console.error(`  ${name} round ${r + 1}: nasgrow ${ours[r]!.toFixed(1)} ms/step, pytorch ${theirs[r]!.toFixed(1)} ms/step`);
+    }
+    await engine.release();
+    const a = (BATCH * 1000) / median(ours);
+    const b = (BATCH * 1000) / median(theirs);
+    lines.push(`bench ${name} nasgrow=${a.toFixed(0)} pytorch=${b.toFixed(0)} ratio=${(a / b).toFixed(2)}`);
+    console.log(lines[lines.length - 1]);
+  }
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
