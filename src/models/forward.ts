@@ -1,9 +1,17 @@
 // The forward pass of an architecture state, emitted into a graph under construction.
 //
-// Nodes are named by layer (`conv3/conv/Conv`, `block2/dw/bn/...`) so each layer reads as a group in
+// Nodes are named by layer (`conv3/conv/Conv`, `block2/dw/...`) so each layer reads as a group in
 // Netron. In 'train' mode BatchNorm normalises with batch statistics (a composite with its own
 // gradient rule) and max-pool also emits its argmax indices for the backward pass; in 'eval' mode BN
 // uses the running statistics.
+//
+// The pass is organised around the morphisms' unit: for dense layer l,
+//   x_l  = the input of l's dense conv
+//   c_l  = conv(x_l, W_l)
+//   z_l  = tail_l(c_l): l's BN → ReLU → [max-pool], then — MobileNet — the next layer's depthwise
+//          conv → BN → ReLU; everything channel-wise up to the next dense op (the next conv, or the
+//          classifier's global pool for the last layer).
+// so x_{l+1} = z_l. `emitTail` re-emits tail_l on another conv output (a morphism branch).
 import { ArchState } from './arch';
 import { GraphBuilder, float } from '../onnx/graph';
 import { batchNormTrain } from '../autodiff/rules/batch-norm-train';
@@ -25,62 +33,81 @@ export interface ForwardResult {
   logits: string;
   /** train mode: the batch statistics of every BN, for the running-statistics update */
   batchStats: BatchStats[];
-  /** output of every dense layer's channel-wise block (after ReLU/pool): the activations y */
-  layerOutputs: Map<string, string>;
+  /** per dense layer: input of its dense conv (x_l), the conv's output (c_l) and the tail's output (z_l) */
+  layers: { name: string; x: string; conv: string; z: string }[];
+}
+
+type Param = (name: string) => string;
+
+function emitBatchNorm(b: GraphBuilder, x: string, prefix: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
+  return b.scope(prefix.split('.').pop()!, () => {
+    if (mode === 'train') {
+      const r = batchNormTrain(b, x, param(`${prefix}.weight`), param(`${prefix}.bias`), BN_EPS);
+      const [N, , H, W] = b.staticShape(x) as [number, number, number, number];
+      stats?.push({ prefix, mean: r.mean, variance: r.variance, count: N * H * W });
+      return r.y;
+    }
+    return b.op1(
+      'BatchNormalization',
+      [x, param(`${prefix}.weight`), param(`${prefix}.bias`), param(`${prefix}.running_mean`), param(`${prefix}.running_var`)],
+      { epsilon: float(BN_EPS) },
+      { name: 'BatchNormalization' },
+    );
+  });
+}
+
+/** The depthwise part of a MobileNet layer (applied to the layer's input): dw conv → BN → ReLU. */
+function emitDepthwise(b: GraphBuilder, arch: ArchState, l: number, x: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
+  const layer = arch.layers[l]!;
+  const s = layer.depthwise!.stride;
+  return b.scope(layer.name, () => {
+    const cin = b.shape(x)[1] as number;
+    const dw = b.scope('dw', () =>
+      b.op1('Conv', [x, param(`${layer.name}.dw.weight`)], { group: cin, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [s, s] }, { doc: 'depthwise 3x3 conv' }),
+    );
+    return b.op1('Relu', [emitBatchNorm(b, dw, `${layer.name}.dw_bn`, param, mode, stats)], {}, { name: 'dw_relu' });
+  });
+}
+
+/** Layer l's dense conv of `x` with kernel `weight` (a parameter, or W ± Θ in a morphism branch). */
+export function emitDenseConv(b: GraphBuilder, arch: ArchState, l: number, x: string, weight: string): string {
+  const layer = arch.layers[l]!;
+  const pad = (layer.kernel - 1) / 2;
+  return b.scope('conv', () =>
+    b.op1('Conv', [x, weight], { kernel_shape: [layer.kernel, layer.kernel], pads: [pad, pad, pad, pad], strides: [layer.stride, layer.stride] }),
+  );
+}
+
+/** tail_l: layer l's channel-wise ops after its conv, up to the next dense op (see the file comment). */
+export function emitTail(b: GraphBuilder, arch: ArchState, l: number, conv: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null = null): string {
+  const layer = arch.layers[l]!;
+  let h = b.scope(layer.name, () => {
+    let x = emitBatchNorm(b, conv, `${layer.name}.bn`, param, mode, stats);
+    x = b.op1('Relu', [x], {}, { name: 'relu' });
+    if (layer.pool) x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'pool', outputs: mode === 'train' ? 2 : 1 })[0]!;
+    return x;
+  });
+  const next = arch.layers[l + 1];
+  if (next?.depthwise) h = emitDepthwise(b, arch, l + 1, h, param, mode, stats);
+  return h;
 }
 
 /** `param(name)` returns the graph value holding parameter `name` (an input or an initializer). */
-export function emitForward(b: GraphBuilder, arch: ArchState, images: string, param: (name: string) => string, mode: ForwardMode): ForwardResult {
+export function emitForward(b: GraphBuilder, arch: ArchState, images: string, param: Param, mode: ForwardMode): ForwardResult {
   const batchStats: BatchStats[] = [];
-  const layerOutputs = new Map<string, string>();
-
-  const bn = (x: string, prefix: string): string => {
-    return b.scope(prefix.split('.').pop()!, () => {
-      if (mode === 'train') {
-        const r = batchNormTrain(b, x, param(`${prefix}.weight`), param(`${prefix}.bias`), BN_EPS);
-        const [N, , H, W] = b.staticShape(x) as [number, number, number, number];
-        batchStats.push({ prefix, mean: r.mean, variance: r.variance, count: N * H * W });
-        return r.y;
-      }
-      return b.op1(
-        'BatchNormalization',
-        [x, param(`${prefix}.weight`), param(`${prefix}.bias`), param(`${prefix}.running_mean`), param(`${prefix}.running_var`)],
-        { epsilon: float(BN_EPS) },
-        { name: 'BatchNormalization' },
-      );
-    });
-  };
-
+  const layers: ForwardResult['layers'] = [];
   let h = images;
-  for (const layer of arch.layers) {
-    h = b.scope(layer.name, () => {
-      let x = h;
-      if (layer.depthwise) {
-        const dwStride = layer.depthwise.stride;
-        x = b.scope('dw', () => {
-          const cin = b.shape(x)[1] as number;
-          return b.op1('Conv', [x, param(`${layer.name}.dw.weight`)], { group: cin, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [dwStride, dwStride] }, { doc: 'depthwise 3x3 conv' });
-        });
-        x = bn(x, `${layer.name}.dw_bn`);
-        x = b.op1('Relu', [x], {}, { name: 'dw_relu' });
-      }
-      const pad = (layer.kernel - 1) / 2;
-      x = b.scope('conv', () =>
-        b.op1('Conv', [x, param(`${layer.name}.conv.weight`)], { kernel_shape: [layer.kernel, layer.kernel], pads: [pad, pad, pad, pad], strides: [layer.stride, layer.stride] }),
-      );
-      x = bn(x, `${layer.name}.bn`);
-      x = b.op1('Relu', [x], {}, { name: 'relu' });
-      if (layer.pool) {
-        x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'pool', outputs: mode === 'train' ? 2 : 1 })[0]!;
-      }
-      layerOutputs.set(layer.name, x);
-      return x;
-    });
-  }
+  if (arch.layers[0]!.depthwise) h = emitDepthwise(b, arch, 0, h, param, mode, batchStats);
+  arch.layers.forEach((layer, l) => {
+    const x = h;
+    const conv = b.scope(layer.name, () => emitDenseConv(b, arch, l, x, param(`${layer.name}.conv.weight`)));
+    h = emitTail(b, arch, l, conv, param, mode, batchStats);
+    layers.push({ name: layer.name, x, conv, z: h });
+  });
   const logits = b.scope('fc', () => {
     const pooled = b.op1('GlobalAveragePool', [h], {}, { name: 'global_pool' });
     const flat = b.op1('Flatten', [pooled], { axis: 1 });
     return b.op1('Gemm', [flat, param('fc.weight'), param('fc.bias')], { transB: 1 }, { name: 'Gemm', doc: 'classifier: logits = x·Wᵀ + b' });
   });
-  return { logits, batchStats, layerOutputs };
+  return { logits, batchStats, layers };
 }

@@ -16,7 +16,7 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
   const common = {
     kind: cfg.data.dataset,
     path: cfg.data.path,
-    cacheDir: cfg.data.cache_dir ?? undefined,
+    cacheDir: cfg.data.cache_dir ?? (false as const),
     classOrder: cfg.data.classes ?? undefined,
     log,
   };

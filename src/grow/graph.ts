@@ -1,0 +1,146 @@
+// The growing step of one architecture state: morphism parameters, Gauss-Newton loss heads and Adam.
+//
+// For every dense layer l with weight W (all channels at once):
+//   base:    the network in training mode (batch statistics); L̂ the batch's mean loss; z_l the
+//            layer's output at the next dense op (models/forward.ts); g_l = ∂L̂/∂z_l.
+//   branches: the layer run with W + Θ and with W − Θ, through its own channel-wise tail with the
+//            branch's own BN batch statistics (what a split channel sees once applied): z⁺, z⁻.
+//   split c: the two copies each get half of c's outgoing weights, so the next layer sees
+//            Δz_c = ½(z⁺_c + z⁻_c) − z_c,       s_c = Σ_{n,h,w} Δz_c · g_c
+//   prune c: removing the channel,  Δz_c = −z_c,  s_c = −Σ z_c · g_c
+//   Gauss-Newton:  ΔL_GN = s + s² / (4 L̂)   (per mini-batch; per sample: mean_i s_i + s_i²/(4 L_i))
+// θ is learned by Adam on Σ_c ΔL_GN(θ_c) with g and L̂ held constant (they do not depend on Θ, so the
+// autodiff walker never enters them). Model parameters are frozen; no running statistics change.
+//
+// Inputs : images, labels, every parameter, `theta.<l>` (shape of l's conv weight), `adam_m.<l>`,
+//          `adam_v.<l>`, `adam_step` (t ≥ 1, float), `theta_lr`.
+// Outputs: loss, and per layer `<l>.split_s`, `<l>.split_gn`, `<l>.prune_s`, `<l>.prune_gn` [width],
+//          `theta.<l>.next`, `adam_m.<l>.next`, `adam_v.<l>.next`.
+import { ArchState } from '../models/arch';
+import { paramSpecs } from '../models/params';
+import { emitDenseConv, emitForward, emitTail } from '../models/forward';
+import { DType, Graph, GraphBuilder } from '../onnx/graph';
+import { backward } from '../autodiff/backward';
+import { channelSum } from '../autodiff/rules/batch-norm-train';
+
+export type Granularity = 'batch' | 'sample';
+
+export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+export const thetaName = (layer: string) => `theta.${layer}`;
+export const adamMName = (layer: string) => `adam_m.${layer}`;
+export const adamVName = (layer: string) => `adam_v.${layer}`;
+export const estimateName = (layer: string, what: 'split_s' | 'split_gn' | 'prune_s' | 'prune_gn') => `${layer}.${what}`;
+export const nextName = (v: string) => `${v}.next`;
+
+export interface GrowGraphOptions {
+  granularity: Granularity;
+}
+
+/** Per-sample loss L_i = softplus(logsumexp_{j≠y}(z_j − z_y)): exact where float32 CE rounds to 0. */
+function perSampleLoss(b: GraphBuilder, logits: string, labels: string, classes: number): string {
+  const onehot = b.op1('OneHot', [labels, b.ints([classes], []), b.floats([0, 1])], { axis: -1 }, { name: 'onehot' });
+  const zy = b.op1('ReduceSum', [b.op1('Mul', [logits, onehot]), b.ints([1])], { keepdims: 1 }, { name: 'label_logit' });
+  const others = b.op1('Add', [b.op1('Sub', [logits, zy]), b.op1('Mul', [onehot, b.floats([-1e30])])], {}, { name: 'margins' });
+  const lse = b.op1('ReduceLogSumExp', [others], { axes: [1], keepdims: 0 });
+  return b.op1('Softplus', [lse], {}, { name: 'per_sample_loss' });
+}
+
+export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOptions): Graph {
+  const b = new GraphBuilder('grow_step');
+  b.graph.doc = `nasgrow growing step: split/prune morphisms of every channel, Gauss-Newton estimates (${opts.granularity}), Adam on θ; batch ${batch}`;
+  b.setMetadata('nasgrow.kind', 'grow');
+  b.setMetadata('nasgrow.architecture', JSON.stringify(arch));
+  b.setMetadata('nasgrow.batch', `${batch}`);
+  b.setMetadata('nasgrow.granularity', opts.granularity);
+  const [C, H, W] = arch.inputShape;
+  const images = b.input('images', DType.FLOAT, [batch, C, H, W]);
+  const labels = b.input('labels', DType.INT64, [batch]);
+  const specs = paramSpecs(arch);
+  for (const s of specs) b.input(s.name, DType.FLOAT, s.shape);
+  const convShape = (l: number) => specs.find((s) => s.name === `${arch.layers[l]!.name}.conv.weight`)!.shape;
+  arch.layers.forEach((layer, l) => {
+    b.input(thetaName(layer.name), DType.FLOAT, convShape(l), `split morphism parameters θ of every channel of ${layer.name}`);
+    b.input(adamMName(layer.name), DType.FLOAT, convShape(l));
+    b.input(adamVName(layer.name), DType.FLOAT, convShape(l));
+  });
+  const step = b.input('adam_step', DType.FLOAT, [], 'Adam step t (1-based)');
+  const lr = b.input('theta_lr', DType.FLOAT, [], 'Adam learning rate of θ');
+
+  const param = (n: string) => n;
+  const base = emitForward(b, arch, images, param, 'train');
+  const [loss] = b.scope('loss', () => b.op('SoftmaxCrossEntropyLoss', [base.logits, labels], { reduction: 'mean' }, { outputs: 2, names: ['loss', 'log_prob'] }));
+  b.output(loss!, 'mean cross-entropy of the batch (L̂)');
+  const perSample = opts.granularity === 'sample' ? b.scope('loss', () => perSampleLoss(b, base.logits, labels, arch.classes)) : null;
+  const g = backward(b, loss!, base.layers.map((x) => x.z)).grads;
+
+  // ΔL_GN from s: batch: s + s²/(4L̂);  per sample: s_i = N·Σ_{h,w}Δz·g (g is ∂(mean loss)), then mean_i.
+  const gaussNewton = (dz: string, gz: string, name: string): { s: string; gn: string } => {
+    if (opts.granularity === 'batch') {
+      const s = b.op1('Reshape', [channelSum(b, b.op1('Mul', [dz, gz])), b.ints([-1])], {}, { name: `${name}_s` });
+      const quad = b.op1('Div', [b.op1('Mul', [s, s]), b.op1('Mul', [loss!, b.floats([4])])], {}, { name: `${name}_quadratic` });
+      return { s, gn: b.op1('Add', [s, quad], {}, { name: `${name}_gn` }) };
+    }
+    const si = b.op1('Mul', [b.op1('ReduceSum', [b.op1('Mul', [dz, gz]), b.ints([2, 3])], { keepdims: 0 }), b.floats([batch])], {}, { name: `${name}_s_per_sample` }); // [N, C]
+    const Li = b.op1('Unsqueeze', [perSample!, b.ints([1])]); // [N, 1]
+    const gni = b.op1('Add', [si, b.op1('Div', [b.op1('Mul', [si, si]), b.op1('Mul', [Li, b.floats([4])])])]);
+    const s = b.op1('ReduceMean', [si], { axes: [0], keepdims: 0 }, { name: `${name}_s` });
+    return { s, gn: b.op1('ReduceMean', [gni], { axes: [0], keepdims: 0 }, { name: `${name}_gn` }) };
+  };
+
+  const objectives: string[] = [];
+  const thetas: string[] = [];
+  base.layers.forEach((ly, l) => {
+    const name = ly.name;
+    b.scope(`${name}/morphisms`, () => {
+      const Wt = `${name}.conv.weight`;
+      const theta = thetaName(name);
+      const gz = g.get(ly.z);
+      if (!gz) throw new Error(`grow graph: the loss does not depend on ${name}'s output`);
+      const branch = (sign: 'plus' | 'minus') =>
+        b.scope(`split_${sign}`, () => {
+          const w = b.op1(sign === 'plus' ? 'Add' : 'Sub', [Wt, theta], {}, { name: sign === 'plus' ? 'W_plus_theta' : 'W_minus_theta' });
+          return emitTail(b, arch, l, emitDenseConv(b, arch, l, ly.x, w), param, 'train');
+        });
+      const zp = branch('plus');
+      const zm = branch('minus');
+      const split = b.scope('split_head', () => {
+        const dz = b.op1('Sub', [b.op1('Mul', [b.op1('Add', [zp, zm]), b.floats([0.5])]), ly.z], {}, { name: 'delta_z' });
+        return gaussNewton(dz, gz, 'split');
+      });
+      const prune = b.scope('prune_head', () => gaussNewton(b.op1('Neg', [ly.z], {}, { name: 'delta_z' }), gz, 'prune'));
+      b.output(b.op1('Identity', [split.s], {}, { names: [estimateName(name, 'split_s')] }));
+      b.output(b.op1('Identity', [split.gn], {}, { names: [estimateName(name, 'split_gn')] }));
+      b.output(b.op1('Identity', [prune.s], {}, { names: [estimateName(name, 'prune_s')] }));
+      b.output(b.op1('Identity', [prune.gn], {}, { names: [estimateName(name, 'prune_gn')] }));
+      objectives.push(b.op1('ReduceSum', [split.gn], { keepdims: 0 }, { name: 'objective' }));
+      thetas.push(theta);
+    });
+  });
+  const objective = b.op1('Sum', objectives, {}, { names: ['grow_objective'] });
+  b.output(objective, 'Σ over all split morphisms of ΔL_GN: what Adam minimises over θ');
+  const { grads } = backward(b, objective, thetas);
+
+  // Adam (Kingma & Ba): m ← β1 m + (1−β1) ∇;  v ← β2 v + (1−β2) ∇²;  θ ← θ − lr · m̂ / (√v̂ + ε),
+  // m̂ = m / (1−β1^t), v̂ = v / (1−β2^t).
+  b.scope('adam', () => {
+    const c1 = b.op1('Sub', [b.floats([1]), b.op1('Pow', [b.floats([ADAM.beta1]), step])], {}, { name: 'bias_correction1' });
+    const c2 = b.op1('Sub', [b.floats([1]), b.op1('Pow', [b.floats([ADAM.beta2]), step])], {}, { name: 'bias_correction2' });
+    arch.layers.forEach((layer) => {
+      b.scope(layer.name, () => {
+        const th = thetaName(layer.name);
+        const grad = grads.get(th);
+        if (!grad) throw new Error(`no gradient reached ${th}`);
+        const m = b.op1('Add', [b.op1('Mul', [adamMName(layer.name), b.floats([ADAM.beta1])]), b.op1('Mul', [grad, b.floats([1 - ADAM.beta1])])], {}, { names: [nextName(adamMName(layer.name))] });
+        const v = b.op1('Add', [b.op1('Mul', [adamVName(layer.name), b.floats([ADAM.beta2])]), b.op1('Mul', [b.op1('Mul', [grad, grad]), b.floats([1 - ADAM.beta2])])], {}, { names: [nextName(adamVName(layer.name))] });
+        const mhat = b.op1('Div', [m, c1]);
+        const denom = b.op1('Add', [b.op1('Sqrt', [b.op1('Div', [v, c2])]), b.floats([ADAM.eps])]);
+        b.op1('Sub', [th, b.op1('Mul', [b.op1('Div', [mhat, denom]), lr])], {}, { names: [nextName(th)] });
+        b.output(nextName(th));
+        b.output(nextName(adamMName(layer.name)));
+        b.output(nextName(adamVName(layer.name)));
+      });
+    });
+  });
+  return b.graph;
+}

@@ -1,0 +1,104 @@
+// End to end through the CLI on the bundled sample: train, then a run stopped after epoch 1 and
+// resumed must end with exactly the weights and metrics of the uninterrupted run (determinism +
+// resume). Also: a killed run (SIGKILL mid-epoch) resumes from its last checkpoint.
+import test from 'ava';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'nasgrow');
+
+function config(dir: string, epochs: number): string {
+  const file = path.join(dir, `cfg-${epochs}.yaml`);
+  fs.writeFileSync(
+    file,
+    [
+      'seed: 3',
+      'model: { family: vgg19, width: 4 }',
+      'data:',
+      '  dataset: fashion-mnist',
+      `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
+      '  limit_train: 640',
+      '  limit_test: 200',
+      '  augment: { crop: true, flip: true }',
+      `train: { epochs: ${epochs}, batch_size: 32, lr: 0.05, schedule: cosine }`,
+      'runtime: { threads: 1 }',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function nasgrow(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+const last = (dir: string) => fs.readFileSync(path.join(dir, 'checkpoints', 'epoch-0002.safetensors'));
+
+test('a run stopped after epoch 1 and resumed ends exactly like an uninterrupted run', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-e2e-'));
+  const full = nasgrow(['train', config(dir, 2), '--out', path.join(dir, 'full')]);
+  t.is(full.code, 0, full.out);
+  const part = nasgrow(['train', config(dir, 1), '--out', path.join(dir, 'part')]);
+  t.is(part.code, 0, part.out);
+  // same config except train.epochs, which may change on resume
+  const resumed = nasgrow(['train', config(dir, 2), '--resume', path.join(dir, 'part')]);
+  t.is(resumed.code, 0, resumed.out);
+  t.regex(resumed.out, /resuming after epoch 1/);
+  t.true(last(path.join(dir, 'full')).equals(last(path.join(dir, 'part'))), 'final checkpoints differ');
+  const metrics = (d: string) => fs.readFileSync(path.join(d, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').filter((_, i) => i !== 4).join(','));
+  // train_seconds (column 4) is wall time; everything else must match
+  t.deepEqual(metrics(path.join(dir, 'part')), metrics(path.join(dir, 'full')));
+  for (const f of ['arch.json', 'normalization.json', 'graphs/train.onnx', 'graphs/eval.onnx', 'graphs/infer.onnx', 'metrics.jsonl']) {
+    t.true(fs.existsSync(path.join(dir, 'full', f)), `${f} missing from the run folder`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a run killed mid-epoch resumes from its last checkpoint', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-kill-'));
+  const cfg = config(dir, 2);
+  const out = path.join(dir, 'run');
+  const child = spawn(process.execPath, [BIN, 'train', cfg, '--out', out], { stdio: 'ignore' });
+  // kill once the first checkpoint exists, i.e. during epoch 2
+  const ckpt = path.join(out, 'checkpoints', 'epoch-0001.safetensors');
+  const started = Date.now();
+  while (!fs.existsSync(ckpt) && Date.now() - started < 240_000) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  t.true(fs.existsSync(ckpt));
+  const resumed = nasgrow(['train', cfg, '--resume', out]);
+  t.is(resumed.code, 0, resumed.out);
+  t.regex(resumed.out, /resuming after epoch 1/);
+  t.true(fs.existsSync(path.join(out, 'checkpoints', 'epoch-0002.safetensors')));
+  const lines = fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+  t.is(lines.length, 3, lines.join('\n')); // header + 2 epochs, no duplicate
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('bad input stops before any work with a message naming the key', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-bad-'));
+  const file = path.join(dir, 'bad.yaml');
+  fs.writeFileSync(file, 'model: { family: vgg19, widht: 16 }\ndata: { dataset: fashion-mnist, path: /nonexistent/x }\ntrain: { lr: fast }\n');
+  const r = nasgrow(['train', file, '--out', path.join(dir, 'run')]);
+  t.is(r.code, 1);
+  t.regex(r.out, /model\.widht/);
+  t.regex(r.out, /did you mean.*width/i);
+  t.regex(r.out, /data\.path/);
+  t.regex(r.out, /train\.lr/);
+  t.false(fs.existsSync(path.join(dir, 'run')));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('runtime.device cuda without the CUDA provider names the install command', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-cuda-'));
+  const r = nasgrow(['train', config(dir, 1), '--out', path.join(dir, 'run'), '--device', 'cuda']);
+  if (r.code === 0) {
+    t.pass('the CUDA provider is installed on this machine');
+    return;
+  }
+  t.regex(r.out, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
