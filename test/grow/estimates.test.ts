@@ -1,0 +1,148 @@
+// The grow graph's estimates equal a direct computation from the same batch done outside it: z, g
+// from a probe graph (forward + ∂L/∂z), z± from the same probe run with W ± Θ, then in JS
+//   split: s_c = Σ (½(z⁺_c + z⁻_c) − z_c)·g_c        prune: s_c = −Σ z_c·g_c
+//   ΔL_GN = s + s²/(4L̂)  (batch);   per sample: mean_i (s_ic + s_ic²/(4 L_i)), s_ic = N·Σ_hw Δz·g
+// Also: the graph passes the ONNX checker, and Adam moves θ.
+import test from 'ava';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ArchState, mobilenetv1, vgg19 } from '../../src/models/arch';
+import { initParams, paramSpecs, TensorMap } from '../../src/models/params';
+import { emitForward } from '../../src/models/forward';
+import { DType, GraphBuilder } from '../../src/onnx/graph';
+import { modelBytes } from '../../src/onnx/writer';
+import { backward } from '../../src/autodiff/backward';
+import { buildGrowGraph, estimateName, Granularity, thetaName, adamMName, adamVName, nextName } from '../../src/grow/graph';
+import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
+import { Rng } from '../../src/util/rng';
+import { checkModels } from '../helpers/onnx-checker';
+
+/** forward (train-mode BN) → loss, every z_l and g_l = ∂L/∂z_l */
+async function probe(arch: ArchState, batch: number) {
+  const b = new GraphBuilder('probe');
+  const [C, H, W] = arch.inputShape;
+  b.input('images', DType.FLOAT, [batch, C, H, W]);
+  b.input('labels', DType.INT64, [batch]);
+  for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
+  const f = emitForward(b, arch, 'images', (n) => n, 'train');
+  const [loss] = b.op('SoftmaxCrossEntropyLoss', [f.logits, 'labels'], { reduction: 'none' }, { outputs: 2 });
+  const mean = b.op1('ReduceMean', [loss!], { axes: [0], keepdims: 0 }, { names: ['loss'] });
+  b.output(mean);
+  b.output(b.op1('Identity', [loss!], {}, { names: ['per_sample'] }));
+  const g = backward(b, mean, f.layers.map((l) => l.z)).grads;
+  f.layers.forEach((l) => {
+    b.output(b.op1('Identity', [l.z], {}, { names: [`z.${l.name}`] }));
+    b.output(b.op1('Identity', [g.get(l.z)!], {}, { names: [`g.${l.name}`] }));
+  });
+  const session = await createSession(modelBytes(b.graph), { device: 'cpu', threads: 1 });
+  return async (params: TensorMap, images: Float32Array, labels: BigInt64Array) => {
+    const feeds: Record<string, ort.Tensor> = { images: f32Tensor(images, [batch, C, H, W]), labels: i64Tensor(labels, [batch]) };
+    for (const s of paramSpecs(arch)) feeds[s.name] = f32Tensor(params.get(s.name)!, s.shape);
+    return session.run(feeds);
+  };
+}
+
+async function check(t: import('ava').ExecutionContext, arch: ArchState, granularity: Granularity) {
+  const batch = 8;
+  const rng = new Rng(11);
+  const params = initParams(arch, 4);
+  const [C, H, W] = arch.inputShape;
+  const images = Float32Array.from({ length: batch * C * H * W }, () => rng.normal());
+  const labels = BigInt64Array.from({ length: batch }, () => BigInt(rng.int(arch.classes)));
+  const thetas = new Map<string, Float32Array>();
+  for (const l of arch.layers) thetas.set(l.name, Float32Array.from(params.get(`${l.name}.conv.weight`)!, () => 0.3 * rng.normal()));
+
+  const graph = buildGrowGraph(arch, batch, { granularity });
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-grow-')), 'grow.onnx');
+  fs.writeFileSync(file, modelBytes(graph));
+  t.is(checkModels([file]), '');
+  const grow = await createSession(file, { device: 'cpu', threads: 1 });
+  const feeds: Record<string, ort.Tensor> = {
+    images: f32Tensor(images, [batch, C, H, W]),
+    labels: i64Tensor(labels, [batch]),
+    adam_step: f32Tensor(Float32Array.of(1), []),
+    theta_lr: f32Tensor(Float32Array.of(0.01), []),
+  };
+  for (const s of paramSpecs(arch)) feeds[s.name] = f32Tensor(params.get(s.name)!, s.shape);
+  for (const l of arch.layers) {
+    const shape = paramSpecs(arch).find((s) => s.name === `${l.name}.conv.weight`)!.shape;
+    feeds[thetaName(l.name)] = f32Tensor(thetas.get(l.name)!, shape);
+    feeds[adamMName(l.name)] = f32Tensor(new Float32Array(thetas.get(l.name)!.length), shape);
+    feeds[adamVName(l.name)] = f32Tensor(new Float32Array(thetas.get(l.name)!.length), shape);
+  }
+  const out = await grow.run(feeds);
+
+  const run = await probe(arch, batch);
+  const base = await run(params, images, labels);
+  const L = (base.loss!.data as Float32Array)[0]!;
+  t.true(Math.abs(L - (out.loss!.data as Float32Array)[0]!) < 1e-6);
+  const Li = base.per_sample!.data as Float32Array;
+  let worst = 0;
+  let compared = 0;
+  for (const layer of arch.layers) {
+    const shifted = (sign: number) => {
+      const p = new Map(params);
+      const w = params.get(`${layer.name}.conv.weight`)!;
+      const th = thetas.get(layer.name)!;
+      p.set(`${layer.name}.conv.weight`, Float32Array.from(w, (v, i) => v + sign * th[i]!));
+      return run(p, images, labels);
+    };
+    const plus = (await shifted(1))[`z.${layer.name}`]!;
+    const minus = (await shifted(-1))[`z.${layer.name}`]!;
+    const z = base[`z.${layer.name}`]!.data as Float32Array;
+    const g = base[`g.${layer.name}`]!.data as Float32Array;
+    const [N, Cz, Hz, Wz] = base[`z.${layer.name}`]!.dims as number[];
+    const hw = Hz! * Wz!;
+    const estimate = (dz: (i: number) => number) => {
+      const perSample = Array.from({ length: N! }, () => new Float64Array(Cz!));
+      for (let n = 0; n < N!; n++) for (let c = 0; c < Cz!; c++) for (let k = 0; k < hw; k++) {
+        const i = (n * Cz! + c) * hw + k;
+        perSample[n]![c]! += dz(i) * g[i]!;
+      }
+      const s = new Float64Array(Cz!);
+      const gn = new Float64Array(Cz!);
+      for (let c = 0; c < Cz!; c++) {
+        for (let n = 0; n < N!; n++) s[c]! += perSample[n]![c]!;
+        if (granularity === 'batch') gn[c] = s[c]! + (s[c]! * s[c]!) / (4 * L);
+        else {
+          let acc = 0;
+          for (let n = 0; n < N!; n++) {
+            const si = N! * perSample[n]![c]!;
+            acc += si + (si * si) / (4 * Li[n]!);
+          }
+          gn[c] = acc / N!;
+        }
+      }
+      return { s, gn };
+    };
+    const pz = plus.data as Float32Array;
+    const mz = minus.data as Float32Array;
+    const split = estimate((i) => 0.5 * (pz[i]! + mz[i]!) - z[i]!);
+    const prune = estimate((i) => -z[i]!);
+    const cmp = (label: string, ours: Float32Array, direct: Float64Array) => {
+      const scale = Math.max(...Array.from(direct, Math.abs));
+      for (let c = 0; c < direct.length; c++) {
+        const err = Math.abs(ours[c]! - direct[c]!) / (1e-4 * scale + 1e-7);
+        worst = Math.max(worst, err);
+        compared++;
+        if (err > 1) t.fail(`${layer.name} ${label}[${c}]: grow graph ${ours[c]} direct ${direct[c]}`);
+      }
+    };
+    cmp('split_gn', out[estimateName(layer.name, 'split_gn')]!.data as Float32Array, split.gn);
+    cmp('prune_gn', out[estimateName(layer.name, 'prune_gn')]!.data as Float32Array, prune.gn);
+    if (granularity === 'batch') {
+      cmp('split_s', out[estimateName(layer.name, 'split_s')]!.data as Float32Array, split.s);
+      cmp('prune_s', out[estimateName(layer.name, 'prune_s')]!.data as Float32Array, prune.s);
+    }
+    // Adam's first step moves every θ entry with a non-zero gradient by ≈ lr
+    const moved = out[nextName(thetaName(layer.name))]!.data as Float32Array;
+    const th = thetas.get(layer.name)!;
+    t.true(moved.some((v, i) => Math.abs(v - th[i]!) > 1e-3), `${layer.name}: θ did not move`);
+  }
+  t.log(`${compared} estimates compared, worst error ${worst.toFixed(3)} of the tolerance (1e-4 of the layer's largest)`);
+}
+
+test('grow graph estimates equal a direct computation: VGG-19, batch Gauss-Newton', (t) => check(t, vgg19(4), 'batch'));
+test('grow graph estimates equal a direct computation: MobileNetV1, batch Gauss-Newton', (t) => check(t, mobilenetv1(4), 'batch'));
+test('grow graph estimates equal a direct computation: VGG-19 1x28x28, per-sample Gauss-Newton', (t) => check(t, vgg19(4, [1, 28, 28], 10), 'sample'));
