@@ -34,6 +34,8 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
     augment: { cropPadding: cfg.data.augment.crop ? 4 : 0, flip: cfg.data.augment.flip },
     normalization,
     seed: cfg.seed,
+    // ORT's run() occupies the main thread, so only a worker overlaps batch preparation with a step
+    prefetch: 'worker',
   });
   const testLoader = new BatchLoader(test, { batchSize: 256, shuffle: false, dropLast: false, normalization, seed: cfg.seed });
   return { train, test, normalization, trainLoader, testLoader };

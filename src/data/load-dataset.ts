@@ -1,0 +1,85 @@
+// One entry point from a config's dataset section to a Dataset.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Dataset, Split, selectExamples } from './dataset';
+import { CIFAR10_CLASSES } from './class-names';
+import { Cifar100LabelKind, loadCifar100Binary, loadCifar10Binary } from './cifar-binary';
+import { loadImageFolder } from './image-folder';
+import { isArchivePath } from './image-tree';
+import { LimitMode, limitIndices } from './limit';
+import { loadMnist } from './mnist';
+
+export type DatasetKind = 'cifar10' | 'cifar100' | 'mnist' | 'fashion-mnist' | 'image-folder';
+
+export interface DatasetSpec {
+  kind: DatasetKind;
+  /**
+   * cifar10: the binary folder (cifar-10-batches-bin/ or its parent) or a batch file, OR an image
+   *          tree {train,test}/<class>/*.jpg as a folder or .tar.gz (e.g. cifar10-jpeg.tar.gz);
+   * cifar100: cifar-100-binary/ (or its parent) or train.bin / test.bin;
+   * mnist, fashion-mnist: the folder with the four IDX files (.gz or not);
+   * image-folder: a folder or .tar(.gz) with {train,test}/<class>/*.{jpg,jpeg,png}.
+   */
+  path: string;
+  split: Split;
+  /** Use only this many examples (see limit.ts; image folders then decode only those). */
+  limit?: number;
+  limitMode?: LimitMode;
+  /** cifar100: fine (100 classes, default) or coarse (20 superclasses) labels. */
+  cifar100Labels?: Cifar100LabelKind;
+  /** image-folder: 3 (RGB, default) or 1 (greyscale). */
+  channels?: 1 | 3;
+  /** image-folder: class folder names in label order (default: sorted by name). */
+  classOrder?: string[];
+  /** image-folder: Dataset.name (default: the folder / archive name). */
+  name?: string;
+  /** Image trees: decode cache folder, or false for none (default <cwd>/.cache/nasgrow-data). */
+  cacheDir?: string | false;
+  /** Image trees: decodes in flight at once. */
+  concurrency?: number;
+  /** Progress messages (image decoding can take a minute). */
+  log?: (message: string) => void;
+}
+
+/** A CIFAR-10 path that holds an image tree rather than the binary batches. */
+function isImageTree(p: string, split: Split): boolean {
+  if (isArchivePath(p)) return true;
+  const splitDir = path.join(p, split);
+  return fs.existsSync(splitDir) && fs.statSync(splitDir).isDirectory();
+}
+
+function applyLimit(ds: Dataset, spec: DatasetSpec): Dataset {
+  if (spec.limit === undefined || spec.limit >= ds.n) return ds;
+  const mode = spec.limitMode ?? 'stratified';
+  return selectExamples(ds, limitIndices(ds.labels, ds.classes, spec.limit, mode), `${ds.source} (limit ${spec.limit}, ${mode})`);
+}
+
+export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
+  const imageFolderOptions = {
+    path: spec.path,
+    split: spec.split,
+    channels: spec.channels,
+    limit: spec.limit,
+    limitMode: spec.limitMode,
+    cacheDir: spec.cacheDir,
+    concurrency: spec.concurrency,
+    log: spec.log,
+  };
+  switch (spec.kind) {
+    case 'cifar10': {
+      if (!isImageTree(spec.path, spec.split)) return applyLimit(loadCifar10Binary(spec.path, spec.split), spec);
+      // Labels must be the official ones whatever order the folders list in.
+      const ds = await loadImageFolder({ ...imageFolderOptions, name: 'cifar10', classOrder: CIFAR10_CLASSES });
+      return { ...ds, source: `${ds.source} [CIFAR-10 from image files: pixels as decoded from them, not the original binary release]` };
+    }
+    case 'cifar100':
+      return applyLimit(loadCifar100Binary(spec.path, spec.split, spec.cifar100Labels), spec);
+    case 'mnist':
+    case 'fashion-mnist':
+      return applyLimit(loadMnist(spec.path, spec.split, spec.kind), spec);
+    case 'image-folder':
+      return loadImageFolder({ ...imageFolderOptions, name: spec.name, classOrder: spec.classOrder });
+    default:
+      throw new Error(`unknown dataset kind '${(spec as { kind: string }).kind}' (expected cifar10, cifar100, mnist, fashion-mnist or image-folder)`);
+  }
+}
