@@ -6,7 +6,6 @@ import { configReferenceCommand } from './config-reference/command-object';
 import { UsageError, reportError } from './errors';
 import { exportSeedsCommand } from './export-seeds/command-object';
 import { exportCommand } from './export/command-object';
-import { ensureAllocatorTunables } from '../util/allocator';
 import { trainCommand } from './train/command-object';
 import { validateCommand } from './validate/command-object';
 import { nasgrowVersion } from './version';
@@ -48,8 +47,6 @@ function usageMessage(message: string, argv: string[]): string {
 
 /** Run the CLI; on error print it and exit 1 (user error) or 2 (internal error). */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  // Training commands run with the allocator settings PERF-NOTES gives PyTorch (see util/allocator).
-  if (argv[0] === 'train' || argv[0] === 'run') ensureAllocatorTunables();
   try {
     await buildCli(argv).parseAsync();
   } catch (err) {

@@ -10,8 +10,8 @@ import * as path from 'path';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 
-function config(dir: string, epochs: number): string {
-  const file = path.join(dir, `cfg-${epochs}.yaml`);
+function config(dir: string, epochs: number, limitTrain = 640): string {
+  const file = path.join(dir, `cfg-${epochs}-${limitTrain}.yaml`);
   fs.writeFileSync(
     file,
     [
@@ -20,7 +20,7 @@ function config(dir: string, epochs: number): string {
       'data:',
       '  dataset: fashion-mnist',
       `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
-      '  limit_train: 640',
+      `  limit_train: ${limitTrain}`,
       '  limit_test: 200',
       '  augment: { crop: true, flip: true }',
       `train: { epochs: ${epochs}, batch_size: 32, lr: 0.05, schedule: cosine }`,
@@ -31,7 +31,7 @@ function config(dir: string, epochs: number): string {
 }
 
 function nasgrow(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -48,8 +48,12 @@ test('a run stopped after epoch 1 and resumed ends exactly like an uninterrupted
   t.is(resumed.code, 0, resumed.out);
   t.regex(resumed.out, /resuming after epoch 1/);
   t.true(last(path.join(dir, 'full')).equals(last(path.join(dir, 'part'))), 'final checkpoints differ');
-  const metrics = (d: string) => fs.readFileSync(path.join(d, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').filter((_, i) => i !== 4).join(','));
-  // train_seconds (column 4) is wall time; everything else must match
+  // wall-time columns (train_seconds, train_img_per_s) differ between runs; everything else must match
+  const metrics = (d: string) => {
+    const rows = fs.readFileSync(path.join(d, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const keep = rows[0]!.map((h) => !/seconds|per_s/.test(h));
+    return rows.map((r) => r.filter((_, i) => keep[i]).join(','));
+  };
   t.deepEqual(metrics(path.join(dir, 'part')), metrics(path.join(dir, 'full')));
   for (const f of ['arch.json', 'normalization.json', 'graphs/train.onnx', 'graphs/eval.onnx', 'graphs/infer.onnx', 'metrics.jsonl']) {
     t.true(fs.existsSync(path.join(dir, 'full', f)), `${f} missing from the run folder`);
@@ -59,22 +63,24 @@ test('a run stopped after epoch 1 and resumed ends exactly like an uninterrupted
 
 test('a run killed mid-epoch resumes from its last checkpoint', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-kill-'));
-  const cfg = config(dir, 2);
+  const cfg = config(dir, 3, 4000);
   const out = path.join(dir, 'run');
-  const child = spawn(process.execPath, [BIN, 'train', cfg, '--out', out], { stdio: 'ignore' });
-  // kill once the first checkpoint exists, i.e. during epoch 2
+  const child = spawn(BIN, ['train', cfg, '--out', out], { stdio: 'ignore' });
+  // kill (SIGKILL, no chance to clean up) once the first checkpoint exists, i.e. during epoch 2
   const ckpt = path.join(out, 'checkpoints', 'epoch-0001.safetensors');
   const started = Date.now();
-  while (!fs.existsSync(ckpt) && Date.now() - started < 240_000) await new Promise((r) => setTimeout(r, 20));
+  while (!fs.existsSync(ckpt) && Date.now() - started < 240_000) await new Promise((r) => setTimeout(r, 10));
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
-  t.true(fs.existsSync(ckpt));
+  const saved = fs.readdirSync(path.join(out, 'checkpoints')).filter((f) => f.endsWith('.safetensors')).sort();
+  t.true(saved.length >= 1 && saved.length < 3, `checkpoints at kill time: ${saved}`);
+  const newest = Number(/epoch-(\d+)/.exec(saved[saved.length - 1]!)![1]);
   const resumed = nasgrow(['train', cfg, '--resume', out]);
   t.is(resumed.code, 0, resumed.out);
-  t.regex(resumed.out, /resuming after epoch 1/);
-  t.true(fs.existsSync(path.join(out, 'checkpoints', 'epoch-0002.safetensors')));
+  t.regex(resumed.out, new RegExp(`resuming after epoch ${newest}`));
+  t.true(fs.existsSync(path.join(out, 'checkpoints', 'epoch-0003.safetensors')));
   const lines = fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n');
-  t.is(lines.length, 3, lines.join('\n')); // header + 2 epochs, no duplicate
+  t.is(lines.length, 4, lines.join('\n')); // header + 3 epochs, none twice
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,63 @@
+// Runs the grow graph of one architecture state on ONNX Runtime (src/grow/graph.ts).
+import { ArchState } from '../models/arch';
+import { paramSpecs } from '../models/params';
+import { modelBytes } from '../onnx/writer';
+import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
+import type { ModelState } from '../train/model-state';
+import { adamMName, adamVName, buildGrowGraph, estimateName, Granularity, nextName, thetaName } from './graph';
+import { Estimates } from './estimates';
+import { ThetaState } from './theta';
+
+export class GrowEngine {
+  private constructor(
+    readonly arch: ArchState,
+    readonly batchSize: number,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(arch: ArchState, batchSize: number, granularity: Granularity, runtime: RuntimeOptions): Promise<GrowEngine> {
+    return new GrowEngine(arch, batchSize, await createSession(modelBytes(buildGrowGraph(arch, batchSize, { granularity })), runtime));
+  }
+
+  /**
+   * One growing step on a batch: returns the batch's estimates and loss; with lr > 0 Adam updates θ
+   * in `theta` (lr = 0 evaluates the morphisms with θ fixed).
+   */
+  async step(model: ModelState, theta: ThetaState, images: Float32Array, labels: BigInt64Array, lr: number): Promise<{ loss: number; estimates: Estimates }> {
+    const [C, H, W] = this.arch.inputShape;
+    const B = this.batchSize;
+    const feeds: Record<string, ort.Tensor> = {
+      images: f32Tensor(images, [B, C, H, W]),
+      labels: i64Tensor(labels, [B]),
+      adam_step: f32Tensor(Float32Array.of(theta.step + 1), []),
+      theta_lr: f32Tensor(Float32Array.of(lr), []),
+    };
+    const specs = paramSpecs(this.arch);
+    for (const s of specs) feeds[s.name] = f32Tensor(model.params.get(s.name)!, s.shape);
+    for (const layer of this.arch.layers) {
+      const shape = specs.find((s) => s.name === `${layer.name}.conv.weight`)!.shape;
+      feeds[thetaName(layer.name)] = f32Tensor(theta.theta.get(layer.name)!, shape);
+      feeds[adamMName(layer.name)] = f32Tensor(theta.adamM.get(layer.name)!, shape);
+      feeds[adamVName(layer.name)] = f32Tensor(theta.adamV.get(layer.name)!, shape);
+    }
+    const out = await this.session.run(feeds);
+    const estimates: Estimates = new Map();
+    for (const layer of this.arch.layers) {
+      estimates.set(layer.name, {
+        split: Float64Array.from(out[estimateName(layer.name, 'split_gn')]!.data as Float32Array),
+        prune: Float64Array.from(out[estimateName(layer.name, 'prune_gn')]!.data as Float32Array),
+      });
+      if (lr > 0) {
+        theta.theta.set(layer.name, out[nextName(thetaName(layer.name))]!.data as Float32Array);
+        theta.adamM.set(layer.name, out[nextName(adamMName(layer.name))]!.data as Float32Array);
+        theta.adamV.set(layer.name, out[nextName(adamVName(layer.name))]!.data as Float32Array);
+      }
+    }
+    if (lr > 0) theta.step++;
+    return { loss: (out.loss!.data as Float32Array)[0]!, estimates };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
