@@ -92,12 +92,13 @@ export async function trainFromConfig(cfg: TrainConfig, runDir: string, opts: Tr
         record.test_loss = lastTest.loss;
         record.test_acc = lastTest.accuracy;
       }
+      // Metrics before the checkpoint: a run killed in between resumes from the previous checkpoint,
+      // drops this line (retain above) and writes it again; the other order would lose it.
+      metrics.write(record);
       if (done % cfg.train.checkpoint_every === 0 || done === E) {
         lastCheckpoint = path.join(run.checkpoints, `epoch-${String(done).padStart(4, '0')}.safetensors`);
         saveCheckpoint(lastCheckpoint, state, { epoch: `${done}`, seed: `${cfg.seed}` });
       }
-      // Metrics after the checkpoint: a run killed in between redoes the epoch and rewrites its line.
-      metrics.write(record);
       opts.log(
         `${label}: lr ${lr.toPrecision(3)} train loss ${lastTrain.loss.toFixed(4)} acc ${(100 * lastTrain.accuracy).toFixed(2)}%` +
           (record.test_acc !== null ? `, test loss ${lastTest!.loss.toFixed(4)} acc ${(100 * lastTest!.accuracy).toFixed(2)}%` : '') +
