@@ -39,6 +39,11 @@ export interface TrainCommandModule {
   trainFromConfig(cfg: TrainConfig, runDir: string, opts: TrainOptions): Promise<TrainSummary>;
 }
 
+/** src/grow/run-command.ts: `nasgrow run`, same contract as training (the summary is the retrain's) */
+export interface RunCommandModule {
+  runFromConfig(cfg: TrainConfig, runDir: string, opts: TrainOptions): Promise<TrainSummary>;
+}
+
 export interface ExportRequest {
   arch: ArchState;
   batchSize: number;

@@ -7,15 +7,17 @@ import { UsageError, reportError } from './errors';
 import { exportSeedsCommand } from './export-seeds/command-object';
 import { exportCommand } from './export/command-object';
 import { trainCommand } from './train/command-object';
+import { runCommand } from './run/command-object';
 import { validateCommand } from './validate/command-object';
 import { nasgrowVersion } from './version';
 
-const COMMANDS = ['train', 'export', 'export-seeds', 'validate', 'config-reference'];
+const COMMANDS = ['run', 'train', 'export', 'export-seeds', 'validate', 'config-reference'];
 
 export function buildCli(argv: string[]) {
   return yargs(argv)
     .scriptName('nasgrow')
     .usage('$0 <command> [options]\n\nGrow CNNs by network morphisms learned with a Gauss-Newton approximation, trained on ONNX Runtime.')
+    .command(runCommand)
     .command(trainCommand)
     .command(exportCommand)
     .command(exportSeedsCommand)

@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { ConfigError, Override, TrainConfig, diffConfigs, inlineYaml, loadConfig, renderConfigYaml } from '../../config';
 import { ProgressReporter, RunLog, prepareRunFolder, runFolder } from '../../report';
-import { TrainCommandModule, TrainSummary, loadImplementation } from '../contracts';
+import { RunCommandModule, TrainCommandModule, TrainSummary, loadImplementation } from '../contracts';
 import { UsageError } from '../errors';
 import { nasgrowVersion } from '../version';
 import type { TrainArgs } from './command-object';
@@ -10,7 +10,7 @@ import type { TrainArgs } from './command-object';
 /** Keys that may change when a run is resumed (they do not change what is being trained). */
 const RESUMABLE_CHANGES = ['train.epochs', 'train.eval_every', 'train.checkpoint_every', 'runtime.device', 'runtime.threads', 'data.cache_dir', 'output.dir'];
 
-export async function runTrain(args: TrainArgs): Promise<void> {
+export async function runTrain(args: TrainArgs, command: 'train' | 'run' = 'train'): Promise<void> {
   if (args.out !== undefined && args.resume !== undefined && path.resolve(args.out) !== path.resolve(args.resume)) {
     throw new UsageError(`--out ${args.out} and --resume ${args.resume} name different folders: --resume alone names the run folder`);
   }
@@ -19,7 +19,10 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const runDir = cfg.output.dir;
 
   // Load the trainer before touching the run folder: a missing build must not leave an empty run.
-  const trainer = loadImplementation<TrainCommandModule>(() => require('../../train/train-command'), 'src/train/train-command', 'trainFromConfig');
+  const trainer: TrainCommandModule =
+    command === 'train'
+      ? loadImplementation<TrainCommandModule>(() => require('../../train/train-command'), 'src/train/train-command', 'trainFromConfig')
+      : { trainFromConfig: loadImplementation<RunCommandModule>(() => require('../../grow/run-command'), 'src/grow/run-command', 'runFromConfig').runFromConfig };
 
   if (resume) checkResumable(cfg, runDir);
   const configYaml = renderConfigYaml(cfg, {

@@ -1,0 +1,21 @@
+// `nasgrow run CONFIG`: the yargs module; the work is shared with `train` (src/cli/train/train.ts).
+import type { Argv, CommandModule } from 'yargs';
+import type { TrainArgs } from '../train/command-object';
+
+export const runCommand: CommandModule<object, TrainArgs> = {
+  command: 'run <config>',
+  describe: 'Grow a network from the seed a config describes (training and growing phases), then retrain it from scratch',
+  builder: (y: Argv) =>
+    y
+      .positional('config', { type: 'string', demandOption: true, describe: 'YAML config file (its grow: section)' })
+      .option('out', { type: 'string', describe: 'run folder (default: output.dir of the config, runs/<config name>)' })
+      .option('resume', { type: 'string', describe: 'continue the run in this folder after its last completed phase' })
+      .option('threads', { type: 'number', describe: 'override runtime.threads' })
+      .option('device', { choices: ['cpu', 'cuda'] as const, describe: 'override runtime.device' })
+      .example('$0 run configs/quickstart.yaml', 'a short real grow on the bundled sample')
+      .example('$0 run configs/quickstart.yaml --resume runs/quickstart', 'continue a killed run'),
+  handler: async (args) => {
+    const { runTrain } = await import('../train/train');
+    await runTrain(args, 'run');
+  },
+};

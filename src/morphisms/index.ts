@@ -1,0 +1,3 @@
+export { Morphism } from './types';
+export { applyMorphisms } from './apply';
+export { Decision, ChannelEstimates, SelectionOptions, resourceDelta, selectMorphisms } from './select';
