@@ -67,6 +67,7 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
   const run = runFolder(runDir);
   const progressFile = path.join(run.dir, 'progress.json');
   const progressState = opts.resume ? readProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
+  const secondsBefore = progressState.seconds; // wall time of earlier invocations of this run
   const data = await setupData(cfg, opts.log);
   writeNormalization(run.dir, data.normalization);
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
@@ -146,7 +147,7 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
     opts.log(`phase ${k + 1}: ${splits} splits, ${morphisms.length - splits} prunes → ${state.arch.layers.map((l) => l.width).join(',')}`);
     saveCheckpoint(path.join(dir, 'state.safetensors'), state, { phase: `${k}` });
     progressState.completedPhases = k + 1;
-    progressState.seconds += (performance.now() - started) / 1000;
+    progressState.seconds = secondsBefore + (performance.now() - started) / 1000;
     writeJsonFile(progressFile, progressState);
   }
 
@@ -179,7 +180,8 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
     await data.testLoader.close();
   }
   writeArchGraphs(path.join(retrainDir, 'graphs'), model, cfg.train.batch_size, hyper, data.normalization);
-  const seconds = progressState.seconds + (performance.now() - started) / 1000;
+  const seconds = secondsBefore + (performance.now() - started) / 1000;
+  progressState.seconds = seconds;
   const report = {
     test_error: 1 - test.accuracy,
     test_loss: test.loss,

@@ -1,0 +1,76 @@
+// `nasgrow run` end to end on the bundled sample: a run killed mid-phase (SIGKILL) and resumed ends
+// with the final architecture, weights and metrics of the uninterrupted run.
+import test from 'ava';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'nasgrow');
+
+function config(dir: string): string {
+  const file = path.join(dir, 'grow.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'seed: 5',
+      'model: { family: vgg19, width: 4 }',
+      'data:',
+      '  dataset: fashion-mnist',
+      `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
+      '  limit_train: 1600',
+      '  limit_test: 200',
+      `train: { batch_size: 32, lr: 0.05, schedule: cosine }`,
+      'grow: { cycles: 3, phase_epochs: 1, lambda_p: 1.0e-6, retrain_epochs: 1 }',
+      'runtime: { threads: 1 }',
+    ].join('\n'),
+  );
+  return file;
+}
+
+const run = (args: string[]) => {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+};
+
+function metrics(dir: string): string[] {
+  const rows = fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const keep = rows[0]!.map((h) => !/seconds|per_s/.test(h));
+  return rows.map((r) => r.filter((_, i) => keep[i]).join(','));
+}
+
+test('a grow run killed mid-phase and resumed ends like the uninterrupted run', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-run-'));
+  const cfg = config(dir);
+  const full = run(['run', cfg, '--out', path.join(dir, 'full')]);
+  t.is(full.code, 0, full.out);
+  t.regex(full.out, /splits?, \d+ prunes?/);
+
+  const out = path.join(dir, 'killed');
+  const child = spawn(BIN, ['run', cfg, '--out', out], { stdio: 'ignore' });
+  const marker = path.join(out, 'phases', 'phase-00', 'state.safetensors');
+  const started = Date.now();
+  while (!fs.existsSync(marker) && Date.now() - started < 300_000) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 300)); // into phase 2
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  t.false(fs.existsSync(path.join(out, 'report.json')), 'the run finished before it was killed');
+  const resumed = run(['run', cfg, '--resume', out]);
+  t.is(resumed.code, 0, resumed.out);
+  t.regex(resumed.out, /resuming after phase \d/);
+
+  const report = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8'));
+  const a = report(path.join(dir, 'full'));
+  const b = report(out);
+  delete a.wall_seconds;
+  delete b.wall_seconds;
+  t.deepEqual(b, a);
+  t.deepEqual(metrics(out), metrics(path.join(dir, 'full')));
+  const last = (d: string) => fs.readFileSync(path.join(d, 'retrain', 'checkpoints', 'epoch-0001.safetensors'));
+  t.true(last(out).equals(last(path.join(dir, 'full'))), 'final weights differ');
+  for (const f of ['train.onnx', 'grow.onnx', 'eval.onnx', 'infer.onnx', 'arch.json', 'estimates.csv', 'state.safetensors']) {
+    t.true(fs.existsSync(path.join(dir, 'full', 'phases', 'phase-01', f)), `phase-01/${f} missing`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
