@@ -16,7 +16,7 @@ async function main() {
     if (method === 'im2col-nhwc') {
       const y = b.op1('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
       const node = b.graph.producerOf(y)!;
-      dW = convGrad(b, node, [dy])[1]!;
+      dW = convGrad(b, node, [dy], [true, true])[1]!;
     } else if (method === 'onehot-conv') {
       // cols[n, c*9+t, y, x] = Xpad[n, c, y+i_t, x+j_t] by a depthwise conv with one-hot kernels
       const e = new Float32Array(C * 9 * 9);

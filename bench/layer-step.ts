@@ -24,7 +24,7 @@ async function main() {
     if (method === 'A-current' || method === 'B-onehot-dW') {
       y = b.op1('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
       if (method === 'A-current') {
-        const g = convGrad(b, b.graph.producerOf(y)!, [dy]);
+        const g = convGrad(b, b.graph.producerOf(y)!, [dy], [true, true]);
         dX = g[0]!;
         dW = g[1]!;
       } else {

@@ -63,16 +63,17 @@ export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: st
     const dY = u.outputs.map(total);
     if (dY.every((d) => d === null)) continue;
     const label = u.kind === 'node' ? u.node.name : `${u.c.scope ? `${u.c.scope}/` : ''}${u.c.type}`;
+    const needs = u.inputs.map((i) => depends.has(i));
     const dX = b.atScope(`${label}_grad`, () => {
       if (u.kind === 'composite') {
         const rule = COMPOSITE_RULES[u.c.type as keyof typeof COMPOSITE_RULES];
         if (!rule) throw new Error(`no gradient rule for composite ${u.c.type}`);
-        return rule(b, u.c, dY);
+        return rule(b, u.c, dY, needs);
       }
       if (NO_GRADIENT.has(u.node.opType)) return u.inputs.map(() => null);
       const rule = RULES[u.node.opType as keyof typeof RULES];
       if (!rule) throw new UnsupportedGradient(u.node, 'op has no gradient rule (src/autodiff/rules/)');
-      return rule(b, u.node, dY);
+      return rule(b, u.node, dY, needsOf(u.node, depends));
     });
     u.inputs.forEach((input, i) => {
       const d = dX[i];
@@ -84,6 +85,11 @@ export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: st
   const grads = new Map<string, string | null>();
   for (const w of wrt) grads.set(w, total(w));
   return { grads };
+}
+
+/** Per node input (including omitted optional ones, as rules index them): does it need a gradient? */
+function needsOf(node: Node, depends: Set<string>): boolean[] {
+  return node.inputs.map((i) => i !== '' && depends.has(i));
 }
 
 function buildUnits(nodes: Node[], composites: Composite[]): Unit[] {

@@ -40,7 +40,7 @@ export function batchNormTrain(b: GraphBuilder, x: string, gamma: string, beta: 
 //   dx = γs·(dy − dβ/M − xc·s²·Σ(dy·xc)/M)  =  k1·dy + k2·xc + k3   per channel, where
 //   k1 = γs,  k2 = −γs³·Σ(dy·xc)/M,  k3 = −γs·dβ/M
 // The μ and σ² outputs feed only running statistics, which are not differentiated.
-export const batchNormTrainGrad: CompositeRule = (b, c, [dy]) => {
+export const batchNormTrainGrad: CompositeRule = (b, c, [dy], needs) => {
   if (!dy) return [null, null, null];
   const { xc, invstd, gamma } = c.saved as { xc: string; invstd: string; gamma: string };
   const M = c.params.count!;
@@ -49,12 +49,13 @@ export const batchNormTrainGrad: CompositeRule = (b, c, [dy]) => {
   const dBeta = flat(channelSum(b, dy), 'dBeta');
   const dyXc = flat(channelSum(b, b.op1('Mul', [dy, xc])), 'sum_dy_xc');
   const s = b.op1('Reshape', [invstd, b.ints([C])]);
-  const dGamma = b.op1('Mul', [dyXc, s], {}, { name: 'dGamma' });
+  const dGamma = needs[1] ? b.op1('Mul', [dyXc, s], {}, { name: 'dGamma' }) : null;
   const gs = b.op1('Mul', [gamma, s]);
   const k1 = gs;
   const k2 = b.op1('Mul', [b.op1('Mul', [gs, b.op1('Mul', [s, s])]), b.op1('Mul', [dyXc, b.floats([-1 / M])])], {}, { name: 'k2' });
   const k3 = b.op1('Mul', [gs, b.op1('Mul', [dBeta, b.floats([-1 / M])])], {}, { name: 'k3' });
   const as4 = (v: string) => b.op1('Reshape', [v, b.ints([1, C, 1, 1])]);
+  if (!needs[0]) return [null, dGamma, needs[2] ? dBeta : null];
   const dx = b.op1('Add', [b.op1('Add', [b.op1('Mul', [dy, as4(k1)]), b.op1('Mul', [xc, as4(k2)])]), as4(k3)], {}, { name: 'dX' });
-  return [dx, dGamma, dBeta];
+  return [dx, dGamma, needs[2] ? dBeta : null];
 };

@@ -12,7 +12,7 @@ import { DType, GraphBuilder, Node } from '../../onnx/graph';
 //     otherwise:    im2col by a constant one-hot depthwise conv, then per-sample MatMuls summed
 //                   over the batch (dense: cols·dYᵀ; depthwise: one mat-vec per channel)
 // dB = Σ_{n,y,x} dY
-export const convGrad: GradRule = (b, n, [dY]) => {
+export const convGrad: GradRule = (b, n, [dY], needs) => {
   if (!dY) return n.inputs.map(() => null);
   const [X, W] = n.inputs as [string, string];
   const xs = b.staticShape(X);
@@ -28,10 +28,10 @@ export const convGrad: GradRule = (b, n, [dY]) => {
   const auto = n.attrs.get('auto_pad');
   if (auto && auto.kind === 'string' && auto.value !== 'NOTSET') throw new UnsupportedGradient(n, 'auto_pad (emit explicit pads)');
 
-  const dX = convInputGrad(b, n, dY, W, { xs, ws, ys, g, k, s, p });
-  const dW = convWeightGrad(b, n, dY, X, { xs, ws, ys, g, k, s, p });
+  const dX = needs[0] ? convInputGrad(b, n, dY, W, { xs, ws, ys, g, k, s, p }) : null;
+  const dW = needs[1] ? convWeightGrad(b, n, dY, X, { xs, ws, ys, g, k, s, p }) : null;
   const out: (string | null)[] = [dX, dW];
-  if (n.inputs[2]) out.push(b.op1('ReduceSum', [dY, b.ints([0, 2, 3])], { keepdims: 0 }, { name: 'dB' }));
+  if (n.inputs[2]) out.push(needs[2] ? b.op1('ReduceSum', [dY, b.ints([0, 2, 3])], { keepdims: 0 }, { name: 'dB' }) : null);
   return out;
 };
 
