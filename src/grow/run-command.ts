@@ -142,7 +142,7 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
         const row = th.length / arch.layers.find((l) => l.name === d.layer)!.width;
         return { kind: 'split', layer: d.layer, channel: d.channel, theta: th.slice(d.channel * row, (d.channel + 1) * row) };
       });
-    state = applyMorphisms(state, morphisms);
+    state = applyMorphisms(state, morphisms, { minWidth: g.min_width });
     const splits = morphisms.filter((m) => m.kind === 'split').length;
     opts.log(`phase ${k + 1}: ${splits} splits, ${morphisms.length - splits} prunes → ${state.arch.layers.map((l) => l.width).join(',')}`);
     saveCheckpoint(path.join(dir, 'state.safetensors'), state, { phase: `${k}` });

@@ -1,131 +1,104 @@
-// Applying morphisms: a pure function from (architecture, weights, BN statistics, SGD momentum) and
-// the chosen morphisms to the new ones. Channel indices refer to the state passed in.
+// Applying morphisms: a pure function from a model state (architecture, weights, BN statistics, SGD
+// momentum) and the chosen morphisms to the new model state. All morphisms of all layers are applied
+// at once; every channel index and every θ refers to the state passed in.
 //
-// Split channel c of layer l (θ = 0 preserves the function exactly):
-//   incoming kernel row c  → two rows  w_in[c] + θ  and  w_in[c] − θ   (the copy goes right after c)
-//   per-channel parameters downstream (l's BN γ, β, running mean/var; in MobileNet the next layer's
-//   depthwise kernel row c and its BN) → copied
-//   outgoing weights (the next dense conv's input channel c, or the classifier's column c) → halved,
-//   each copy taking one half
-// Prune channel c: its incoming row, per-channel parameters and outgoing column are removed.
-// Momentum buffers follow their weights: copied with incoming/per-channel rows, halved with outgoing
-// columns (the next step then moves each copy by half the original's step, as for the weights),
-// removed with pruned channels.
-import { ArchState, cloneArch } from '../models/arch';
-import { TensorMap } from '../models/params';
+// Split channel c of layer l with θ (ALGORITHM.md "Split morphism"):
+//   incoming kernel  W_l[c]  → W_l[c] + θ  and  W_l[c] − θ     (the copy is inserted right after c)
+//   channel-wise parameters of c (l's BN γ, β, running mean/var; MobileNet: layer l+1's depthwise
+//   kernel row c and its BN) → copied to both
+//   outgoing weights W_{l+1}[:, c] (or fc.weight[:, c]) → ½ W_{l+1}[:, c] for each copy
+// With θ = 0 both copies compute y_c, and the next dense op sees ½·w·y_c + ½·w·y_c = w·y_c: the
+// function is unchanged, in eval mode (copied running statistics) and in train mode (the copies have
+// identical batch statistics).
+// Prune channel c: its incoming row, channel-wise parameters and outgoing weights are removed.
+//
+// Where morphisms sit in adjacent layers, the next layer's incoming rows are rewritten first (θ of
+// layer l+1 is indexed by l's ORIGINAL channels), then its columns: a split of input channel c turns
+// row r's entry (w + θ)[c] into two entries ½(w + θ)[c] — the morphism the estimate was made for.
+//
+// Momentum follows its tensor the same way, except that θ is not added (a split copy starts with its
+// original's momentum); along outgoing axes it is halved like the weights, so each copy's next SGD
+// step is half of the original's. Pruned channels' momentum is dropped.
+//
+// Every tensor of the result is a fresh copy: the result shares no buffer with the input.
+import { ArchState, cloneArch, validateArch } from '../models/arch';
+import { numel, paramSpecs, TensorMap } from '../models/params';
 import type { ModelState } from '../train/model-state';
+import { channelAxes } from './channel-axes';
+import { ChannelPlan, planChannels } from './channel-plan';
+import { remapAxis, ShapedTensor } from './remap-axis';
 import { Morphism } from './types';
 
-/** What happens to each old channel of a layer: kept (1 copy), split (2 copies) or pruned (0). */
-interface ChannelPlan {
-  /** per new channel: the old channel it comes from */
-  source: number[];
-  /** per new channel: +1 / −1 for the two halves of a split (θ sign), 0 for a kept channel */
-  sign: number[];
-  /** per old channel: copies in the new layer (0, 1 or 2) */
-  copies: number[];
+export interface ApplyOptions {
+  /** a layer keeps at least this many of its original channels (default 1) */
+  minWidth?: number;
 }
 
-function planLayer(width: number, ms: Morphism[], layer: string): ChannelPlan {
-  const copies = new Array<number>(width).fill(1);
-  for (const m of ms) {
-    if (m.channel < 0 || m.channel >= width || !Number.isInteger(m.channel)) throw new Error(`${m.kind} of ${layer} channel ${m.channel}: the layer has ${width} channels`);
-    if (copies[m.channel] !== 1) throw new Error(`${layer} channel ${m.channel} has more than one morphism`);
-    copies[m.channel] = m.kind === 'split' ? 2 : 0;
-  }
-  const source: number[] = [];
-  const sign: number[] = [];
-  copies.forEach((n, c) => {
-    if (n === 1) {
-      source.push(c);
-      sign.push(0);
-    } else if (n === 2) {
-      source.push(c, c);
-      sign.push(1, -1);
-    }
-  });
-  if (source.length === 0) throw new Error(`pruning would leave ${layer} without channels`);
-  return { source, sign, copies };
+/** Per changed layer (by index): its channel plan and the θ of its splits, by old channel. */
+interface LayerChange {
+  plan: ChannelPlan;
+  theta: Map<number, Float32Array>;
 }
 
-/** Rows (axis 0 blocks of `rowLen`) of `t` re-arranged to `plan`; `theta` added with each row's sign. */
-function mapRows(t: Float32Array, rowLen: number, plan: ChannelPlan, theta?: Map<number, Float32Array>): Float32Array {
-  const out = new Float32Array(plan.source.length * rowLen);
-  plan.source.forEach((c, i) => {
-    out.set(t.subarray(c * rowLen, (c + 1) * rowLen), i * rowLen);
-    const th = theta?.get(c);
-    if (th && plan.sign[i] !== 0) for (let k = 0; k < rowLen; k++) out[i * rowLen + k]! += plan.sign[i]! * th[k]!;
-  });
-  return out;
-}
-
-/** Axis-1 channels of `t` [rows, width, inner] re-arranged to `plan`, split columns scaled by ½. */
-function mapColumns(t: Float32Array, rows: number, inner: number, plan: ChannelPlan): Float32Array {
-  const oldWidth = plan.copies.length;
-  const newWidth = plan.source.length;
-  const out = new Float32Array(rows * newWidth * inner);
-  for (let r = 0; r < rows; r++) {
-    plan.source.forEach((c, i) => {
-      const scale = plan.copies[c] === 2 ? 0.5 : 1;
-      const src = (r * oldWidth + c) * inner;
-      const dst = (r * newWidth + i) * inner;
-      for (let k = 0; k < inner; k++) out[dst + k] = scale * t[src + k]!;
-    });
-  }
-  return out;
-}
-
-export function applyMorphisms(state: ModelState, morphisms: Morphism[]): ModelState {
+function layerChanges(state: ModelState, morphisms: readonly Morphism[], minWidth: number): Map<number, LayerChange> {
   const arch = state.arch;
-  const byLayer = new Map<string, Morphism[]>();
+  const byLayer = new Map<number, Morphism[]>();
   for (const m of morphisms) {
-    if (!arch.layers.some((l) => l.name === m.layer)) throw new Error(`morphism on unknown layer ${m.layer}`);
-    byLayer.set(m.layer, [...(byLayer.get(m.layer) ?? []), m]);
+    const l = arch.layers.findIndex((x) => x.name === m.layer);
+    if (l < 0) throw new Error(`${m.kind} of unknown layer ${JSON.stringify(m.layer)}`);
+    byLayer.set(l, [...(byLayer.get(l) ?? []), m]);
   }
-  const newArch: ArchState = cloneArch(arch);
-  const params: TensorMap = new Map(state.params);
-  const momentum: TensorMap = new Map(state.momentum);
-  // Each tensor maps either rows (its own layer's output channels) or columns (the previous layer's).
-  const remap = (name: string, f: (t: Float32Array) => Float32Array) => {
-    params.set(name, f(params.get(name)!));
-    if (momentum.has(name)) momentum.set(name, f(momentum.get(name)!));
-  };
-
-  // Pass 1, rows: every layer's incoming kernel rows (± θ, which lives in the layer's input channels
-  // as they are before any morphism) and per-channel parameters. Pass 2, columns: the outgoing
-  // weights of every changed layer, now with the next layer's rows already in their new order.
-  const plans = new Map<number, ChannelPlan>();
-  arch.layers.forEach((layer, l) => {
-    const ms = byLayer.get(layer.name);
-    if (!ms || ms.length === 0) return;
-    const plan = planLayer(layer.width, ms, layer.name);
-    plans.set(l, plan);
-    const convName = `${layer.name}.conv.weight`;
-    const rowLen = params.get(convName)!.length / layer.width;
+  const changes = new Map<number, LayerChange>();
+  for (const [l, ms] of byLayer) {
+    const layer = arch.layers[l]!;
+    const plan = planChannels(layer.name, layer.width, ms, minWidth);
+    const rowLen = state.params.get(`${layer.name}.conv.weight`)!.length / layer.width;
     const theta = new Map<number, Float32Array>();
     for (const m of ms) {
       if (m.kind !== 'split') continue;
       if (m.theta.length !== rowLen) throw new Error(`split of ${layer.name} channel ${m.channel}: θ has ${m.theta.length} values, the incoming kernel ${rowLen}`);
+      if (!m.theta.every(Number.isFinite)) throw new Error(`split of ${layer.name} channel ${m.channel}: θ is not finite`);
       theta.set(m.channel, m.theta);
     }
-    params.set(convName, mapRows(params.get(convName)!, rowLen, plan, theta));
-    momentum.set(convName, mapRows(momentum.get(convName)!, rowLen, plan)); // momentum rows copied without θ
-    for (const p of ['weight', 'bias', 'running_mean', 'running_var']) remap(`${layer.name}.bn.${p}`, (t) => mapRows(t, 1, plan));
-    const next = arch.layers[l + 1];
-    if (next?.depthwise) {
-      remap(`${next.name}.dw.weight`, (t) => mapRows(t, 9, plan));
-      for (const p of ['weight', 'bias', 'running_mean', 'running_var']) remap(`${next.name}.dw_bn.${p}`, (t) => mapRows(t, 1, plan));
-    }
-    newArch.layers[l]!.width = plan.source.length;
-  });
-  for (const [l, plan] of plans) {
-    const next = arch.layers[l + 1];
-    if (next) {
-      const k = next.kernel * next.kernel;
-      remap(`${next.name}.conv.weight`, (t) => mapColumns(t, newArch.layers[l + 1]!.width, k, plan));
-    } else {
-      remap('fc.weight', (t) => mapColumns(t, arch.classes, 1, plan));
-    }
+    changes.set(l, { plan, theta });
   }
-  return { arch: newArch, params, momentum };
+  return changes;
+}
+
+/** Throws unless every tensor of the state has the size its architecture gives it. */
+function checkState(state: ModelState): void {
+  for (const s of paramSpecs(state.arch)) {
+    const n = numel(s.shape);
+    if (state.params.get(s.name)?.length !== n) throw new Error(`model state: ${s.name} is missing or not ${n} values`);
+    if (s.trainable && state.momentum.get(s.name)?.length !== n) throw new Error(`model state: momentum of ${s.name} is missing or not ${n} values`);
+  }
+}
+
+export function applyMorphisms(state: ModelState, morphisms: readonly Morphism[], opts: ApplyOptions = {}): ModelState {
+  const minWidth = opts.minWidth ?? 1;
+  if (!Number.isInteger(minWidth) || minWidth < 1) throw new Error(`minWidth must be a positive integer, got ${minWidth}`);
+  checkState(state);
+  const changes = layerChanges(state, morphisms, minWidth);
+  const axes = channelAxes(state.arch);
+
+  const params: TensorMap = new Map();
+  const momentum: TensorMap = new Map();
+  for (const spec of paramSpecs(state.arch)) {
+    let p: ShapedTensor = { data: Float32Array.from(state.params.get(spec.name)!), shape: spec.shape };
+    let m: ShapedTensor | null = spec.trainable ? { data: Float32Array.from(state.momentum.get(spec.name)!), shape: spec.shape } : null;
+    for (const a of axes.get(spec.name) ?? []) {
+      const change = changes.get(a.layer);
+      if (!change) continue;
+      const halveSplits = a.role === 'outgoing';
+      p = remapAxis(p.data, p.shape, a.axis, change.plan, { halveSplits, theta: a.role === 'incoming' ? change.theta : undefined });
+      if (m) m = remapAxis(m.data, m.shape, a.axis, change.plan, { halveSplits });
+    }
+    params.set(spec.name, p.data);
+    if (m) momentum.set(spec.name, m.data);
+  }
+
+  const arch: ArchState = cloneArch(state.arch);
+  for (const [l, change] of changes) arch.layers[l]!.width = change.plan.source.length;
+  validateArch(arch);
+  return { arch, params, momentum };
 }

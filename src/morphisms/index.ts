@@ -1,3 +1,5 @@
-export { Morphism } from './types';
-export { applyMorphisms } from './apply';
-export { Decision, ChannelEstimates, SelectionOptions, resourceDelta, selectMorphisms } from './select';
+// The morphism layer: what a morphism is, how the ones worth applying are chosen, how they are applied.
+export { Morphism, MorphismKind } from './types';
+export { applyMorphisms, ApplyOptions } from './apply';
+export { resourceDelta, signedDelta, ResourceDelta } from './resources';
+export { selectMorphisms, topCount, Decision, DecisionReason, ChannelEstimates, SelectionOptions } from './select';

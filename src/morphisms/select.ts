@@ -1,95 +1,108 @@
-// Choosing which morphisms to apply (ALGORITHM.md "Selection and application").
+// Choosing the morphisms to apply (paper §3.3, ALGORITHM.md "Selection and application").
 //
-// Resource change of one channel's morphism, the same for every channel of a layer:
-//   ΔR_p = parameters of one more channel in layer l: its incoming kernel, BN γ and β, in MobileNet
-//          the next layer's depthwise kernel (9) and its BN γ, β, and its outgoing weights in the
-//          next dense layer (or the classifier); split +ΔR_p, prune −ΔR_p
-//   ΔR_f = multiply-accumulates per image of that channel (optional second resource, λ_f)
-// A morphism has a positive tradeoff when  −ΔL > λ_p·ΔR_p + λ_f·ΔR_f; its margin is the difference.
-// Per layer: each channel keeps the better (larger margin) of its split and its prune; of those with
-// a positive margin the best are applied, at most ceil(topFraction · width), prunes never taking the
-// layer below minWidth; ties go to the lower channel index.
-import { ArchState, cloneArch } from '../models/arch';
-import { macCount, paramCount } from '../models/params';
+// Morphism m of a channel, with estimated loss change ΔL_m and resource change ΔR_m (split +ΔR,
+// prune −ΔR, see resources.ts):
+//   margin_m = −ΔL_m − λ_p·ΔR_p,m − λ_f·ΔR_f,m          (ΔR_f in FLOPs)
+//   positive tradeoff  ⇔  margin_m > 0  ⇔  −ΔL_m > λ_p·ΔR_p + λ_f·ΔR_f
+// Per layer of width w:
+//   1. each channel keeps the better of its split and prune (larger margin; equal margins → prune,
+//      the smaller network); a non-finite estimate counts as margin −∞
+//   2. the channels whose kept morphism has a positive margin are ranked by margin, descending, ties
+//      to the lower channel index
+//   3. walking that ranking, a morphism is applied while fewer than ceil(topFraction·w) are; a prune
+//      is skipped (not counted) if the layer would keep fewer than minWidth of its w channels
+// Every channel gets a Decision, in layer order then channel order, for the per-channel CSV.
+import { ArchState } from '../models/arch';
+import { resourceDelta, signedDelta } from './resources';
+import { MorphismKind } from './types';
 
 export interface SelectionOptions {
+  /** λ_p: loss per parameter */
   lambdaP: number;
+  /** λ_f: loss per FLOP (0 ignores FLOPs) */
   lambdaF: number;
+  /** per layer, at most ceil(topFraction · width) morphisms are applied */
   topFraction: number;
+  /** prunes never leave a layer fewer than this many of its channels */
   minWidth: number;
 }
 
+/** Estimated ΔL of splitting / pruning each channel of one layer (index = channel). */
 export interface ChannelEstimates {
   split: ArrayLike<number>;
   prune: ArrayLike<number>;
 }
 
+/** Why a decision came out as it did; comma-free, for the CSV. */
+export type DecisionReason = 'applied' | 'estimate-not-finite' | 'tradeoff-not-positive' | 'over-top-fraction' | 'min-width';
+
 export interface Decision {
   layer: string;
   channel: number;
   /** the better of the channel's two morphisms */
-  kind: 'split' | 'prune';
+  kind: MorphismKind;
+  /** its estimated loss change */
   deltaL: number;
+  /** its parameter change (split > 0, prune < 0) */
   deltaParams: number;
-  deltaMacs: number;
+  /** its FLOPs change per image (split > 0, prune < 0) */
+  deltaFlops: number;
+  /** −ΔL − λ_p·ΔR_p − λ_f·ΔR_f (−∞ when the estimate is not finite) */
   margin: number;
   applied: boolean;
-  reason: string;
+  reason: DecisionReason;
 }
 
-/** Parameters and MACs per image that one more channel in `layer` costs. */
-export function resourceDelta(arch: ArchState, layer: string): { params: number; macs: number } {
-  const wider = cloneArch(arch);
-  const l = wider.layers.find((x) => x.name === layer);
-  if (!l) throw new Error(`unknown layer ${layer}`);
-  l.width += 1;
-  return { params: paramCount(wider) - paramCount(arch), macs: macCount(wider) - macCount(arch) };
+function checkOptions(o: SelectionOptions): void {
+  const bad = (what: string) => new Error(`selection: ${what}`);
+  if (!(o.lambdaP >= 0) || !Number.isFinite(o.lambdaP)) throw bad(`lambdaP must be finite and >= 0, got ${o.lambdaP}`);
+  if (!(o.lambdaF >= 0) || !Number.isFinite(o.lambdaF)) throw bad(`lambdaF must be finite and >= 0, got ${o.lambdaF}`);
+  if (!(o.topFraction >= 0 && o.topFraction <= 1)) throw bad(`topFraction must be in [0, 1], got ${o.topFraction}`);
+  if (!Number.isInteger(o.minWidth) || o.minWidth < 1) throw bad(`minWidth must be a positive integer, got ${o.minWidth}`);
 }
 
-export function selectMorphisms(arch: ArchState, estimates: Map<string, ChannelEstimates>, opts: SelectionOptions): Decision[] {
+/** ceil(fraction·width), immune to products like 0.7·90 = 62.99999999999999 rounding the wrong way. */
+export function topCount(fraction: number, width: number): number {
+  return Math.max(0, Math.ceil(fraction * width - 1e-9));
+}
+
+export function selectMorphisms(arch: ArchState, estimates: ReadonlyMap<string, ChannelEstimates>, opts: SelectionOptions): Decision[] {
+  checkOptions(opts);
   const decisions: Decision[] = [];
   for (const layer of arch.layers) {
     const e = estimates.get(layer.name);
-    if (!e) throw new Error(`no estimates for layer ${layer.name}`);
-    const r = resourceDelta(arch, layer.name);
-    const cost = opts.lambdaP * r.params + opts.lambdaF * r.macs;
-    const candidates: Decision[] = [];
+    if (!e) throw new Error(`selection: no estimates for layer ${layer.name}`);
+    if (e.split.length !== layer.width || e.prune.length !== layer.width) {
+      throw new Error(`selection: ${layer.name} has ${layer.width} channels, estimates ${e.split.length} splits and ${e.prune.length} prunes`);
+    }
+    const r = resourceDelta(arch, layer.name, 0); // the same for every channel of the layer
+    const decide = (channel: number, kind: MorphismKind, deltaL: number): Decision => {
+      const d = signedDelta(r, kind);
+      const margin = Number.isFinite(deltaL) ? -deltaL - opts.lambdaP * d.params - opts.lambdaF * d.flops : -Infinity;
+      const reason = !Number.isFinite(deltaL) ? 'estimate-not-finite' : margin > 0 ? 'applied' : 'tradeoff-not-positive';
+      return { layer: layer.name, channel, kind, deltaL, deltaParams: d.params, deltaFlops: d.flops, margin, applied: false, reason };
+    };
+    const layerDecisions: Decision[] = [];
     for (let c = 0; c < layer.width; c++) {
-      const split = -e.split[c]! - cost; // margin of splitting
-      const prune = -e.prune[c]! + cost; // margin of pruning (it frees the resources)
-      const kind = prune > split ? 'prune' : 'split';
-      const margin = Math.max(split, prune);
-      candidates.push({
-        layer: layer.name,
-        channel: c,
-        kind,
-        deltaL: kind === 'split' ? e.split[c]! : e.prune[c]!,
-        deltaParams: kind === 'split' ? r.params : -r.params,
-        deltaMacs: kind === 'split' ? r.macs : -r.macs,
-        margin,
-        applied: false,
-        reason: Number.isFinite(margin) && margin > 0 ? '' : 'tradeoff not positive',
-      });
+      const split = decide(c, 'split', e.split[c]!);
+      const prune = decide(c, 'prune', e.prune[c]!);
+      layerDecisions.push(split.margin > prune.margin ? split : prune);
     }
-    const cap = Math.ceil(opts.topFraction * layer.width);
-    const ranked = candidates.filter((d) => d.reason === '').sort((a, b) => b.margin - a.margin || a.channel - b.channel);
+    const cap = topCount(opts.topFraction, layer.width);
+    const maxPrunes = layer.width - opts.minWidth;
+    const ranked = layerDecisions.filter((d) => d.reason === 'applied').sort((a, b) => b.margin - a.margin || a.channel - b.channel);
     let applied = 0;
-    let width = layer.width;
+    let prunes = 0;
     for (const d of ranked) {
-      if (applied >= cap) {
-        d.reason = `beyond the top ${opts.topFraction} of the layer`;
-        continue;
+      if (applied >= cap) d.reason = 'over-top-fraction';
+      else if (d.kind === 'prune' && prunes >= maxPrunes) d.reason = 'min-width';
+      else {
+        d.applied = true;
+        applied++;
+        if (d.kind === 'prune') prunes++;
       }
-      if (d.kind === 'prune' && width - 1 < opts.minWidth) {
-        d.reason = `layer at its minimum width ${opts.minWidth}`;
-        continue;
-      }
-      d.applied = true;
-      d.reason = 'applied';
-      width += d.kind === 'split' ? 1 : -1;
-      applied++;
     }
-    decisions.push(...candidates);
+    decisions.push(...layerDecisions);
   }
   return decisions;
 }

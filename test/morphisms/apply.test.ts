@@ -1,160 +1,220 @@
-// Morphisms: function preservation (split with θ = 0; pruning a channel whose outgoing weights are
-// zero), exact structural change, purity, and selection rules.
+// Applying morphisms: exact structural change of every tensor (weights, BN statistics, momentum),
+// parameter counts, purity, and the errors.
 import test from 'ava';
 import { ArchState, mobilenetv1, vgg19 } from '../../src/models/arch';
-import { paramCount, paramSpecs, numel } from '../../src/models/params';
-import { applyMorphisms, Morphism, resourceDelta, selectMorphisms } from '../../src/morphisms';
-import { buildEvalGraph } from '../../src/train/graphs';
-import { freshModelState, ModelState } from '../../src/train/model-state';
-import { modelBytes } from '../../src/onnx/writer';
-import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
+import { numel, paramCount, paramSpecs } from '../../src/models/params';
+import { applyMorphisms, Morphism, resourceDelta, signedDelta } from '../../src/morphisms';
+import { ModelState } from '../../src/train/model-state';
 import { Rng } from '../../src/util/rng';
+import { FAMILIES, randomMorphisms, randomState, rowLength, snapshot } from './helpers';
 
-async function logits(state: ModelState, images: Float32Array, n: number): Promise<Float32Array> {
-  const [C, H, W] = state.arch.inputShape;
-  const s = await createSession(modelBytes(buildEvalGraph(state.arch)), { device: 'cpu', threads: 1 });
-  const feeds: Record<string, ort.Tensor> = { images: f32Tensor(images, [n, C, H, W]), labels: i64Tensor(new BigInt64Array(n), [n]) };
-  for (const sp of paramSpecs(state.arch)) feeds[sp.name] = f32Tensor(state.params.get(sp.name)!, sp.shape);
-  const out = await s.run(feeds);
-  await s.release();
-  return out[Object.keys(out).find((k) => k.startsWith('fc/'))!]!.data as Float32Array;
+const BN = ['weight', 'bias', 'running_mean', 'running_var'];
+
+/** Rows (axis-0 slices) of a tensor with `rows` rows. */
+function rowsOf(t: Float32Array, rows: number): Float32Array[] {
+  const len = t.length / rows;
+  return Array.from({ length: rows }, (_, r) => t.slice(r * len, (r + 1) * len));
 }
 
-/** Non-trivial BN statistics, so that copying them (or not) shows in the output. */
-function randomize(state: ModelState, rng: Rng): ModelState {
-  for (const s of paramSpecs(state.arch)) {
-    const t = state.params.get(s.name)!;
-    if (s.role === 'running_mean' || s.role === 'bn_bias') t.forEach((_, i) => (t[i] = 0.2 * rng.normal()));
-    if (s.role === 'running_var' || s.role === 'bn_weight') t.forEach((_, i) => (t[i] = 0.5 + rng.uniform()));
-    if (s.trainable) state.momentum.get(s.name)!.forEach((_, i, m) => (m[i] = rng.normal()));
+/** Axis-1 slices of a [a, b, ...] tensor: cols[j][i] = the [i, j, ...] block. */
+function colsOf(t: Float32Array, a: number, b: number): Float32Array[][] {
+  const inner = t.length / (a * b);
+  return Array.from({ length: b }, (_, j) => Array.from({ length: a }, (_, i) => t.slice((i * b + j) * inner, (i * b + j + 1) * inner)));
+}
+
+const plus = (w: Float32Array, th: Float32Array, s: number) => w.map((v, k) => v + s * th[k]!);
+const half = (w: Float32Array) => w.map((v) => 0.5 * v);
+const arr = (xs: Float32Array[]) => xs.map((x) => Array.from(x));
+const arr2 = (xs: Float32Array[][]) => xs.map((x) => x.map((y) => Array.from(y)));
+
+function assertUnchangedExcept(t: import('ava').ExecutionContext, before: ModelState, after: ModelState, changed: string[]): void {
+  for (const s of paramSpecs(before.arch)) {
+    if (changed.includes(s.name)) continue;
+    t.deepEqual(after.params.get(s.name), before.params.get(s.name), `${s.name} should be unchanged`);
+    if (s.trainable) t.deepEqual(after.momentum.get(s.name), before.momentum.get(s.name), `momentum ${s.name} should be unchanged`);
   }
-  return state;
 }
 
-/** Zero channel c's outgoing weights, after which pruning it changes nothing. */
-function silence(state: ModelState, l: number, c: number): void {
-  const arch = state.arch;
-  const next = arch.layers[l + 1];
-  const name = next ? `${next.name}.conv.weight` : 'fc.weight';
-  const shape = paramSpecs(arch).find((s) => s.name === name)!.shape;
-  const inner = shape.slice(2).reduce((a, b) => a * b, 1);
-  const t = state.params.get(name)!;
-  for (let o = 0; o < shape[0]!; o++) for (let k = 0; k < inner; k++) t[(o * shape[1]! + c) * inner + k] = 0;
-}
-
-function randomMorphisms(state: ModelState, rng: Rng, zeroTheta: boolean): Morphism[] {
-  const ms: Morphism[] = [];
-  state.arch.layers.forEach((layer, l) => {
-    const rowLen = state.params.get(`${layer.name}.conv.weight`)!.length / layer.width;
-    let remaining = layer.width;
-    for (let c = 0; c < layer.width; c++) {
-      const u = rng.uniform();
-      if (u < 0.25) ms.push({ kind: 'split', layer: layer.name, channel: c, theta: zeroTheta ? new Float32Array(rowLen) : Float32Array.from({ length: rowLen }, () => rng.normal()) });
-      else if (u < 0.45 && remaining > 1) {
-        silence(state, l, c);
-        ms.push({ kind: 'prune', layer: layer.name, channel: c });
-        remaining--;
-      }
-    }
-  });
-  return ms;
-}
-
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-
-for (const [label, make] of [
-  ['VGG-19', (w: number | number[]) => vgg19(w)],
-  ['MobileNetV1', (w: number | number[]) => mobilenetv1(w)],
-] as [string, (w: number | number[]) => ArchState][]) {
-  test(`${label}: splits with θ = 0 and prunes of silenced channels preserve the function (random grown architectures)`, async (t) => {
-    const rng = new Rng(label.length);
-    const n = 2;
-    for (let trial = 0; trial < 6; trial++) {
-      const layers = label === 'VGG-19' ? 16 : 14;
-      const widths = Array.from({ length: layers }, () => 2 + rng.int(5));
-      let state = randomize(freshModelState(make(widths), trial), rng);
-      // grow once first, so the property holds on already-grown, non-uniform states too
-      if (trial % 2 === 1) state = applyMorphisms(state, randomMorphisms(state, rng, false));
-      const [C, H, W] = state.arch.inputShape;
-      const images = Float32Array.from({ length: n * C * H * W }, () => rng.normal());
-      const ms = randomMorphisms(state, rng, true); // silences the channels it prunes first
-      const before = await logits(state, images, n);
-      const grown = applyMorphisms(state, ms);
-      const after = await logits(grown, images, n);
-      t.true(maxAbsDiff(before, after) <= 1e-5, `trial ${trial}: max abs diff ${maxAbsDiff(before, after)}`);
-      // structure: widths and parameter count exact
-      let expected = paramCount(state.arch);
-      state.arch.layers.forEach((layer, l) => {
-        const splits = ms.filter((m) => m.layer === layer.name && m.kind === 'split').length;
-        const prunes = ms.filter((m) => m.layer === layer.name && m.kind === 'prune').length;
-        t.is(grown.arch.layers[l]!.width, layer.width + splits - prunes);
-      });
-      // resource deltas are per channel of the ORIGINAL widths only when one layer changes; check the total by rebuilding
-      expected = paramCount(grown.arch);
-      t.is(paramSpecs(grown.arch).reduce((a, s) => a + (s.trainable ? numel(s.shape) : 0), 0), expected);
-      for (const s of paramSpecs(grown.arch)) {
-        t.is(grown.params.get(s.name)!.length, numel(s.shape), s.name);
-        if (s.trainable) t.is(grown.momentum.get(s.name)!.length, numel(s.shape), `momentum ${s.name}`);
-      }
-    }
-  });
-}
-
-test('split: copies get w ± θ, per-channel parameters copied, outgoing halved; input state untouched', (t) => {
-  const rng = new Rng(3);
-  const state = randomize(freshModelState(vgg19(3), 1), rng);
-  const snapshot = new Map([...state.params].map(([k, v]) => [k, Float32Array.from(v)]));
+test('VGG split with θ ≠ 0: rows w ± θ with the copy right after c, BN copied, outgoing columns halved; momentum copied/halved without θ', (t) => {
+  const rng = new Rng(1);
+  const s = randomState(vgg19([3, 2, ...new Array<number>(14).fill(2)]), rng);
   const theta = Float32Array.from({ length: 27 }, () => rng.normal());
-  const grown = applyMorphisms(state, [{ kind: 'split', layer: 'conv1', channel: 1, theta }]);
-  for (const [k, v] of state.params) t.deepEqual(v, snapshot.get(k), `input ${k} was modified`);
-  t.is(grown.arch.layers[0]!.width, 4);
-  t.is(state.arch.layers[0]!.width, 3);
-  const w = state.params.get('conv1.conv.weight')!;
-  const g = grown.params.get('conv1.conv.weight')!;
-  for (let k = 0; k < 27; k++) {
-    t.is(g[27 + k], Math.fround(w[27 + k]! + theta[k]!));
-    t.is(g[54 + k], Math.fround(w[27 + k]! - theta[k]!));
-    t.is(g[k], w[k]);
-    t.is(g[81 + k], w[54 + k]);
+  const g = applyMorphisms(s, [{ kind: 'split', layer: 'conv1', channel: 1, theta }]);
+  t.deepEqual(g.arch.layers.map((l) => l.width), [4, 2, ...new Array<number>(14).fill(2)]);
+
+  const w = rowsOf(s.params.get('conv1.conv.weight')!, 3);
+  t.deepEqual(arr(rowsOf(g.params.get('conv1.conv.weight')!, 4)), arr([w[0]!, plus(w[1]!, theta, 1), plus(w[1]!, theta, -1), w[2]!]));
+  const mw = rowsOf(s.momentum.get('conv1.conv.weight')!, 3);
+  t.deepEqual(arr(rowsOf(g.momentum.get('conv1.conv.weight')!, 4)), arr([mw[0]!, mw[1]!, mw[1]!, mw[2]!]), 'momentum rows copied, no θ');
+  for (const p of BN) {
+    const v = s.params.get(`conv1.bn.${p}`)!;
+    t.deepEqual(Array.from(g.params.get(`conv1.bn.${p}`)!), [v[0]!, v[1]!, v[1]!, v[2]!], `conv1.bn.${p}`);
+    const m = s.momentum.get(`conv1.bn.${p}`);
+    if (p === 'weight' || p === 'bias') t.deepEqual(Array.from(g.momentum.get(`conv1.bn.${p}`)!), [m![0]!, m![1]!, m![1]!, m![2]!]);
+    else t.false(g.momentum.has(`conv1.bn.${p}`), 'running statistics have no momentum');
   }
-  t.deepEqual(Array.from(grown.params.get('conv1.bn.weight')!), [0, 1, 1, 2].map((c) => state.params.get('conv1.bn.weight')![c]!));
-  // next layer conv2.weight [3, 4, 3, 3]: columns 1 and 2 are halves of old column 1
-  const n0 = state.params.get('conv2.conv.weight')!;
-  const n1 = grown.params.get('conv2.conv.weight')!;
-  for (let o = 0; o < 3; o++) for (let k = 0; k < 9; k++) {
-    t.is(n1[(o * 4 + 1) * 9 + k], 0.5 * n0[(o * 3 + 1) * 9 + k]!);
-    t.is(n1[(o * 4 + 2) * 9 + k], 0.5 * n0[(o * 3 + 1) * 9 + k]!);
-    t.is(n1[(o * 4 + 3) * 9 + k], n0[(o * 3 + 2) * 9 + k]);
+  for (const [map, name] of [[(x: ModelState) => x.params, 'weights'], [(x: ModelState) => x.momentum, 'momentum']] as const) {
+    const c = colsOf(map(s).get('conv2.conv.weight')!, 2, 3);
+    t.deepEqual(arr2(colsOf(map(g).get('conv2.conv.weight')!, 2, 4)), arr2([c[0]!, c[1]!.map(half), c[1]!.map(half), c[2]!]), `conv2 columns (${name})`);
   }
-  // momentum: incoming rows copied without θ, outgoing halved
-  const m = grown.momentum.get('conv1.conv.weight')!;
-  for (let k = 0; k < 27; k++) t.is(m[54 + k], state.momentum.get('conv1.conv.weight')![27 + k]);
-  t.is(grown.momentum.get('conv2.conv.weight')![(0 * 4 + 2) * 9], 0.5 * state.momentum.get('conv2.conv.weight')![(0 * 3 + 1) * 9]!);
-  t.is(paramCount(grown.arch) - paramCount(state.arch), resourceDelta(state.arch, 'conv1').params);
+  assertUnchangedExcept(t, s, g, ['conv1.conv.weight', ...BN.map((p) => `conv1.bn.${p}`), 'conv2.conv.weight']);
 });
 
-test('pruning below one channel is refused; a morphism on an unknown layer or channel is an error', (t) => {
-  const state = freshModelState(vgg19(2), 0);
-  t.throws(() => applyMorphisms(state, [{ kind: 'prune', layer: 'conv1', channel: 0 }, { kind: 'prune', layer: 'conv1', channel: 1 }]), { message: /without channels/ });
-  t.throws(() => applyMorphisms(state, [{ kind: 'prune', layer: 'conv99', channel: 0 }]), { message: /unknown layer/ });
-  t.throws(() => applyMorphisms(state, [{ kind: 'prune', layer: 'conv1', channel: 5 }]), { message: /has 2 channels/ });
+test('splitting the last layer halves the classifier columns; fc.bias is untouched', (t) => {
+  const rng = new Rng(2);
+  const s = randomState(vgg19(2), rng);
+  const g = applyMorphisms(s, [{ kind: 'split', layer: 'conv16', channel: 0, theta: new Float32Array(18) }]);
+  const c = colsOf(s.params.get('fc.weight')!, 10, 2);
+  t.deepEqual(arr2(colsOf(g.params.get('fc.weight')!, 10, 3)), arr2([c[0]!.map(half), c[0]!.map(half), c[1]!]));
+  t.deepEqual(g.params.get('fc.bias'), s.params.get('fc.bias'));
 });
 
-test('selection: tradeoff threshold, better of split/prune, top fraction, minimum width, ties', (t) => {
-  const arch = vgg19(4);
-  const r = resourceDelta(arch, 'conv1').params; // 3·9 + 2 + 4·9 = 65
-  t.is(r, 27 + 2 + 36);
-  const lambda = 1e-3; // cost of one channel: 0.065
-  const est = new Map(arch.layers.map((l) => [l.name, { split: [0, 0, 0, 0], prune: [1, 1, 1, 1] }]));
-  est.set('conv1', { split: [-0.2, -0.05, -0.2, -0.3], prune: [1, 1, 1, 1] });
-  est.set('conv2', { split: [0, 0, 0, 0], prune: [-0.5, -0.01, -0.5, -0.5] });
-  const d = selectMorphisms(arch, est, { lambdaP: lambda, lambdaF: 0, topFraction: 0.5, minWidth: 3 });
-  const applied = (layer: string) => d.filter((x) => x.layer === layer && x.applied).map((x) => `${x.kind}${x.channel}`).sort();
-  // conv1: margins 0.135, −0.015 (not positive), 0.135, 0.235 → best two: 3, then tie 0/2 → 0
-  t.deepEqual(applied('conv1'), ['split0', 'split3']);
-  // conv2: prunes with margin 0.565 on 0, 2, 3 — top 2 allowed, but only one before reaching min width 3
-  t.deepEqual(applied('conv2'), ['prune0']);
-  t.is(d.find((x) => x.layer === 'conv2' && x.channel === 2)!.reason, 'layer at its minimum width 3');
-  t.deepEqual(applied('conv3'), []);
-  t.is(d.length, 16 * 4);
+test('MobileNet split: the next layer\'s depthwise kernel and its BN are copied, its pointwise columns halved', (t) => {
+  const rng = new Rng(3);
+  const s = randomState(mobilenetv1(3), rng);
+  const theta = Float32Array.from({ length: 3 }, () => rng.normal()); // block3 is 1x1 on 3 channels
+  const g = applyMorphisms(s, [{ kind: 'split', layer: 'block3', channel: 2, theta }]);
+  t.is(g.arch.layers[3]!.width, 4);
+  const w = rowsOf(s.params.get('block3.conv.weight')!, 3);
+  t.deepEqual(arr(rowsOf(g.params.get('block3.conv.weight')!, 4)), arr([w[0]!, w[1]!, plus(w[2]!, theta, 1), plus(w[2]!, theta, -1)]));
+  const dw = rowsOf(s.params.get('block4.dw.weight')!, 3);
+  t.deepEqual(arr(rowsOf(g.params.get('block4.dw.weight')!, 4)), arr([dw[0]!, dw[1]!, dw[2]!, dw[2]!]));
+  const mdw = rowsOf(s.momentum.get('block4.dw.weight')!, 3);
+  t.deepEqual(arr(rowsOf(g.momentum.get('block4.dw.weight')!, 4)), arr([mdw[0]!, mdw[1]!, mdw[2]!, mdw[2]!]));
+  for (const p of BN) {
+    for (const prefix of ['block3.bn', 'block4.dw_bn']) {
+      const v = s.params.get(`${prefix}.${p}`)!;
+      t.deepEqual(Array.from(g.params.get(`${prefix}.${p}`)!), [v[0]!, v[1]!, v[2]!, v[2]!], `${prefix}.${p}`);
+    }
+  }
+  const c = colsOf(s.params.get('block4.conv.weight')!, 3, 3);
+  t.deepEqual(arr2(colsOf(g.params.get('block4.conv.weight')!, 3, 4)), arr2([c[0]!, c[1]!, c[2]!.map(half), c[2]!.map(half)]));
+  assertUnchangedExcept(t, s, g, ['block3.conv.weight', 'block4.dw.weight', 'block4.conv.weight', ...BN.flatMap((p) => [`block3.bn.${p}`, `block4.dw_bn.${p}`])]);
+});
+
+test('prune removes the incoming row, per-channel parameters (MobileNet: next depthwise row and its BN) and outgoing columns, momentum too', (t) => {
+  const rng = new Rng(4);
+  const s = randomState(mobilenetv1(3), rng);
+  const g = applyMorphisms(s, [{ kind: 'prune', layer: 'block5', channel: 1 }]);
+  t.is(g.arch.layers[5]!.width, 2);
+  for (const map of [(x: ModelState) => x.params, (x: ModelState) => x.momentum]) {
+    const w = rowsOf(map(s).get('block5.conv.weight')!, 3);
+    t.deepEqual(arr(rowsOf(map(g).get('block5.conv.weight')!, 2)), arr([w[0]!, w[2]!]));
+    const dw = rowsOf(map(s).get('block6.dw.weight')!, 3);
+    t.deepEqual(arr(rowsOf(map(g).get('block6.dw.weight')!, 2)), arr([dw[0]!, dw[2]!]));
+    const c = colsOf(map(s).get('block6.conv.weight')!, 3, 3);
+    t.deepEqual(arr2(colsOf(map(g).get('block6.conv.weight')!, 3, 2)), arr2([c[0]!, c[2]!]));
+  }
+  for (const prefix of ['block5.bn', 'block6.dw_bn']) for (const p of BN) {
+    const v = s.params.get(`${prefix}.${p}`)!;
+    t.deepEqual(Array.from(g.params.get(`${prefix}.${p}`)!), [v[0]!, v[2]!]);
+  }
+});
+
+test('morphisms in adjacent layers at once: rows of the next layer get ±θ in the old input channels, then its columns are remapped', (t) => {
+  const rng = new Rng(5);
+  const s = randomState(vgg19([3, 2, ...new Array<number>(14).fill(2)]), rng);
+  const theta2 = Float32Array.from({ length: 27 }, () => rng.normal()); // conv2's kernel row: 3 inputs × 3 × 3
+  const g = applyMorphisms(s, [
+    { kind: 'prune', layer: 'conv1', channel: 2 },
+    { kind: 'split', layer: 'conv1', channel: 0, theta: new Float32Array(27) },
+    { kind: 'split', layer: 'conv2', channel: 1, theta: theta2 },
+  ]);
+  t.deepEqual(g.arch.layers.slice(0, 3).map((l) => l.width), [3, 3, 2]);
+  // conv2.conv.weight: old [2 out, 3 in, 3, 3] → new [3 out, 3 in, 3, 3]
+  //   rows:  old 0, old 1 + θ, old 1 − θ;  columns: ½·old 0, ½·old 0, old 1 (old column 2 pruned)
+  const old = s.params.get('conv2.conv.weight')!;
+  const at = (o: number, i: number, k: number) => old[(o * 3 + i) * 9 + k]!;
+  const th = (i: number, k: number) => theta2[i * 9 + k]!;
+  const rowSpec = [[0, 0], [1, 1], [1, -1]] as const;
+  const colSpec = [[0, 0.5], [0, 0.5], [1, 1]] as const;
+  const expected: number[] = [];
+  for (const [o, sign] of rowSpec) for (const [i, scale] of colSpec) for (let k = 0; k < 9; k++) expected.push(Math.fround(scale * Math.fround(at(o, i, k) + sign * th(i, k))));
+  t.deepEqual(Array.from(g.params.get('conv2.conv.weight')!), expected);
+});
+
+test('random states: widths, every tensor\'s size and the parameter count change are exact', (t) => {
+  const rng = new Rng(6);
+  for (let trial = 0; trial < 20; trial++) {
+    const { layers, make } = FAMILIES[trial % 2]!;
+    const s = randomState(make(Array.from({ length: layers }, () => 1 + rng.int(6))), rng);
+    const ms = randomMorphisms(s, rng, false, 0.3, 0.3);
+    const g = applyMorphisms(s, ms);
+    // widths: + splits − prunes
+    const net = s.arch.layers.map((l) => ms.filter((m) => m.layer === l.name).reduce((a, m) => a + (m.kind === 'split' ? 1 : -1), 0));
+    t.deepEqual(g.arch.layers.map((l) => l.width), s.arch.layers.map((l, i) => l.width + net[i]!));
+    // every tensor (and momentum buffer) present with its new shape's size, nothing else
+    const specs = paramSpecs(g.arch);
+    t.deepEqual([...g.params.keys()].sort(), specs.map((x) => x.name).sort());
+    t.deepEqual([...g.momentum.keys()].sort(), specs.filter((x) => x.trainable).map((x) => x.name).sort());
+    for (const x of specs) {
+      t.is(g.params.get(x.name)!.length, numel(x.shape), x.name);
+      if (x.trainable) t.is(g.momentum.get(x.name)!.length, numel(x.shape), `momentum ${x.name}`);
+    }
+    // parameter count: Σ of the morphisms' resource deltas, plus the weights between the new channels
+    // of adjacent layers (n_l·n_{l+1}·k²_{l+1}), which no single morphism's delta contains
+    const sum = ms.reduce((a, m) => a + signedDelta(resourceDelta(s.arch, m.layer, m.channel), m.kind).params, 0);
+    const cross = s.arch.layers.slice(1).reduce((a, l, i) => a + net[i]! * net[i + 1]! * l.kernel * l.kernel, 0);
+    t.is(paramCount(g.arch) - paramCount(s.arch), sum + cross, `trial ${trial}`);
+  }
+});
+
+test('morphisms in non-adjacent layers: the parameter count changes by exactly the sum of their resource deltas', (t) => {
+  for (const arch of [vgg19(4), mobilenetv1(4)] as ArchState[]) {
+    const s = randomState(arch, new Rng(7));
+    const ms: Morphism[] = [];
+    arch.layers.forEach((l, i) => {
+      if (i % 2 === 1) return;
+      ms.push({ kind: 'split', layer: l.name, channel: 0, theta: new Float32Array(rowLength(s, l.name)) });
+      ms.push({ kind: 'split', layer: l.name, channel: 3, theta: new Float32Array(rowLength(s, l.name)) });
+      if (i % 4 === 0) ms.push({ kind: 'prune', layer: l.name, channel: 1 });
+    });
+    const g = applyMorphisms(s, ms);
+    const sum = ms.reduce((a, m) => a + signedDelta(resourceDelta(arch, m.layer, m.channel), m.kind).params, 0);
+    t.is(paramCount(g.arch) - paramCount(arch), sum, arch.family);
+  }
+});
+
+test('purity: the input state is unchanged and shares no buffer with the result', (t) => {
+  const rng = new Rng(8);
+  const s = randomState(mobilenetv1(3), rng);
+  const before = snapshot(s);
+  const g = applyMorphisms(s, randomMorphisms(s, rng, false, 0.3, 0.3));
+  for (const map of [g.params, g.momentum]) for (const v of map.values()) v.fill(7); // scribble over the result
+  g.arch.layers[0]!.width = 99;
+  const after = snapshot(s);
+  t.is(after.arch, before.arch);
+  t.deepEqual(after.params, before.params);
+  t.deepEqual(after.momentum, before.momentum);
+  // no morphisms: an equal, independent copy
+  const copy = applyMorphisms(s, []);
+  t.deepEqual(copy, s);
+  t.not(copy.params.get('fc.weight'), s.params.get('fc.weight'));
+});
+
+test('errors: unknown layer, channel out of range, two morphisms on one channel, θ of the wrong size or not finite, pruning below the minimum width', (t) => {
+  const s = randomState(vgg19(2), new Rng(9));
+  const before = snapshot(s);
+  const split = (channel: number, theta = new Float32Array(18)): Morphism => ({ kind: 'split', layer: 'conv2', channel, theta });
+  const prune = (layer: string, channel: number): Morphism => ({ kind: 'prune', layer, channel });
+  t.throws(() => applyMorphisms(s, [prune('conv99', 0)]), { message: /unknown layer "conv99"/ });
+  t.throws(() => applyMorphisms(s, [prune('conv1', 2)]), { message: /channels 0\.\.1/ });
+  t.throws(() => applyMorphisms(s, [prune('conv1', -1)]), { message: /channels 0\.\.1/ });
+  t.throws(() => applyMorphisms(s, [prune('conv1', 0.5)]), { message: /channels 0\.\.1/ });
+  t.throws(() => applyMorphisms(s, [split(0), prune('conv2', 0)]), { message: /more than one morphism/ });
+  t.throws(() => applyMorphisms(s, [split(0, new Float32Array(27))]), { message: /θ has 27 values, the incoming kernel 18/ });
+  t.throws(() => applyMorphisms(s, [split(0, new Float32Array(18).fill(NaN))]), { message: /not finite/ });
+  t.throws(() => applyMorphisms(s, [prune('conv1', 0), prune('conv1', 1)]), { message: /below the minimum width 1/ });
+  // minimum width counts the layer's original channels: a split does not make room for a prune
+  const w4 = randomState(vgg19(4), new Rng(10));
+  const two = [prune('conv3', 0), prune('conv3', 1)];
+  t.notThrows(() => applyMorphisms(w4, two, { minWidth: 2 }));
+  t.throws(() => applyMorphisms(w4, two, { minWidth: 3 }), { message: /would leave 2, below the minimum width 3/ });
+  t.throws(() => applyMorphisms(w4, [...two, { kind: 'split', layer: 'conv3', channel: 2, theta: new Float32Array(36) }], { minWidth: 3 }), { message: /minimum width 3/ });
+  t.throws(() => applyMorphisms(w4, [], { minWidth: 0 }), { message: /minWidth/ });
+  // an inconsistent state is refused rather than rewritten into garbage
+  const broken: ModelState = { ...s, params: new Map(s.params).set('conv2.bn.bias', new Float32Array(5)) };
+  t.throws(() => applyMorphisms(broken, []), { message: /conv2\.bn\.bias/ });
+  const after = snapshot(s);
+  t.deepEqual([after.arch, after.params, after.momentum], [before.arch, before.params, before.momentum], 'a failed call leaves the input untouched');
 });
