@@ -8,6 +8,8 @@ import { Engine } from '../src/train/engine';
 import { freshModelState } from '../src/train/model-state';
 import { ensureAllocatorTunables } from '../src/util/allocator';
 import { Rng } from '../src/util/rng';
+import { GrowEngine } from '../src/grow/grow-engine';
+import { initTheta } from '../src/grow/theta';
 
 const NETWORKS: Record<string, () => ArchState> = {
   'vgg19-16': () => vgg19(16),
@@ -46,6 +48,35 @@ function pytorchRound(network: string): number {
   return (JSON.parse(line) as { ms_per_step: number }).ms_per_step;
 }
 
+/** Growing step vs training step of the same architecture (issue: a growing epoch ≤ 2x a training epoch). */
+async function growCost(name: string, arch: ArchState): Promise<string> {
+  const rng = new Rng(2);
+  const [C, H, W] = arch.inputShape;
+  const images = Float32Array.from({ length: BATCH * C * H * W }, () => rng.normal());
+  const labels = BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(arch.classes)));
+  const state = freshModelState(arch, 0);
+  const theta = initTheta(arch, state.params, 1e-2, 0, 0);
+  const train = await Engine.create(arch, BATCH, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, { device: 'cpu', threads: THREADS });
+  const grow = await GrowEngine.create(arch, BATCH, 'batch', { device: 'cpu', threads: THREADS });
+  const t: number[] = [];
+  const g: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await train.trainStep(state, images, labels, 0);
+    await grow.step(state, theta, images, labels, 0.01);
+  }
+  for (let r = 0; r < ROUNDS * STEPS; r++) {
+    let t0 = performance.now();
+    await train.trainStep(state, images, labels, 0); // lr 0: same weights every step
+    t.push(performance.now() - t0);
+    t0 = performance.now();
+    await grow.step(state, theta, images, labels, 0.01);
+    g.push(performance.now() - t0);
+  }
+  await train.release();
+  await grow.release();
+  return `bench grow ${name} train_ms=${median(t).toFixed(1)} grow_ms=${median(g).toFixed(1)} grow/train=${(median(g) / median(t)).toFixed(2)}`;
+}
+
 async function main() {
   ensureAllocatorTunables();
   const only = process.argv[2];
@@ -66,6 +97,9 @@ async function main() {
     const b = (BATCH * 1000) / median(theirs);
     lines.push(`bench ${name} nasgrow=${a.toFixed(0)} pytorch=${b.toFixed(0)} ratio=${(a / b).toFixed(2)}`);
     console.log(lines[lines.length - 1]);
+  }
+  for (const name of ['vgg19-16', 'mobilenetv1-32']) {
+    if (!only || only === `grow-${name}`) console.log(await growCost(name, NETWORKS[name]!()));
   }
 }
 main().catch((e) => {
