@@ -27,8 +27,6 @@ import { freshModelState, loadCheckpoint, ModelState, saveCheckpoint } from '../
 import { lrAt } from '../train/schedule';
 import { writeArchGraphs } from '../train/write-graphs';
 import { latestCheckpoint, scheduleOf, sgdOf } from '../train/train-command';
-import { writeModel } from '../onnx/writer';
-import { buildGrowGraph } from './graph';
 import { GrowEngine } from './grow-engine';
 import { growPhase } from './phases';
 import { initTheta } from './theta';
@@ -90,8 +88,7 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
   for (let k = progressState.completedPhases; k < g.cycles; k++) {
     const dir = phaseDir(run.dir, k);
     const arch = state.arch;
-    writeArchGraphs(dir, state, cfg.train.batch_size, hyper, data.normalization);
-    writeModel(buildGrowGraph(arch, cfg.train.batch_size, { granularity: g.granularity }), path.join(dir, 'grow.onnx'));
+    writeArchGraphs(dir, state, cfg.train.batch_size, hyper, data.normalization, { granularity: g.granularity });
     opts.log(`phase ${k + 1}/${g.cycles}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters`);
 
     const engine = await Engine.create(arch, cfg.train.batch_size, hyper, runtime);

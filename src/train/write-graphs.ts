@@ -1,12 +1,21 @@
-// Writes the graphs of one architecture state: train.onnx, eval.onnx, infer.onnx (+ arch.json).
+// Writes the graphs of one architecture state: train.onnx, eval.onnx, infer.onnx (+ arch.json), and
+// with `grow` the growing step grow.onnx.
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeModel } from '../onnx/writer';
 import { buildEvalGraph, buildInferenceGraph, buildTrainGraph, SgdHyper } from './graphs';
 import { ModelState } from './model-state';
 import type { Normalization } from '../data';
+import { buildGrowGraph, Granularity } from '../grow/graph';
 
-export function writeArchGraphs(dir: string, state: ModelState, batchSize: number, hyper: SgdHyper, normalization?: Normalization): string[] {
+export function writeArchGraphs(
+  dir: string,
+  state: ModelState,
+  batchSize: number,
+  hyper: SgdHyper,
+  normalization?: Normalization,
+  grow?: { granularity: Granularity },
+): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const files = {
     arch: path.join(dir, 'arch.json'),
@@ -18,5 +27,8 @@ export function writeArchGraphs(dir: string, state: ModelState, batchSize: numbe
   writeModel(buildTrainGraph(state.arch, batchSize, hyper), files.train);
   writeModel(buildEvalGraph(state.arch), files.eval);
   writeModel(buildInferenceGraph(state.arch, state.params, normalization), files.infer);
-  return Object.values(files);
+  if (!grow) return Object.values(files);
+  const growFile = path.join(dir, 'grow.onnx');
+  writeModel(buildGrowGraph(state.arch, batchSize, grow), growFile);
+  return [...Object.values(files), growFile];
 }
