@@ -8,10 +8,11 @@ import { exportSeedsCommand } from './export-seeds/command-object';
 import { exportCommand } from './export/command-object';
 import { trainCommand } from './train/command-object';
 import { runCommand } from './run/command-object';
+import { experimentCommand } from './experiment/command-object';
 import { validateCommand } from './validate/command-object';
 import { nasgrowVersion } from './version';
 
-const COMMANDS = ['run', 'train', 'export', 'export-seeds', 'validate', 'config-reference'];
+const COMMANDS = ['run', 'train', 'export', 'export-seeds', 'experiment', 'validate', 'config-reference'];
 
 export function buildCli(argv: string[]) {
   return yargs(argv)
@@ -21,6 +22,7 @@ export function buildCli(argv: string[]) {
     .command(trainCommand)
     .command(exportCommand)
     .command(exportSeedsCommand)
+    .command(experimentCommand)
     .command(validateCommand)
     .command(configReferenceCommand)
     .option('verbose', { type: 'boolean', default: false, global: true, describe: 'print the stack trace of an error' })
