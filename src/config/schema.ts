@@ -125,7 +125,11 @@ export const configSchema = section('', {
       'weight of each mini-batch in the moving average of ΔL estimates; auto: batch_size / (2 · N_train), about the last two epochs',
     ),
     granularity: field(oneOf(['batch', 'sample']), 'batch', 'Gauss-Newton estimate per mini-batch (s + s²/4L̂, as in the paper) or per sample (s_i + s_i²/4L_i, averaged)'),
-    estimate: field(oneOf(['ema', 'final']), 'ema', 'what selection ranks by: the moving average over the growing phase, or a final pass with the learned θ fixed'),
+    estimate: field(
+      oneOf(['ema', 'final']),
+      'final',
+      'what selection ranks by: a final pass over 20 training batches with the learned θ fixed (default: pooled Spearman 0.74 vs 0.59 for the moving average on Fashion-MNIST, README), or the moving average over the growing phase (the paper)',
+    ),
     retrain_epochs: field(nullable(int({ min: 0 })), null, 'epochs to retrain the final architecture from scratch (null: cycles × phase_epochs; 0: no retraining)'),
   }),
 });

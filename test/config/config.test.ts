@@ -81,7 +81,7 @@ test('defaults are filled from a minimal config', (t) => {
     theta_init_scale: 1e-2,
     ema_weight: 'auto',
     granularity: 'batch',
-    estimate: 'ema',
+    estimate: 'final',
     retrain_epochs: null,
   });
 });
