@@ -5,64 +5,16 @@
 import test from 'ava';
 import * as path from 'path';
 import { ArchState, vgg19, mobilenetv1 } from '../../src/models/arch';
-import { paramSpecs } from '../../src/models/params';
-import { emitForward } from '../../src/models/forward';
-import { DType, GraphBuilder } from '../../src/onnx/graph';
-import { modelBytes } from '../../src/onnx/writer';
 import { applyMorphisms } from '../../src/morphisms';
 import { GrowEngine } from '../../src/grow/grow-engine';
 import { initTheta } from '../../src/grow/theta';
 import { Engine } from '../../src/train/engine';
-import { freshModelState, ModelState } from '../../src/train/model-state';
-import { createSession, f32Tensor, ort } from '../../src/runtime/session';
+import { freshModelState } from '../../src/train/model-state';
+import { lossProbe } from '../../src/grow/true-delta';
+import { spearman } from '../../src/grow/experiment-gn-accuracy';
 import { BatchLoader, channelStats, loadDataset } from '../../src/data';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-
-function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const rank = (x: ArrayLike<number>) => {
-    const idx = Array.from({ length: x.length }, (_, i) => i).sort((i, j) => x[i]! - x[j]!);
-    const r = new Array<number>(x.length);
-    idx.forEach((k, pos) => (r[k] = pos));
-    return r;
-  };
-  const ra = rank(a);
-  const rb = rank(b);
-  const n = a.length;
-  const mean = (n - 1) / 2;
-  let num = 0, da = 0, db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (ra[i]! - mean) * (rb[i]! - mean);
-    da += (ra[i]! - mean) ** 2;
-    db += (rb[i]! - mean) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
-
-/** Mean cross-entropy in float64 from float32 logits (train-mode BN). */
-async function lossOf(arch: ArchState, batch: number) {
-  const b = new GraphBuilder('logits');
-  const [C, H, W] = arch.inputShape;
-  b.input('images', DType.FLOAT, [batch, C, H, W]);
-  for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
-  b.output(b.op1('Identity', [emitForward(b, arch, 'images', (n) => n, 'train').logits], {}, { names: ['logits'] }));
-  const session = await createSession(modelBytes(b.graph), { device: 'cpu', threads: 2 });
-  return async (state: ModelState, images: Float32Array, labels: BigInt64Array) => {
-    const feeds: Record<string, ort.Tensor> = { images: f32Tensor(images, [batch, C, H, W]) };
-    for (const s of paramSpecs(arch)) feeds[s.name] = f32Tensor(state.params.get(s.name)!, s.shape);
-    const z = (await session.run(feeds)).logits!.data as Float32Array;
-    const K = arch.classes;
-    let total = 0;
-    for (let n = 0; n < batch; n++) {
-      let m = -Infinity;
-      for (let k = 0; k < K; k++) m = Math.max(m, z[n * K + k]!);
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += Math.exp(z[n * K + k]! - m);
-      total += m + Math.log(sum) - z[n * K + Number(labels[n])]!;
-    }
-    return total / batch;
-  };
-}
 
 async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
   const batch = 64;
@@ -81,18 +33,22 @@ async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
   const grow = await GrowEngine.create(seedArch, batch, 'batch', { device: 'cpu', threads: 2 });
   const { estimates } = await grow.step(state, theta, images, labels, 0);
   await grow.release();
-  const base = await (await lossOf(seedArch, batch))(state, images, labels);
+  const evalBatch = [{ images, labels }];
+  const baseProbe = await lossProbe(seedArch, batch, { device: 'cpu', threads: 2 });
+  const base = await baseProbe.loss(state, evalBatch);
+  await baseProbe.release();
 
   const worst: string[] = [];
   for (const layer of seedArch.layers) {
     const rowLen = theta.theta.get(layer.name)!.length / layer.width;
     const grownArch = applyMorphisms(state, [{ kind: 'split', layer: layer.name, channel: 0, theta: new Float32Array(rowLen) }]).arch;
-    const loss = await lossOf(grownArch, batch);
+    const probe = await lossProbe(grownArch, batch, { device: 'cpu', threads: 2 });
     const truth: number[] = [];
     for (let c = 0; c < layer.width; c++) {
       const th = theta.theta.get(layer.name)!.slice(c * rowLen, (c + 1) * rowLen);
-      truth.push((await loss(applyMorphisms(state, [{ kind: 'split', layer: layer.name, channel: c, theta: th }]), images, labels)) - base);
+      truth.push((await probe.loss(applyMorphisms(state, [{ kind: 'split', layer: layer.name, channel: c, theta: th }]), evalBatch)) - base);
     }
+    await probe.release();
     const est = estimates.get(layer.name)!.split;
     const rho = spearman(est, truth);
     const ratio = est.reduce((a, v) => a + v, 0) / truth.reduce((a, v) => a + v, 0);
