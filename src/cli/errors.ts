@@ -5,15 +5,10 @@
 //           ArchFileError, UsageError, which also carries yargs' complaints about arguments).
 //   exit 2: an internal error (a bug, or a part not built yet): the message, and the stack with
 //           --verbose.
+import { UserError } from '../util/errors';
 
 /** A wrong or missing command-line argument. */
-export class UsageError extends Error {
-  readonly userError = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export class UsageError extends UserError {}
 
 /** Whether an error is the user's to fix (exit 1) rather than a bug (exit 2). */
 export function isUserError(err: unknown): boolean {

@@ -4,15 +4,10 @@ import * as fs from 'fs';
 import { ArchState, seedArch, validateArch } from '../models/arch';
 import { DataShape, datasetShape } from './datasets';
 import type { TrainConfig } from './schema';
+import { UserError } from '../util/errors';
 
 /** An error in what the user supplied (exit code 1 in the CLI), not a bug. */
-export class ArchFileError extends Error {
-  readonly userError = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArchFileError';
-  }
-}
+export class ArchFileError extends UserError {}
 
 /** Read and validate an architecture JSON file; errors name the file and the offending field. */
 export function loadArchFile(file: string): ArchState {

@@ -1,6 +1,7 @@
 // Config errors: every problem names its source (the file, or the command-line flag that set the
 // value), the full key path, the bad value and what is expected.
 
+import { UserError } from '../util/errors';
 export interface ConfigProblem {
   /** the config file as the user named it, or a command-line flag such as "--epochs" */
   source: string;
@@ -18,10 +19,8 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 /** The config is unusable; the message has one line per problem. An error in user input (exit 1). */
-export class ConfigError extends Error {
-  readonly userError = true;
+export class ConfigError extends UserError {
   constructor(readonly problems: ConfigProblem[]) {
     super(problems.map(formatProblem).join('\n'));
-    this.name = 'ConfigError';
   }
 }

@@ -9,6 +9,7 @@
 //   <run>/graphs/
 import * as fs from 'fs';
 import * as path from 'path';
+import { UserError } from '../util/errors';
 
 export interface RunFolder {
   dir: string;
@@ -22,13 +23,7 @@ export interface RunFolder {
 }
 
 /** An error in what the user asked for (exit code 1 in the CLI), not a bug. */
-export class RunFolderError extends Error {
-  readonly userError = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunFolderError';
-  }
-}
+export class RunFolderError extends UserError {}
 
 /** The paths of a run folder's parts (nothing is created). */
 export function runFolder(dir: string): RunFolder {

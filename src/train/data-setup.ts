@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { TrainConfig } from '../config';
 import { BatchLoader, channelStats, Dataset, loadDataset, Normalization } from '../data';
+import { UserError } from '../util/errors';
 
 export interface DataSetup {
   train: Dataset;
@@ -24,7 +25,7 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
   const test = await loadDataset({ ...common, split: 'test', limit: cfg.data.limit_test ?? undefined });
   log(`data: ${train.n} training and ${test.n} test images of ${train.shape.join('x')}, ${train.classes} classes (${train.source})`);
   if (train.n < batchSize) {
-    throw Object.assign(new Error(`data.path ${cfg.data.path}: only ${train.n} training images, fewer than one batch of train.batch_size ${batchSize}`), { userError: true });
+    throw new UserError(`data.path ${cfg.data.path}: only ${train.n} training images, fewer than one batch of train.batch_size ${batchSize}`);
   }
   const normalization: Normalization = cfg.data.normalize === 'auto' ? channelStats(train) : { mean: cfg.data.normalize[0], std: cfg.data.normalize[1] };
   const trainLoader = new BatchLoader(train, {

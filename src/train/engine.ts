@@ -5,15 +5,14 @@ import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
 import { buildEvalGraph, buildTrainGraph, momentumName, nextName, SgdHyper } from './graphs';
 import { ModelState } from './model-state';
+import { UserError } from '../util/errors';
 
 export interface StepResult {
   loss: number;
   correct: number;
 }
 
-export class NonFiniteLossError extends Error {
-  readonly userError = true;
-}
+export class NonFiniteLossError extends UserError {}
 
 export class Engine {
   private constructor(

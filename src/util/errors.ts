@@ -1,0 +1,10 @@
+// The one mark of an error the person running nasgrow can fix (bad config, missing data, a run folder
+// in the way, a diverged run): the CLI prints its message and exits 1 instead of reporting a bug
+// (exit 2). Each layer's errors extend it; the CLI tests `userError` (src/cli/errors.ts).
+export class UserError extends Error {
+  readonly userError = true;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
