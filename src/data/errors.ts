@@ -2,13 +2,14 @@
 // where there is one, what to do about it: data problems are usually fixed by the person running the
 // CLI (re-download, point at the right folder), so the message has to be enough on its own.
 
-export class DataError extends Error {
+import { UserError } from '../util/errors';
+
+export class DataError extends UserError {
   /** The file or folder the problem is in. */
   readonly file: string;
 
   constructor(file: string, problem: string, hint?: string) {
     super(`${file}: ${problem}${hint ? ` (${hint})` : ''}`);
-    this.name = 'DataError';
     this.file = file;
   }
 }

@@ -98,6 +98,18 @@ test('bad input stops before any work with a message naming the key', (t) => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('a missing data file is the user\'s error (exit 1) and names the file and what to do', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-nodata-'));
+  const file = path.join(dir, 'cfg.yaml');
+  fs.writeFileSync(file, `data: { dataset: fashion-mnist, path: ${dir} }\n`);
+  const r = nasgrow(['train', file, '--out', path.join(dir, 'run')]);
+  t.is(r.code, 1, r.out);
+  t.regex(r.out, /train-images-idx3-ubyte\.gz: train images file not found/);
+  t.regex(r.out, /apt-get install dataset-fashion-mnist/);
+  t.notRegex(r.out, /internal error/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('runtime.device cuda without the CUDA provider names the install command', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-cuda-'));
   const r = nasgrow(['train', config(dir, 1), '--out', path.join(dir, 'run'), '--device', 'cuda']);
