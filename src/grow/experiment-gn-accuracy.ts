@@ -21,10 +21,9 @@ import { trainEpoch } from '../train/loop';
 import { freshModelState } from '../train/model-state';
 import { lrAt } from '../train/schedule';
 import { scheduleOf, sgdOf } from '../train/train-command';
-import { EstimateMean } from './estimates';
 import { Granularity } from './graph';
 import { GrowEngine } from './grow-engine';
-import { growPhase } from './phases';
+import { finalPass, growPhase } from './phases';
 import { initTheta } from './theta';
 import { EvalBatch, lossProbe } from './true-delta';
 
@@ -104,14 +103,8 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
   const theta = initTheta(arch, state.params, g.theta_init_scale, cfg.seed, 0);
   const emaWeight = g.ema_weight === 'auto' ? batch / (2 * data.trainLoader.size) : g.ema_weight;
   const grown = await growPhase(grow, state, theta, data.trainLoader, { epochs: g.phase_epochs, epochOffset: 1000, thetaLr: g.theta_lr, emaWeight, estimate: 'ema', finalBatches: 0 }, opts.progress, 'grow');
-  const mean = new EstimateMean(arch);
-  let n = 0;
-  for (const b of data.trainLoader.batches(2000)) {
-    if (n++ >= opts.finalBatches) break;
-    mean.add((await grow.step(state, theta, b.images, b.labels, 0)).estimates);
-  }
+  const finalEstimates = await finalPass(grow, state, theta, data.trainLoader, 2000, opts.finalBatches);
   await grow.release();
-  const finalEstimates = mean.value;
 
   // Two disjoint evaluation sets of test batches (copied: the loader reuses its buffers).
   const evalLoader = new BatchLoader(data.test, { batchSize: batch, shuffle: true, dropLast: true, normalization: data.normalization, seed: cfg.seed });

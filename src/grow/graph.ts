@@ -22,6 +22,9 @@ import { emitDenseConv, emitForward, emitTail } from '../models/forward';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { backward } from '../autodiff/backward';
 import { channelSum } from '../autodiff/rules/batch-norm-train';
+import { nextName } from '../train/graphs';
+
+export { nextName };
 
 export type Granularity = 'batch' | 'sample';
 
@@ -31,7 +34,6 @@ export const thetaName = (layer: string) => `theta.${layer}`;
 export const adamMName = (layer: string) => `adam_m.${layer}`;
 export const adamVName = (layer: string) => `adam_v.${layer}`;
 export const estimateName = (layer: string, what: 'split_s' | 'split_gn' | 'prune_s' | 'prune_gn') => `${layer}.${what}`;
-export const nextName = (v: string) => `${v}.next`;
 
 export interface GrowGraphOptions {
   granularity: Granularity;

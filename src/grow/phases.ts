@@ -54,15 +54,17 @@ export async function growPhase(
     }
     progress?.end();
   }
-  let estimates = ema.value;
-  if (opts.estimate === 'final') {
-    const mean = new EstimateMean(model.arch);
-    let n = 0;
-    for await (const batch of loader.epoch(opts.epochOffset + opts.epochs)) {
-      if (n++ >= opts.finalBatches) break;
-      mean.add((await engine.step(model, theta, batch.images, batch.labels, 0)).estimates);
-    }
-    estimates = mean.value;
-  }
+  const estimates = opts.estimate === 'final' ? await finalPass(engine, model, theta, loader, opts.epochOffset + opts.epochs, opts.finalBatches) : ema.value;
   return { estimates, loss: lossSum / Math.max(1, images), seconds: (performance.now() - t0) / 1000, images };
+}
+
+/** The estimates of the morphisms θ now describes: their mean over `batches` batches of epoch `epoch`, θ fixed. */
+export async function finalPass(engine: GrowEngine, model: ModelState, theta: ThetaState, loader: BatchLoader, epoch: number, batches: number): Promise<Estimates> {
+  const mean = new EstimateMean(model.arch);
+  let n = 0;
+  for await (const batch of loader.epoch(epoch)) {
+    if (n++ >= batches) break;
+    mean.add((await engine.step(model, theta, batch.images, batch.labels, 0)).estimates);
+  }
+  return mean.value;
 }
