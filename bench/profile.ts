@@ -1,10 +1,11 @@
 // Profile one architecture's training step with ORT's profiler and aggregate time per op type and
 // per kind of work (forward / backward / optimizer), for the README's performance notes.
-//   node dist/bench/profile.js vgg19 16 [batch] [steps]
+//   node dist/bench/profile.js vgg19 16 [batch] [steps] [train|grow]
 import * as fs from 'fs';
 import { vgg19, mobilenetv1 } from '../src/models/arch';
 import { initParams, paramSpecs } from '../src/models/params';
 import { buildTrainGraph, momentumName, nextName } from '../src/train/graphs';
+import { adamMName, adamVName, buildGrowGraph, thetaName } from '../src/grow/graph';
 import { modelBytes } from '../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 
@@ -16,7 +17,8 @@ async function main() {
   const B = Number(process.argv[4] ?? 64);
   const steps = Number(process.argv[5] ?? 10);
   const arch = family === 'vgg19' ? vgg19(width) : mobilenetv1(width);
-  const g = buildTrainGraph(arch, B, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+  const kind = process.argv[6] ?? 'train';
+  const g = kind === 'grow' ? buildGrowGraph(arch, B, { granularity: 'batch' }) : buildTrainGraph(arch, B, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
   const prefix = `/tmp/nasgrow-profile-${family}-${width}`;
   const s = await createSession(modelBytes(g), { device: 'cpu', threads: 2, profilePrefix: prefix });
   const params = initParams(arch, 0);
@@ -24,18 +26,28 @@ async function main() {
   const feeds: Record<string, ort.Tensor> = {
     images: f32Tensor(Float32Array.from({ length: B * C * H * W }, (_, i) => Math.sin(i)), [B, C, H, W]),
     labels: i64Tensor(BigInt64Array.from({ length: B }, (_, i) => BigInt(i % arch.classes)), [B]),
-    lr: f32Tensor(Float32Array.from([0.01]), []),
   };
   for (const sp of paramSpecs(arch)) {
     feeds[sp.name] = f32Tensor(params.get(sp.name)!, sp.shape);
-    if (sp.trainable) feeds[momentumName(sp.name)] = f32Tensor(new Float32Array(params.get(sp.name)!.length), sp.shape);
+    if (kind === 'train' && sp.trainable) feeds[momentumName(sp.name)] = f32Tensor(new Float32Array(params.get(sp.name)!.length), sp.shape);
   }
+  if (kind === 'grow') {
+    feeds.adam_step = f32Tensor(Float32Array.of(1), []);
+    feeds.theta_lr = f32Tensor(Float32Array.of(0.01), []);
+    for (const l of arch.layers) {
+      const w = params.get(`${l.name}.conv.weight`)!;
+      const shape = paramSpecs(arch).find((sp) => sp.name === `${l.name}.conv.weight`)!.shape;
+      feeds[thetaName(l.name)] = f32Tensor(Float32Array.from(w, (x) => 0.01 * x), shape);
+      feeds[adamMName(l.name)] = f32Tensor(new Float32Array(w.length), shape);
+      feeds[adamVName(l.name)] = f32Tensor(new Float32Array(w.length), shape);
+    }
+  } else feeds.lr = f32Tensor(Float32Array.from([0.01]), []);
   const wall: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t = process.hrtime.bigint();
     const out = await s.run(feeds);
     wall.push(Number(process.hrtime.bigint() - t) / 1e6);
-    for (const sp of paramSpecs(arch)) feeds[sp.name] = out[nextName(sp.name)]!;
+    if (kind === 'train') for (const sp of paramSpecs(arch)) feeds[sp.name] = out[nextName(sp.name)]!;
   }
   const file = (s as unknown as { endProfiling(): string }).endProfiling?.() ?? '';
   const found = file && fs.existsSync(file) ? file : fs.readdirSync('/tmp').filter((f) => f.startsWith(`nasgrow-profile-${family}-${width}`)).map((f) => `/tmp/${f}`).sort().pop()!;
@@ -48,13 +60,15 @@ async function main() {
     const node = e.name.slice(0, -'_kernel_time'.length);
     const op = e.args?.op_name ?? '?';
     byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
-    const phase = node.includes('_grad/') ? 'backward' : node.startsWith('sgd/') ? 'sgd' : node.startsWith('bn_running_stats') ? 'bn stats' : 'forward';
+    const phase = node.includes('_grad/')
+      ? node.includes('/morphisms/') ? 'backward (morphisms)' : 'backward'
+      : node.startsWith('sgd/') || node.startsWith('adam/') ? 'optimizer' : node.startsWith('bn_running_stats') ? 'bn stats' : node.includes('/morphisms/') ? 'forward (morphisms)' : 'forward';
     byPhase.set(phase, (byPhase.get(phase) ?? 0) + e.dur);
     total += e.dur;
   }
   const per = (us: number) => (us / 1000 / steps).toFixed(2);
   const sorted = [...wall].sort((a, b) => a - b);
-  console.log(`${family} w=${width} batch ${B}: wall median ${sorted[Math.floor(steps / 2)]!.toFixed(1)} ms/step, kernels ${per(total)} ms/step (${steps} steps; profile ${found})`);
+  console.log(`${kind} ${family} w=${width} batch ${B}: wall median ${sorted[Math.floor(steps / 2)]!.toFixed(1)} ms/step, kernels ${per(total)} ms/step (${steps} steps; profile ${found})`);
   console.log('by phase (ms/step):', [...byPhase.entries()].map(([k, v]) => `${k} ${per(v)}`).join(', '));
   console.log('by op type (ms/step):');
   for (const [op, us] of [...byOp.entries()].sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log(`  ${op.padEnd(24)} ${per(us).padStart(8)}  ${((100 * us) / total).toFixed(1)}%`);

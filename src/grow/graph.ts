@@ -5,8 +5,9 @@
 //            layer's output at the next dense op (models/forward.ts); g_l = ∂L̂/∂z_l.
 //   branches: the layer run with W + Θ and with W − Θ, through its own channel-wise tail with the
 //            branch's own BN batch statistics (what a split channel sees once applied): z⁺, z⁻.
+//            conv(x, W ± Θ) is computed as conv(x, W) ± conv(x, Θ), reusing the base's conv.
 //   split c: the two copies each get half of c's outgoing weights, so the next layer sees
-//            Δz_c = ½(z⁺_c + z⁻_c) − z_c,       s_c = Σ_{n,h,w} Δz_c · g_c
+//            Δz_c = ½(z⁺_c + z⁻_c) − z_c,       s_c = Σ_{n,h,w} Δz_c · g_c = ½Σ(z⁺+z⁻)·g − Σ z·g
 //   prune c: removing the channel,  Δz_c = −z_c,  s_c = −Σ z_c · g_c
 //   Gauss-Newton:  ΔL_GN = s + s² / (4 L̂)   (per mini-batch; per sample: mean_i s_i + s_i²/(4 L_i))
 // θ is learned by Adam on Σ_c ΔL_GN(θ_c) with g and L̂ held constant (they do not depend on Θ, so the
@@ -76,18 +77,22 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
   const perSample = opts.granularity === 'sample' ? b.scope('loss', () => perSampleLoss(b, base.logits, labels, arch.classes)) : null;
   const g = backward(b, loss!, base.layers.map((x) => x.z)).grads;
 
-  // ΔL_GN from s: batch: s + s²/(4L̂);  per sample: s_i = N·Σ_{h,w}Δz·g (g is ∂(mean loss)), then mean_i.
-  const gaussNewton = (dz: string, gz: string, name: string): { s: string; gn: string } => {
+  // s as a function of the layer's output: batch: s = Σ_{n,h,w} y·g per channel [C]; per sample:
+  // s_i = N·Σ_{h,w} y·g per sample and channel [N, C] (g is ∂ of the batch's mean loss).
+  const contraction = (y: string, gz: string, name: string): string =>
+    opts.granularity === 'batch'
+      ? b.op1('Reshape', [channelSum(b, b.op1('Mul', [y, gz])), b.ints([-1])], {}, { name })
+      : b.op1('Mul', [b.op1('ReduceSum', [b.op1('Mul', [y, gz]), b.ints([2, 3])], { keepdims: 0 }), b.floats([batch])], {}, { name });
+  // ΔL_GN from s: batch: s + s²/(4L̂);  per sample: mean_i s_i + s_i²/(4 L_i), and s = mean_i s_i.
+  const gaussNewton = (s: string, name: string): { s: string; gn: string } => {
     if (opts.granularity === 'batch') {
-      const s = b.op1('Reshape', [channelSum(b, b.op1('Mul', [dz, gz])), b.ints([-1])], {}, { name: `${name}_s` });
       const quad = b.op1('Div', [b.op1('Mul', [s, s]), b.op1('Mul', [loss!, b.floats([4])])], {}, { name: `${name}_quadratic` });
-      return { s, gn: b.op1('Add', [s, quad], {}, { name: `${name}_gn` }) };
+      return { s: b.op1('Identity', [s], {}, { name: `${name}_s` }), gn: b.op1('Add', [s, quad], {}, { name: `${name}_gn` }) };
     }
-    const si = b.op1('Mul', [b.op1('ReduceSum', [b.op1('Mul', [dz, gz]), b.ints([2, 3])], { keepdims: 0 }), b.floats([batch])], {}, { name: `${name}_s_per_sample` }); // [N, C]
     const Li = b.op1('Unsqueeze', [perSample!, b.ints([1])]); // [N, 1]
-    const gni = b.op1('Add', [si, b.op1('Div', [b.op1('Mul', [si, si]), b.op1('Mul', [Li, b.floats([4])])])]);
-    const s = b.op1('ReduceMean', [si], { axes: [0], keepdims: 0 }, { name: `${name}_s` });
-    return { s, gn: b.op1('ReduceMean', [gni], { axes: [0], keepdims: 0 }, { name: `${name}_gn` }) };
+    const gni = b.op1('Add', [s, b.op1('Div', [b.op1('Mul', [s, s]), b.op1('Mul', [Li, b.floats([4])])])]);
+    const mean = b.op1('ReduceMean', [s], { axes: [0], keepdims: 0 }, { name: `${name}_s` });
+    return { s: mean, gn: b.op1('ReduceMean', [gni], { axes: [0], keepdims: 0 }, { name: `${name}_gn` }) };
   };
 
   const objectives: string[] = [];
@@ -95,22 +100,28 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
   base.layers.forEach((ly, l) => {
     const name = ly.name;
     b.scope(`${name}/morphisms`, () => {
-      const Wt = `${name}.conv.weight`;
       const theta = thetaName(name);
       const gz = g.get(ly.z);
       if (!gz) throw new Error(`grow graph: the loss does not depend on ${name}'s output`);
+      // The conv is linear in its kernel: conv(x, W ± Θ) = conv(x, W) ± conv(x, Θ). The base already
+      // holds conv(x, W), so both branches cost one conv of Θ, and the backward one dΘ = dW(x, dc⁺ − dc⁻)
+      // instead of two (the walker sums the two contributions before the conv's weight rule).
+      const convTheta = b.scope('theta_conv', () => emitDenseConv(b, arch, l, ly.x, theta));
       const branch = (sign: 'plus' | 'minus') =>
         b.scope(`split_${sign}`, () => {
-          const w = b.op1(sign === 'plus' ? 'Add' : 'Sub', [Wt, theta], {}, { name: sign === 'plus' ? 'W_plus_theta' : 'W_minus_theta' });
-          return emitTail(b, arch, l, emitDenseConv(b, arch, l, ly.x, w), param, 'train');
+          const c = b.op1(sign === 'plus' ? 'Add' : 'Sub', [ly.conv, convTheta], {}, { name: sign === 'plus' ? 'conv_W_plus_theta' : 'conv_W_minus_theta' });
+          return emitTail(b, arch, l, c, param, 'train');
         });
       const zp = branch('plus');
       const zm = branch('minus');
+      // prune: Δz = −z, s = −Σ z·g.  split: Δz = ½(z⁺ + z⁻) − z, so s = ½ Σ (z⁺ + z⁻)·g − Σ z·g: the
+      // contraction with z is shared by both heads, and z itself is never differentiated (no θ in it).
+      const pruneS = b.scope('prune_head', () => b.op1('Neg', [contraction(ly.z, gz, 'sum_z_g')], {}, { name: 'prune_s_terms' }));
+      const prune = b.scope('prune_head', () => gaussNewton(pruneS, 'prune'));
       const split = b.scope('split_head', () => {
-        const dz = b.op1('Sub', [b.op1('Mul', [b.op1('Add', [zp, zm]), b.floats([0.5])]), ly.z], {}, { name: 'delta_z' });
-        return gaussNewton(dz, gz, 'split');
+        const half = b.op1('Mul', [contraction(b.op1('Add', [zp, zm], {}, { name: 'z_plus_plus_z_minus' }), gz, 'sum_zpm_g'), b.floats([0.5])]);
+        return gaussNewton(b.op1('Add', [half, pruneS], {}, { name: 'split_s_terms' }), 'split');
       });
-      const prune = b.scope('prune_head', () => gaussNewton(b.op1('Neg', [ly.z], {}, { name: 'delta_z' }), gz, 'prune'));
       b.output(b.op1('Identity', [split.s], {}, { names: [estimateName(name, 'split_s')] }));
       b.output(b.op1('Identity', [split.gn], {}, { names: [estimateName(name, 'split_gn')] }));
       b.output(b.op1('Identity', [prune.s], {}, { names: [estimateName(name, 'prune_s')] }));

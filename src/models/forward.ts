@@ -8,7 +8,7 @@
 // The pass is organised around the morphisms' unit: for dense layer l,
 //   x_l  = the input of l's dense conv
 //   c_l  = conv(x_l, W_l)
-//   z_l  = tail_l(c_l): l's BN → ReLU → [max-pool], then — MobileNet — the next layer's depthwise
+//   z_l  = tail_l(c_l): l's BN → [max-pool] → ReLU, then — MobileNet — the next layer's depthwise
 //          conv → BN → ReLU; everything channel-wise up to the next dense op (the next conv, or the
 //          classifier's global pool for the last layer).
 // so x_{l+1} = z_l. `emitTail` re-emits tail_l on another conv output (a morphism branch).
@@ -83,9 +83,11 @@ export function emitTail(b: GraphBuilder, arch: ArchState, l: number, conv: stri
   const layer = arch.layers[l]!;
   let h = b.scope(layer.name, () => {
     let x = emitBatchNorm(b, conv, `${layer.name}.bn`, param, mode, stats);
-    x = b.op1('Relu', [x], {}, { name: 'relu' });
+    // MaxPool(ReLU(x)) = ReLU(MaxPool(x)) (both monotone, ReLU elementwise), so pool first: ReLU and its
+    // backward then touch a quarter of the elements. Gradients agree too (the max's position is the
+    // same; where the window's max is ≤ 0 both give 0).
     if (layer.pool) x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'pool', outputs: mode === 'train' ? 2 : 1 })[0]!;
-    return x;
+    return b.op1('Relu', [x], {}, { name: 'relu' });
   });
   const next = arch.layers[l + 1];
   if (next?.depthwise) h = emitDepthwise(b, arch, l + 1, h, param, mode, stats);
