@@ -128,8 +128,11 @@ export const configSchema = section('', {
     estimate: field(
       oneOf(['ema', 'final']),
       'final',
-      'what selection ranks by: a final pass over 20 training batches with the learned θ fixed (default: pooled Spearman 0.74 vs 0.59 for the moving average on Fashion-MNIST, README), or the moving average over the growing phase (the paper)',
+      'what selection ranks by: a final pass over final_batches held-out batches with the learned θ fixed (default: pooled Spearman 0.74 vs 0.59 for the moving average on Fashion-MNIST, README), or the moving average over the growing phase (the paper)',
     ),
+    theta_steps: field(nullable(positiveInt), null, 'end each growing phase after this many Adam steps on θ (null: all phase_epochs epochs)'),
+    theta_max_norm: field(nullable(num({ gt: 0 })), null, "after every Adam step, scale θ_c back to ‖θ_c‖ ≤ this × ‖w_in[c]‖ (null: no cap)"),
+    final_batches: field(int({ min: 0 }), 20, "batches of training images held out from θ learning, on which the final pass estimates (0: the final pass uses training batches)"),
     retrain_epochs: field(nullable(int({ min: 0 })), null, 'epochs to retrain the final architecture from scratch (null: cycles × phase_epochs; 0: no retraining)'),
   }),
 });
@@ -191,6 +194,9 @@ export interface TrainConfig {
     ema_weight: 'auto' | number;
     granularity: 'batch' | 'sample';
     estimate: 'ema' | 'final';
+    theta_steps: number | null;
+    theta_max_norm: number | null;
+    final_batches: number;
     /** null: cycles × phase_epochs */
     retrain_epochs: number | null;
   };

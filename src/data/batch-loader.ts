@@ -62,7 +62,7 @@ export class BatchLoader {
   /** Indices of the examples in use (all, or the limited subset), ascending. */
   readonly examples: Uint32Array;
   private readonly lut: Float32Array;
-  private readonly augment: AugmentConfig;
+  readonly augment: AugmentConfig;
   /** Two sets of batch buffers, used in turn (see batches()); allocated once, reused every batch. */
   private readonly slots: Slot[];
   private worker: Worker | null = null;

@@ -1,20 +1,24 @@
 // `nasgrow experiment gn-accuracy CONFIG` (the paper's Appendix B): how well do the Gauss-Newton
 // estimates predict each morphism's true change in loss?
 //
-//   1. train the seed for grow.phase_epochs epochs, then a growing phase of grow.phase_epochs epochs
-//      (θ by Adam; the moving average of every estimate = the 'ema' estimate);
-//   2. a final pass over `finalBatches` training batches with the learned θ fixed = the 'final' estimate;
-//   3. the true ΔL of every split (with its learned θ) and every prune, each applied alone, on two
-//      disjoint sets of test batches A and B (batch-statistics BN, src/grow/true-delta.ts);
-//   4. per layer and pooled: Spearman and Pearson of each estimate against ΔL on A, beside the noise
-//      ceiling Spearman(ΔL on A, ΔL on B); and how far θ travelled, |θ|/|w_in| per layer.
-// Writes gn-accuracy.csv (one row per morphism) and gn-accuracy.json (the summary).
+//   1. train the seed for grow.phase_epochs epochs;
+//   2. per θ variant (Gauss-Newton granularity batch|sample, optional norm cap), a growing phase
+//      (grow.phase_epochs epochs or grow.theta_steps steps) on the training set minus the held-out
+//      batches; θ is snapshotted after the requested numbers of Adam steps (0: its random start) and
+//      at the end, with the moving average so far (the 'ema' estimate);
+//   3. per snapshot, a final pass over the held-out batches with θ fixed (the 'final' estimate);
+//   4. the true ΔL of every split (per snapshot) and every prune, each applied alone, on two disjoint
+//      sets of test batches A and B (batch-statistics BN, src/grow/true-delta.ts);
+//   5. per snapshot, per layer and pooled: Spearman and Pearson of each estimate against ΔL on A,
+//      beside the noise ceiling Spearman(ΔL on A, ΔL on B); and how far θ travelled, ‖θ_c‖/‖w_in[c]‖.
+// Writes gn-accuracy.csv (one row per morphism and snapshot), gn-accuracy.json (the summary),
+// gn-accuracy.md (the table) and scatter-<variant>-step<k>.png (estimate vs truth, a panel per layer).
 import * as fs from 'fs';
 import * as path from 'path';
 import { resolveArch, TrainConfig } from '../config';
 import type { ProgressReporter } from '../report';
 import { BatchLoader } from '../data';
-import { applyMorphisms, Morphism } from '../morphisms';
+import { applyMorphisms } from '../morphisms';
 import { setupData } from '../train/data-setup';
 import { Engine } from '../train/engine';
 import { trainEpoch } from '../train/loop';
@@ -24,20 +28,45 @@ import { scheduleOf, sgdOf } from '../train/train-command';
 import { Granularity } from './graph';
 import { GrowEngine } from './grow-engine';
 import { finalPass, growPhase } from './phases';
+import { growData } from './grow-data';
+import { Estimates } from './estimates';
+import type { TensorMap } from '../models/params';
+import { UserError } from '../util/errors';
+import { writeScatterGridPng } from '../report';
 import { initTheta } from './theta';
 import { EvalBatch, lossProbe } from './true-delta';
 
-export interface GnAccuracyOptions {
+/** One way of learning θ: the Gauss-Newton granularity of objective and estimates, and the norm cap. */
+export interface ThetaVariant {
   granularity: Granularity;
+  thetaMaxNorm: number | null;
+}
+
+export const variantName = (v: ThetaVariant) => `${v.granularity}${v.thetaMaxNorm === null ? '' : `-cap${v.thetaMaxNorm}`}`;
+
+/** `batch`, `sample`, `batch-cap0.5`, … (what variantName writes). */
+export function parseVariant(text: string): ThetaVariant {
+  const m = /^(batch|sample)(?:-cap([0-9.eE+-]+))?$/.exec(text.trim());
+  const cap = m?.[2] === undefined ? null : Number(m[2]);
+  if (!m || (cap !== null && !(cap > 0))) throw new UserError(`--variants: '${text}' is not a variant: write batch or sample, optionally with -cap<κ> (κ > 0), e.g. batch-cap0.5`);
+  return { granularity: m[1] as Granularity, thetaMaxNorm: cap };
+}
+
+export interface GnAccuracyOptions {
+  variants: ThetaVariant[];
+  /** Adam steps after which θ is evaluated (0: its random start); the end of the phase is always one */
+  snapshots: number[];
   /** test batches in each of the two evaluation sets */
   evalBatches: number;
-  /** training batches of the final pass */
+  /** held-out training batches of the final pass */
   finalBatches: number;
   log: (line: string) => void;
   progress: ProgressReporter | null;
 }
 
 interface Row {
+  variant: string;
+  step: number;
   layer: string;
   channel: number;
   kind: 'split' | 'prune';
@@ -45,6 +74,8 @@ interface Row {
   final: number;
   trueA: number;
   trueB: number;
+  /** split: ‖θ_c‖/‖w_in[c]‖ */
+  thetaOverW: number;
 }
 
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -85,6 +116,21 @@ function summarize(rows: Row[]) {
   };
 }
 
+const median = (x: number[]) => {
+  const s = x.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+};
+
+const cloneEstimates = (e: Estimates): Estimates => new Map([...e].map(([k, v]) => [k, { split: Float64Array.from(v.split), prune: Float64Array.from(v.prune) }]));
+
+interface Snapshot {
+  variant: ThetaVariant;
+  step: number;
+  theta: TensorMap;
+  ema: Estimates | null;
+  final: Estimates;
+}
+
 export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccuracyOptions): Promise<Record<string, unknown>> {
   fs.mkdirSync(outDir, { recursive: true });
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
@@ -99,12 +145,49 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
   for (let e = 0; e < g.phase_epochs; e++) await trainEpoch(engine, state, data.trainLoader, e, lrAt(schedule, e), opts.progress, `train ${e + 1}/${g.phase_epochs}`);
   await engine.release();
 
-  const grow = await GrowEngine.create(arch, batch, opts.granularity, runtime);
-  const theta = initTheta(arch, state.params, g.theta_init_scale, cfg.seed, 0);
+  // θ learning sees the training set minus the held-out batches the final pass estimates on.
+  const split = growData(data, batch, opts.finalBatches, cfg.seed);
+  const finalLoader = split.heldOutLoader ?? split.growLoader;
+  const finalBatches = split.heldOutLoader ? split.heldOutLoader.batchesPerEpoch : opts.finalBatches;
   const emaWeight = g.ema_weight === 'auto' ? batch / (2 * data.trainLoader.size) : g.ema_weight;
-  const grown = await growPhase(grow, state, theta, data.trainLoader, { epochs: g.phase_epochs, epochOffset: 1000, thetaLr: g.theta_lr, emaWeight, estimate: 'ema', finalBatches: 0 }, opts.progress, 'grow');
-  const finalEstimates = await finalPass(grow, state, theta, data.trainLoader, 2000, opts.finalBatches);
-  await grow.release();
+  const snapshots: Snapshot[] = [];
+  for (const variant of opts.variants) {
+    const grow = await GrowEngine.create(arch, batch, variant.granularity, runtime);
+    const theta = initTheta(arch, state.params, g.theta_init_scale, cfg.seed, 0);
+    const wanted = new Set(opts.snapshots);
+    const taken: { step: number; theta: TensorMap; ema: Estimates | null }[] = [];
+    const copy = (t: TensorMap): TensorMap => new Map([...t].map(([k, v]) => [k, Float32Array.from(v)]));
+    if (wanted.has(0)) taken.push({ step: 0, theta: copy(theta.theta), ema: null });
+    const grown = await growPhase(
+      grow,
+      state,
+      theta,
+      split.growLoader,
+      {
+        epochs: g.phase_epochs,
+        epochOffset: 1000,
+        thetaLr: g.theta_lr,
+        emaWeight,
+        estimate: 'ema',
+        maxSteps: g.theta_steps,
+        thetaMaxNorm: variant.thetaMaxNorm,
+        finalLoader,
+        finalBatches,
+        afterStep: (step, th, ema) => {
+          if (wanted.has(step)) taken.push({ step, theta: copy(th.theta), ema: cloneEstimates(ema.value) });
+        },
+      },
+      opts.progress,
+      `grow (${variantName(variant)})`,
+    );
+    if (!taken.some((t) => t.step === grown.steps)) taken.push({ step: grown.steps, theta: copy(theta.theta), ema: cloneEstimates(grown.ema) });
+    for (const t of taken) {
+      const final = await finalPass(grow, state, { ...theta, theta: t.theta }, finalLoader, 2000, finalBatches);
+      snapshots.push({ variant, step: t.step, theta: t.theta, ema: t.ema, final });
+    }
+    await grow.release();
+    opts.log(`${variantName(variant)}: ${grown.steps} Adam steps on θ in ${grown.seconds.toFixed(0)} s; snapshots after ${taken.map((t) => t.step).join(', ')} steps`);
+  }
 
   // Two disjoint evaluation sets of test batches (copied: the loader reuses its buffers).
   const evalLoader = new BatchLoader(data.test, { batchSize: batch, shuffle: true, dropLast: true, normalization: data.normalization, seed: cfg.seed });
@@ -114,58 +197,130 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
     if (sets[1]!.length >= opts.evalBatches) break;
     sets[k]!.push({ images: Float32Array.from(b.images), labels: BigInt64Array.from(b.labels) });
   }
-  if (sets[1]!.length < opts.evalBatches) throw new Error(`the test split has fewer than ${2 * opts.evalBatches} batches of ${batch}: lower --eval-batches`);
+  if (sets[1]!.length < opts.evalBatches) throw new UserError(`the test split has fewer than ${2 * opts.evalBatches} batches of ${batch}: lower --eval-batches`);
   const [A, B] = sets as [EvalBatch[], EvalBatch[]];
   const baseProbe = await lossProbe(arch, batch, runtime);
   const baseA = await baseProbe.loss(state, A);
   const baseB = await baseProbe.loss(state, B);
   await baseProbe.release();
 
+  // The true ΔL of every morphism applied alone: prunes once (no θ), splits once per θ snapshot.
   const rows: Row[] = [];
-  const thetaTravel: Record<string, number> = {};
   for (const layer of arch.layers) {
     const w = state.params.get(`${layer.name}.conv.weight`)!;
-    const th = theta.theta.get(layer.name)!;
-    const rowLen = th.length / layer.width;
-    thetaTravel[layer.name] = Math.sqrt(th.reduce((a, v) => a + v * v, 0) / w.reduce((a, v) => a + v * v, 0));
+    const rowLen = w.length / layer.width;
     const kinds: ('split' | 'prune')[] = layer.width > 1 ? ['split', 'prune'] : ['split'];
     for (const kind of kinds) {
       const probeArch = applyMorphisms(state, [kind === 'split' ? { kind, layer: layer.name, channel: 0, theta: new Float32Array(rowLen) } : { kind, layer: layer.name, channel: 0 }]).arch;
       const probe = await lossProbe(probeArch, batch, runtime);
-      for (let c = 0; c < layer.width; c++) {
-        const m: Morphism = kind === 'split' ? { kind, layer: layer.name, channel: c, theta: th.slice(c * rowLen, (c + 1) * rowLen) } : { kind, layer: layer.name, channel: c };
-        const applied = applyMorphisms(state, [m]);
-        rows.push({
-          layer: layer.name,
-          channel: c,
-          kind,
-          ema: grown.estimates.get(layer.name)![kind][c]!,
-          final: finalEstimates.get(layer.name)![kind][c]!,
-          trueA: (await probe.loss(applied, A)) - baseA,
-          trueB: (await probe.loss(applied, B)) - baseB,
-        });
+      const pruneTruth = new Map<number, [number, number]>();
+      for (const snap of snapshots) {
+        const th = snap.theta.get(layer.name)!;
+        for (let c = 0; c < layer.width; c++) {
+          let truth: [number, number];
+          let thetaOverW = NaN;
+          if (kind === 'split') {
+            const tc = th.slice(c * rowLen, (c + 1) * rowLen);
+            const applied = applyMorphisms(state, [{ kind, layer: layer.name, channel: c, theta: tc }]);
+            truth = [(await probe.loss(applied, A)) - baseA, (await probe.loss(applied, B)) - baseB];
+            let tt = 0, ww = 0;
+            for (let k = 0; k < rowLen; k++) {
+              tt += tc[k]! ** 2;
+              ww += w[c * rowLen + k]! ** 2;
+            }
+            thetaOverW = Math.sqrt(tt / ww);
+          } else {
+            if (!pruneTruth.has(c)) {
+              const applied = applyMorphisms(state, [{ kind, layer: layer.name, channel: c }]);
+              pruneTruth.set(c, [(await probe.loss(applied, A)) - baseA, (await probe.loss(applied, B)) - baseB]);
+            }
+            truth = pruneTruth.get(c)!;
+          }
+          rows.push({
+            variant: variantName(snap.variant),
+            step: snap.step,
+            layer: layer.name,
+            channel: c,
+            kind,
+            ema: snap.ema ? snap.ema.get(layer.name)![kind][c]! : NaN,
+            final: snap.final.get(layer.name)![kind][c]!,
+            trueA: truth[0],
+            trueB: truth[1],
+            thetaOverW,
+          });
+        }
       }
       await probe.release();
     }
-    opts.log(`${layer.name}: ${JSON.stringify(summarize(rows.filter((r) => r.layer === layer.name)), (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`);
+    opts.log(`${layer.name}: true ΔL of ${layer.width} splits × ${snapshots.length} θ snapshots and ${layer.width} prunes measured`);
   }
+
   fs.writeFileSync(
     path.join(outDir, 'gn-accuracy.csv'),
-    ['layer,channel,kind,estimate_ema,estimate_final,true_dl_a,true_dl_b', ...rows.map((r) => [r.layer, r.channel, r.kind, r.ema, r.final, r.trueA, r.trueB].join(','))].join('\n') + '\n',
+    [
+      'variant,step,layer,channel,kind,estimate_ema,estimate_final,true_dl_a,true_dl_b,theta_over_w',
+      ...rows.map((r) => [r.variant, r.step, r.layer, r.channel, r.kind, r.ema, r.final, r.trueA, r.trueB, r.thetaOverW].join(',')),
+    ].join('\n') + '\n',
   );
+  const results = snapshots.map((snap) => {
+    const mine = rows.filter((r) => r.variant === variantName(snap.variant) && r.step === snap.step);
+    return {
+      variant: variantName(snap.variant),
+      granularity: snap.variant.granularity,
+      theta_max_norm: snap.variant.thetaMaxNorm,
+      step: snap.step,
+      pooled: summarize(mine),
+      pooled_split: summarize(mine.filter((r) => r.kind === 'split')),
+      pooled_prune: summarize(mine.filter((r) => r.kind === 'prune')),
+      per_layer: Object.fromEntries(arch.layers.map((l) => [l.name, summarize(mine.filter((r) => r.layer === l.name))])),
+      theta_over_w_median: Object.fromEntries(arch.layers.map((l) => [l.name, median(mine.filter((r) => r.layer === l.name && r.kind === 'split').map((r) => r.thetaOverW))])),
+    };
+  });
   const summary = {
-    granularity: opts.granularity,
+    config: cfg.model,
     arch: arch.layers.map((l) => l.width),
+    train_epochs: g.phase_epochs,
     eval_batches_per_set: opts.evalBatches,
-    final_batches: opts.finalBatches,
+    final_batches: finalBatches,
+    final_pass_on: split.heldOutLoader ? `${split.heldOut} training images held out from θ learning` : 'training batches',
     base_loss_a: baseA,
-    pooled: summarize(rows),
-    pooled_split: summarize(rows.filter((r) => r.kind === 'split')),
-    pooled_prune: summarize(rows.filter((r) => r.kind === 'prune')),
-    per_layer: Object.fromEntries(arch.layers.map((l) => [l.name, summarize(rows.filter((r) => r.layer === l.name))])),
-    theta_over_w: thetaTravel,
+    results,
   };
   fs.writeFileSync(path.join(outDir, 'gn-accuracy.json'), JSON.stringify(summary, null, 2) + '\n');
+  fs.writeFileSync(path.join(outDir, 'gn-accuracy.md'), markdownTable(results));
+  for (const r of results) {
+    const mine = rows.filter((x) => x.variant === r.variant && x.step === r.step);
+    const panels = arch.layers.map((l) => ({
+      title: `${l.name}  ρ ${fmt2(r.per_layer[l.name]!.spearman_final)} (ceil ${fmt2(r.per_layer[l.name]!.noise_ceiling_spearman)})`,
+      series: (['split', 'prune'] as const).map((kind) => {
+        const pts = mine.filter((x) => x.layer === l.name && x.kind === kind);
+        return { label: kind, color: kind === 'split' ? '#1f77b4' : '#d62728', x: pts.map((p) => p.trueA), y: pts.map((p) => p.final) };
+      }),
+    }));
+    await writeScatterGridPng(path.join(outDir, `scatter-${r.variant}-step${r.step}.png`), panels, {
+      title: `final-pass estimate vs true ΔL per layer: ${r.variant}, θ after ${r.step} steps (pooled ρ ${fmt2(r.pooled.spearman_final)})`,
+      xLabel: 'true ΔL (test batches A)',
+      yLabel: 'estimated ΔL',
+      diagonal: true,
+    });
+  }
   await data.trainLoader.close();
+  if (split.growLoader !== data.trainLoader) await split.growLoader.close();
   return summary;
+}
+
+const fmt2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
+
+function markdownTable(results: { variant: string; step: number; pooled: ReturnType<typeof summarize>; pooled_split: ReturnType<typeof summarize>; pooled_prune: ReturnType<typeof summarize>; theta_over_w_median: Record<string, number> }[]): string {
+  const lines = [
+    '| variant | θ steps | pooled ρ final | pooled ρ EMA | ceiling | splits ρ final | prunes ρ final | median ‖θ‖/‖w‖ (first / last layer) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const tw = Object.values(r.theta_over_w_median);
+    lines.push(
+      `| ${r.variant} | ${r.step} | ${fmt2(r.pooled.spearman_final)} | ${fmt2(r.pooled.spearman_ema)} | ${fmt2(r.pooled.noise_ceiling_spearman)} | ${fmt2(r.pooled_split.spearman_final)} | ${fmt2(r.pooled_prune.spearman_final)} | ${tw.length ? `${fmt2(tw[0]!)} / ${fmt2(tw[tw.length - 1]!)}` : '–'} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
-// One growing phase: learn θ with Adam on the Gauss-Newton objective over `epochs` epochs of the
-// training set, averaging every morphism's estimate across mini-batches; optionally a final pass with
-// θ fixed (ALGORITHM.md: the EMA averages estimates made with earlier θ; the final pass estimates the
-// morphism that will actually be applied).
+// One growing phase: learn θ with Adam on the Gauss-Newton objective for `epochs` epochs (or
+// `maxSteps` steps, whichever ends first), averaging every morphism's estimate across mini-batches;
+// optionally a final pass with θ fixed over held-out batches (ALGORITHM.md: the moving average mixes
+// estimates made with earlier θ; the final pass estimates the morphism that will actually be applied).
 import type { BatchLoader } from '../data';
 import type { ProgressReporter } from '../report';
 import type { ModelState } from '../train/model-state';
@@ -17,16 +17,26 @@ export interface GrowPhaseOptions {
   thetaLr: number;
   emaWeight: number;
   estimate: 'ema' | 'final';
-  /** batches of the final pass (estimate 'final') */
+  /** end θ learning after this many Adam steps (null: every batch of `epochs`) */
+  maxSteps: number | null;
+  /** after every step, θ_c is scaled back to ‖θ_c‖ ≤ thetaMaxNorm·‖w_in[c]‖ (null: no cap) */
+  thetaMaxNorm: number | null;
+  /** the final pass's batches (estimate 'final'): held-out loader, its first `finalBatches` batches */
+  finalLoader: BatchLoader;
   finalBatches: number;
+  /** called after every Adam step (the gn-accuracy experiment snapshots θ here) */
+  afterStep?: (step: number, theta: ThetaState, ema: EstimateAverage) => void;
 }
 
 export interface GrowPhaseResult {
   estimates: Estimates;
+  /** the moving average over the phase (what 'ema' ranks by; reported beside 'final') */
+  ema: Estimates;
   /** mean training loss seen during the phase */
   loss: number;
   seconds: number;
   images: number;
+  steps: number;
 }
 
 export async function growPhase(
@@ -42,23 +52,52 @@ export async function growPhase(
   const ema = new EstimateAverage(model.arch, opts.emaWeight);
   let lossSum = 0;
   let images = 0;
-  for (let e = 0; e < opts.epochs; e++) {
-    progress?.start(`${label} epoch ${e + 1}/${opts.epochs}`, loader.batchesPerEpoch);
+  const stepsTotal = Math.min(opts.epochs * loader.batchesPerEpoch, opts.maxSteps ?? Infinity);
+  let steps = 0;
+  for (let e = 0; steps < stepsTotal; e++) {
+    const inEpoch = Math.min(loader.batchesPerEpoch, stepsTotal - steps);
+    progress?.start(opts.epochs > 1 || inEpoch < loader.batchesPerEpoch ? `${label} ${e + 1}/${Math.ceil(stepsTotal / loader.batchesPerEpoch)}` : label, inEpoch);
+    let n = 0;
     for await (const batch of loader.epoch(opts.epochOffset + e)) {
+      if (n++ >= inEpoch) break;
       const r = await engine.step(model, theta, batch.images, batch.labels, opts.thetaLr);
       if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(`${label}: the loss is ${r.loss} at batch ${batch.index + 1}: the model diverged in the training phase before`);
+      if (opts.thetaMaxNorm !== null) capTheta(theta, model, opts.thetaMaxNorm);
       ema.add(r.estimates);
       lossSum += r.loss * batch.size;
       images += batch.size;
-      progress?.update({ size: batch.size, loss: r.loss, correct: 0 });
+      steps++;
+      progress?.update({ size: batch.size, loss: r.loss });
+      opts.afterStep?.(theta.step, theta, ema);
     }
     progress?.end();
   }
-  const estimates = opts.estimate === 'final' ? await finalPass(engine, model, theta, loader, opts.epochOffset + opts.epochs, opts.finalBatches) : ema.value;
-  return { estimates, loss: lossSum / Math.max(1, images), seconds: (performance.now() - t0) / 1000, images };
+  const estimates = opts.estimate === 'final' ? await finalPass(engine, model, theta, opts.finalLoader, opts.epochOffset + opts.epochs, opts.finalBatches) : ema.value;
+  return { estimates, ema: ema.value, loss: lossSum / Math.max(1, images), seconds: (performance.now() - t0) / 1000, images, steps };
 }
 
-/** The estimates of the morphisms θ now describes: their mean over `batches` batches of epoch `epoch`, θ fixed. */
+/** Projects every θ_c onto the ball ‖θ_c‖ ≤ κ‖w_in[c]‖ (row c of each layer's θ; Adam's moments stay). */
+export function capTheta(theta: ThetaState, model: ModelState, kappa: number): void {
+  for (const layer of model.arch.layers) {
+    const th = theta.theta.get(layer.name)!;
+    const w = model.params.get(`${layer.name}.conv.weight`)!;
+    const len = th.length / layer.width;
+    for (let c = 0; c < layer.width; c++) {
+      let tt = 0, ww = 0;
+      for (let k = c * len; k < (c + 1) * len; k++) {
+        tt += th[k]! * th[k]!;
+        ww += w[k]! * w[k]!;
+      }
+      const limit = kappa * Math.sqrt(ww);
+      if (tt > limit * limit) {
+        const f = limit / Math.sqrt(tt);
+        for (let k = c * len; k < (c + 1) * len; k++) th[k]! *= f;
+      }
+    }
+  }
+}
+
+/** The estimates of the morphisms θ now describes: their mean over the first `batches` batches of `loader`'s epoch `epoch`, θ fixed. */
 export async function finalPass(engine: GrowEngine, model: ModelState, theta: ThetaState, loader: BatchLoader, epoch: number, batches: number): Promise<Estimates> {
   const mean = new EstimateMean(model.arch);
   let n = 0;

@@ -28,6 +28,7 @@ import { lrAt } from '../train/schedule';
 import { writeArchGraphs } from '../train/write-graphs';
 import { latestCheckpoint, scheduleOf, sgdOf } from '../train/train-command';
 import { GrowEngine } from './grow-engine';
+import { growData } from './grow-data';
 import { growPhase } from './phases';
 import { initTheta } from './theta';
 import { applyMorphisms, Morphism, selectMorphisms, Decision } from '../morphisms';
@@ -68,6 +69,7 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
   const secondsBefore = progressState.seconds; // wall time of earlier invocations of this run
   const data = await setupData(cfg, opts.log);
   writeNormalization(run.dir, data.normalization);
+  const grownData = growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed);
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
   const hyper = sgdOf(cfg);
   const g = cfg.grow;
@@ -118,9 +120,19 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
         growEngine,
         state,
         theta,
-        data.trainLoader,
-        // growing epochs get their own shuffles: offset past every training epoch
-        { epochs: g.phase_epochs, epochOffset: totalTrainEpochs + k * (g.phase_epochs + 1), thetaLr: g.theta_lr, emaWeight, estimate: g.estimate, finalBatches: 20 },
+        grownData.growLoader,
+        {
+          epochs: g.phase_epochs,
+          // growing epochs get their own shuffles: offset past every training epoch
+          epochOffset: totalTrainEpochs + k * (g.phase_epochs + 1),
+          thetaLr: g.theta_lr,
+          emaWeight,
+          estimate: g.estimate,
+          maxSteps: g.theta_steps,
+          thetaMaxNorm: g.theta_max_norm,
+          finalLoader: grownData.heldOutLoader ?? grownData.growLoader,
+          finalBatches: grownData.heldOutLoader ? grownData.heldOutLoader.batchesPerEpoch : 20,
+        },
         opts.progress,
         `phase ${k + 1} grow`,
       );
@@ -174,6 +186,7 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
   } finally {
     await engine.release();
     await data.trainLoader.close();
+    if (grownData.growLoader !== data.trainLoader) await grownData.growLoader.close();
     await data.testLoader.close();
   }
   writeArchGraphs(path.join(retrainDir, 'graphs'), model, cfg.train.batch_size, hyper, data.normalization);

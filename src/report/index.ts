@@ -1,5 +1,6 @@
-// Report layer: run folders, metrics files, terminal progress. May import src/util only.
+// Report layer: run folders, metrics files, terminal progress. May import src/util only (and node, sharp).
 export { MetricRecord, MetricValue, MetricsWriter, MetricsWriterOptions, csvLine, jsonLine, parseCsvLine, readJsonl } from './metrics';
 export { BatchResult, EpochStats, ProgressOptions, ProgressReporter, ProgressStream, summaryLine } from './progress';
 export { PrepareOptions, RunFolder, RunFolderError, RunLog, prepareRunFolder, runFolder, writeFileAtomic, writeJsonFile } from './run-folder';
 export { formatDuration, formatNumber } from './format';
+export { ScatterGridOptions, ScatterPanel, ScatterSeries, scatterGridSvg, writeScatterGridPng } from './scatter';

@@ -34,7 +34,8 @@ export interface ProgressOptions {
 export interface BatchResult {
   size: number;
   loss: number;
-  correct: number;
+  /** correctly classified examples; left out where there is no accuracy (growing steps) */
+  correct?: number;
 }
 
 export interface EpochStats {
@@ -103,7 +104,8 @@ export class ProgressReporter {
     this.batches += 1;
     this.images += batch.size;
     this.lossSum += batch.loss * batch.size;
-    this.correct += batch.correct;
+    if (batch.correct === undefined) this.correct = NaN;
+    else this.correct += batch.correct;
     this.draw(false);
   }
 
@@ -174,6 +176,11 @@ function percent(x: number): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '-';
 }
 
+/** "  acc 85.31%" (or with `sep` ", "); nothing when there is no accuracy. */
+function accuracyPart(x: number, sep: string): string {
+  return Number.isNaN(x) ? '' : `${sep}acc ${percent(x)}`;
+}
+
 function fit(line: string, width: number): string {
   return line.length <= width ? line : line.slice(0, width - 1) + '…';
 }
@@ -182,6 +189,6 @@ function fit(line: string, width: number): string {
 export function summaryLine(s: EpochStats): string {
   return (
     `${s.label}: ${s.batches} batches, ${s.images} images in ${formatDuration(s.seconds)} ` +
-    `(${Math.round(s.imagesPerSecond)} img/s), loss ${fixed(s.loss, 4)}, acc ${percent(s.accuracy)}`
+    `(${Math.round(s.imagesPerSecond)} img/s), loss ${fixed(s.loss, 4)}${accuracyPart(s.accuracy, ', ')}`
   );
 }

@@ -82,6 +82,9 @@ test('defaults are filled from a minimal config', (t) => {
     ema_weight: 'auto',
     granularity: 'batch',
     estimate: 'final',
+    theta_steps: null,
+    theta_max_norm: null,
+    final_batches: 20,
     retrain_epochs: null,
   });
 });

@@ -8,7 +8,7 @@ import * as path from 'path';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 
-test('gn-accuracy: a row per split and prune of every channel, correlations and the noise ceiling', (t) => {
+test('gn-accuracy: a row per split and prune of every channel and θ snapshot, correlations, the noise ceiling, a table and scatter PNGs', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-gnacc-'));
   const cfg = path.join(dir, 'cfg.yaml');
   fs.writeFileSync(
@@ -21,14 +21,33 @@ test('gn-accuracy: a row per split and prune of every channel, correlations and 
       'runtime: { threads: 1 }',
     ].join('\n'),
   );
-  const r = spawnSync(BIN, ['experiment', 'gn-accuracy', cfg, '--out', path.join(dir, 'out'), '--eval-batches', '2', '--final-batches', '3'], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(BIN, ['experiment', 'gn-accuracy', cfg, '--out', path.join(dir, 'out'), '--eval-batches', '2', '--final-batches', '3', '--variants', 'batch,sample-cap0.5', '--snapshots', '0,5'], { encoding: 'utf8', timeout: 300_000 });
   t.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
   const rows = fs.readFileSync(path.join(dir, 'out', 'gn-accuracy.csv'), 'utf8').trim().split('\n');
-  t.is(rows[0], 'layer,channel,kind,estimate_ema,estimate_final,true_dl_a,true_dl_b');
-  t.is(rows.length - 1, 16 * 3 * 2);
-  for (const row of rows.slice(1)) t.true(row.split(',').slice(3).every((v) => Number.isFinite(Number(v))), row);
+  t.is(rows[0], 'variant,step,layer,channel,kind,estimate_ema,estimate_final,true_dl_a,true_dl_b,theta_over_w');
+  // 640 images - 3·32 held out = 17 batches of 32: snapshots after 0, 5 and 17 steps, for 2 variants
+  const snapshots = ['batch,0', 'batch,5', 'batch,17', 'sample-cap0.5,0', 'sample-cap0.5,5', 'sample-cap0.5,17'];
+  t.is(rows.length - 1, snapshots.length * 16 * 3 * 2);
+  t.deepEqual([...new Set(rows.slice(1).map((r) => r.split(',').slice(0, 2).join(',')))], snapshots);
+  for (const row of rows.slice(1)) {
+    const [variant, step, , , kind, ema, ...rest] = row.split(',');
+    // no moving average before the first step; ‖θ‖/‖w‖ only for splits
+    t.is(Number.isFinite(Number(ema)), step !== '0', row);
+    t.true(rest.slice(0, 3).every((v) => Number.isFinite(Number(v))), row);
+    t.is(Number.isFinite(Number(rest[3])), kind === 'split', row);
+    if (variant === 'sample-cap0.5' && kind === 'split') t.true(Number(rest[3]) <= 0.5 + 1e-6, row);
+  }
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'gn-accuracy.json'), 'utf8'));
-  for (const k of ['spearman_ema', 'spearman_final', 'pearson_ema', 'pearson_final', 'noise_ceiling_spearman']) t.true(Math.abs(summary.pooled[k]) <= 1, k);
-  t.is(Object.keys(summary.per_layer).length, 16);
+  t.is(summary.results.length, snapshots.length);
+  for (const r of summary.results) {
+    for (const k of ['spearman_final', 'pearson_final', 'noise_ceiling_spearman']) t.true(Math.abs(r.pooled[k]) <= 1, k);
+    t.is(Object.keys(r.per_layer).length, 16);
+  }
+  t.is(fs.readFileSync(path.join(dir, 'out', 'gn-accuracy.md'), 'utf8').trim().split('\n').length, 2 + snapshots.length);
+  for (const s of snapshots) {
+    const [v, k] = s.split(',');
+    const png = fs.readFileSync(path.join(dir, 'out', `scatter-${v}-step${k}.png`));
+    t.is(png.subarray(1, 4).toString('latin1'), 'PNG');
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });

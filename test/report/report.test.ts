@@ -147,6 +147,19 @@ test('progress without a terminal: one plain line per epoch, no control characte
   t.is(out.text(), 'a log line\na log line\n');
 });
 
+test('progress of steps without an accuracy (growing) prints no acc', (t) => {
+  const err = sink(false);
+  const c = clock();
+  const p = new ProgressReporter({ stream: err, logStream: sink(false), now: c.now });
+  p.start('grow', 2);
+  for (let b = 0; b < 2; b++) {
+    c.advance(500);
+    p.update({ size: 10, loss: 1 });
+  }
+  t.true(Number.isNaN(p.end().accuracy));
+  t.is(err.text(), 'grow: 2 batches, 20 images in 0:01 (20 img/s), loss 1.0000\n');
+});
+
 test('progress on a terminal: a bar redrawn in place, then the summary line', (t) => {
   const err = sink(true, 200);
   const out = sink(true);

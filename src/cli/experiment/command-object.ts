@@ -5,7 +5,8 @@ export interface ExperimentArgs {
   name: string;
   config: string;
   out?: string;
-  granularity?: 'batch' | 'sample';
+  variants?: string;
+  snapshots?: string;
   'eval-batches'?: number;
   'final-batches'?: number;
 }
@@ -17,10 +18,11 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
     y
       .positional('name', { choices: ['gn-accuracy'] as const, demandOption: true, describe: 'which experiment' })
       .positional('config', { type: 'string', demandOption: true, describe: 'YAML config (model, data, train and grow sections)' })
-      .option('out', { type: 'string', describe: 'folder for gn-accuracy.csv and .json (default runs/<config name>-gn-accuracy)' })
-      .option('granularity', { choices: ['batch', 'sample'] as const, describe: 'override grow.granularity' })
+      .option('out', { type: 'string', describe: 'folder for gn-accuracy.{csv,json,md} and the scatter PNGs (default runs/<config name>-gn-accuracy)' })
+      .option('variants', { type: 'string', describe: 'comma-separated ways to learn θ, each batch or sample with an optional -cap<κ> (‖θ_c‖ ≤ κ‖w_in[c]‖), e.g. batch,sample,batch-cap0.5 (default: the config\'s grow.granularity and grow.theta_max_norm)' })
+      .option('snapshots', { type: 'string', default: '', describe: 'comma-separated Adam step counts after which θ is also evaluated (0: its random start); the end of the phase always is' })
       .option('eval-batches', { type: 'number', default: 8, describe: 'test batches in each of the two evaluation sets' })
-      .option('final-batches', { type: 'number', default: 20, describe: 'training batches of the final pass with θ fixed' }),
+      .option('final-batches', { type: 'number', default: 20, describe: 'batches held out from θ learning for the final pass with θ fixed' }),
   handler: async (args) => {
     const { runExperiment } = await import('./experiment');
     await runExperiment(args);
