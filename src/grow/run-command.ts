@@ -12,15 +12,17 @@
 //   metrics.jsonl/.csv  one record per epoch (phase, kind train|grow|retrain)
 //   progress.json     the last completed phase; --resume restarts after it
 //   retrain/          the from-scratch training of the final architecture (with its own checkpoints)
+//   uniform-baseline/ with grow.uniform_baseline: the same for a uniform-width seed of ≥ the parameters
 //   report.json, arch.json  the final result
 import * as fs from 'fs';
 import * as path from 'path';
 import { resolveArch, TrainConfig } from '../config';
 import type { TrainOptions, TrainSummary } from '../cli/contracts';
-import { ArchState } from '../models/arch';
+import { ArchState, seedArch } from '../models/arch';
 import { macCount, paramCount } from '../models/params';
 import { MetricsWriter, runFolder, writeJsonFile } from '../report';
-import { setupData, writeNormalization } from '../train/data-setup';
+import { DataSetup, setupData, writeNormalization } from '../train/data-setup';
+import type { RuntimeOptions } from '../runtime/session';
 import { Engine } from '../train/engine';
 import { evaluate, trainEpoch } from '../train/loop';
 import { freshModelState, loadCheckpoint, ModelState, saveCheckpoint } from '../train/model-state';
@@ -164,32 +166,25 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
   const finalArch = state.arch;
   writeJsonFile(run.arch, finalArch);
   const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
-  const retrainDir = path.join(run.dir, 'retrain');
-  const ckptDir = path.join(retrainDir, 'checkpoints');
-  fs.mkdirSync(ckptDir, { recursive: true });
-  const ckpt = latestCheckpoint(ckptDir);
-  let model = ckpt ? loadCheckpoint(ckpt.file).state : freshModelState(finalArch, cfg.seed + 1);
-  const retrainSchedule = { ...scheduleOf(cfg), epochs: retrainEpochs };
-  const engine = await Engine.create(finalArch, cfg.train.batch_size, hyper, runtime);
-  let test = { loss: NaN, accuracy: NaN };
-  let train = { loss: NaN, accuracy: NaN };
+  const fromScratch = (arch: ArchState, folder: string, label: string, kind: string) =>
+    trainFromScratch(arch, path.join(run.dir, folder), label, { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, kind, phase: g.cycles, progress: opts.progress });
+  let retrained: Awaited<ReturnType<typeof fromScratch>>;
+  let baseline: (Awaited<ReturnType<typeof fromScratch>> & { arch: ArchState }) | null = null;
   try {
-    for (let e = ckpt?.epoch ?? 0; e < retrainEpochs; e++) {
-      const lr = lrAt(retrainSchedule, e);
-      const r = await trainEpoch(engine, model, data.trainLoader, 10_000 + e, lr, opts.progress, `retrain ${e + 1}/${retrainEpochs}`);
-      train = { loss: r.loss, accuracy: r.accuracy };
-      saveCheckpoint(path.join(ckptDir, `epoch-${String(e + 1).padStart(4, '0')}.safetensors`), model, { epoch: `${e + 1}` });
-      metrics.write({ phase: g.cycles, kind: 'retrain', epoch: e + 1, lr, loss: r.loss, acc: r.accuracy, seconds: r.seconds, params: paramCount(finalArch), test_loss: null, test_acc: null });
+    retrained = await fromScratch(finalArch, 'retrain', 'retrain', 'retrain');
+    if (g.uniform_baseline) {
+      // The comparison the method has to win: a uniform-width seed with at least as many parameters,
+      // trained from the same initial seed, data order and schedule as the retraining.
+      const arch = uniformMatch(finalArch);
+      opts.log(`uniform baseline: width ${arch.layers[0]!.width} — ${paramCount(arch).toLocaleString('en-US')} parameters (grown: ${paramCount(finalArch).toLocaleString('en-US')})`);
+      baseline = { ...(await fromScratch(arch, 'uniform-baseline', 'uniform baseline', 'baseline')), arch };
     }
-    const t = await evaluate(engine, model, data.testLoader);
-    test = { loss: t.loss, accuracy: t.accuracy };
   } finally {
-    await engine.release();
     await data.trainLoader.close();
     if (grownData.growLoader !== data.trainLoader) await grownData.growLoader.close();
     await data.testLoader.close();
   }
-  writeArchGraphs(path.join(retrainDir, 'graphs'), model, cfg.train.batch_size, hyper, data.normalization);
+  const { train, test, checkpoint } = retrained;
   const seconds = secondsBefore + (performance.now() - started) / 1000;
   progressState.seconds = seconds;
   const report = {
@@ -201,9 +196,17 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
     widths: finalArch.layers.map((l) => l.width),
     seed_params: paramCount(resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes })),
     wall_seconds: seconds,
+    uniform_baseline: baseline && {
+      width: baseline.arch.layers[0]!.width,
+      params: paramCount(baseline.arch),
+      mmac_per_image: macCount(baseline.arch) / 1e6,
+      test_error: 1 - baseline.test.accuracy,
+      test_loss: baseline.test.loss,
+    },
   };
   writeJsonFile(path.join(run.dir, 'report.json'), report);
   opts.log(`final: ${report.widths.join(',')} — ${report.params.toLocaleString('en-US')} parameters, test error ${(100 * report.test_error).toFixed(2)}%`);
+  if (report.uniform_baseline) opts.log(`uniform baseline: width ${report.uniform_baseline.width} — ${report.uniform_baseline.params.toLocaleString('en-US')} parameters, test error ${(100 * report.uniform_baseline.test_error).toFixed(2)}%`);
   progressState.retrainDone = true;
   writeJsonFile(progressFile, progressState);
   return {
@@ -212,6 +215,57 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
     test,
     params: report.params,
     seconds: (performance.now() - started) / 1000,
-    checkpoint: latestCheckpoint(ckptDir)?.file ?? null,
+    checkpoint,
   };
+}
+
+/** The uniform-width seed of `arch`'s family with the fewest parameters that is not smaller than `arch`. */
+export function uniformMatch(arch: ArchState): ArchState {
+  const target = paramCount(arch);
+  for (let w = 1; ; w++) {
+    const u = seedArch(arch.family, w, arch.inputShape, arch.classes);
+    if (paramCount(u) >= target) return u;
+  }
+}
+
+interface FromScratchContext {
+  cfg: TrainConfig;
+  data: DataSetup;
+  hyper: ReturnType<typeof sgdOf>;
+  runtime: RuntimeOptions;
+  epochs: number;
+  metrics: MetricsWriter;
+  kind: string;
+  phase: number;
+  progress: TrainOptions['progress'];
+}
+
+/**
+ * Train `arch` from a fresh initialisation (seed + 1) for `epochs` epochs on the run's schedule, with
+ * checkpoints in `dir`/checkpoints (a resumed run continues from the last one); then the test set.
+ */
+async function trainFromScratch(arch: ArchState, dir: string, label: string, c: FromScratchContext) {
+  const ckptDir = path.join(dir, 'checkpoints');
+  fs.mkdirSync(ckptDir, { recursive: true });
+  const ckpt = latestCheckpoint(ckptDir);
+  const model = ckpt ? loadCheckpoint(ckpt.file).state : freshModelState(arch, c.cfg.seed + 1);
+  const schedule = { ...scheduleOf(c.cfg), epochs: c.epochs };
+  const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);
+  let train = { loss: NaN, accuracy: NaN };
+  let test = { loss: NaN, accuracy: NaN };
+  try {
+    for (let e = ckpt?.epoch ?? 0; e < c.epochs; e++) {
+      const lr = lrAt(schedule, e);
+      const r = await trainEpoch(engine, model, c.data.trainLoader, 10_000 + e, lr, c.progress, `${label} ${e + 1}/${c.epochs}`);
+      train = { loss: r.loss, accuracy: r.accuracy };
+      saveCheckpoint(path.join(ckptDir, `epoch-${String(e + 1).padStart(4, '0')}.safetensors`), model, { epoch: `${e + 1}` });
+      c.metrics.write({ phase: c.phase, kind: c.kind, epoch: e + 1, lr, loss: r.loss, acc: r.accuracy, seconds: r.seconds, params: paramCount(arch), test_loss: null, test_acc: null });
+    }
+    const t = await evaluate(engine, model, c.data.testLoader);
+    test = { loss: t.loss, accuracy: t.accuracy };
+  } finally {
+    await engine.release();
+  }
+  writeArchGraphs(path.join(dir, 'graphs'), model, c.cfg.train.batch_size, c.hyper, c.data.normalization);
+  return { train, test, checkpoint: latestCheckpoint(ckptDir)?.file ?? null };
 }

@@ -85,6 +85,7 @@ test('defaults are filled from a minimal config', (t) => {
     theta_steps: null,
     theta_max_norm: null,
     final_batches: 20,
+    uniform_baseline: false,
     retrain_epochs: null,
   });
 });

@@ -22,7 +22,7 @@ function config(dir: string): string {
       '  limit_train: 1600',
       '  limit_test: 200',
       `train: { batch_size: 32, lr: 0.05, schedule: cosine }`,
-      'grow: { cycles: 3, phase_epochs: 1, lambda_p: 1.0e-6, retrain_epochs: 1 }',
+      'grow: { cycles: 3, phase_epochs: 1, lambda_p: 1.0e-6, retrain_epochs: 1, uniform_baseline: true }',
       'runtime: { threads: 1 }',
     ].join('\n'),
   );
@@ -66,6 +66,10 @@ test('a grow run killed mid-phase and resumed ends like the uninterrupted run', 
   delete a.wall_seconds;
   delete b.wall_seconds;
   t.deepEqual(b, a);
+  // the uniform baseline: the smallest uniform width with at least the grown parameter count
+  t.true(a.uniform_baseline.params >= a.params, JSON.stringify(a.uniform_baseline));
+  t.true(a.uniform_baseline.test_error >= 0 && a.uniform_baseline.test_error <= 1);
+  t.true(fs.existsSync(path.join(out, 'uniform-baseline', 'checkpoints', 'epoch-0001.safetensors')));
   t.deepEqual(metrics(out), metrics(path.join(dir, 'full')));
   const last = (d: string) => fs.readFileSync(path.join(d, 'retrain', 'checkpoints', 'epoch-0001.safetensors'));
   t.true(last(out).equals(last(path.join(dir, 'full'))), 'final weights differ');
