@@ -132,7 +132,7 @@ export const configSchema = section('', {
     ),
     theta_steps: field(nullable(positiveInt), null, 'end each growing phase after this many Adam steps on θ (null: all phase_epochs epochs)'),
     theta_max_norm: field(nullable(num({ gt: 0 })), null, "after every Adam step, scale θ_c back to ‖θ_c‖ ≤ this × ‖w_in[c]‖ (null: no cap)"),
-    final_batches: field(int({ min: 0 }), 20, "batches of training images held out from θ learning, on which the final pass estimates (0: the final pass uses training batches)"),
+    final_batches: field(int({ min: 0 }), 20, "batches of training images held out from θ learning, on which the final pass estimates (at most 10% of the training set; 0: the final pass uses 20 training batches)"),
     uniform_baseline: field(bool(), false, 'after retraining, train a uniform-width seed with at least as many parameters the same way and report both (does growth pay?)'),
     retrain_epochs: field(nullable(int({ min: 0 })), null, 'epochs to retrain the final architecture from scratch (null: cycles × phase_epochs; 0: no retraining)'),
   }),

@@ -2,7 +2,8 @@
 //
 // The final pass (grow.estimate 'final') measures the morphisms the learned θ describes. Measured on
 // batches θ was fitted to, the estimates carry that fit; so a fixed, seeded subset of the training set
-// (grow.final_batches × batch_size images) never reaches θ learning and is the final pass's data.
+// (grow.final_batches × batch_size images, at most 10% of the set) never reaches θ learning and is the
+// final pass's data.
 // Training phases still use every training image: the subset is held out from θ, not from the model.
 import { BatchLoader, Dataset, selectExamples } from '../data';
 import type { DataSetup } from '../train/data-setup';
@@ -11,7 +12,7 @@ import { Rng } from '../util/rng';
 export interface GrowData {
   /** training images minus the held-out ones, shuffled and augmented like training */
   growLoader: BatchLoader;
-  /** the held-out images in a fixed order, not augmented; null when nothing is held out */
+  /** the held-out images, shuffled per epoch, not augmented; null when nothing is held out */
   heldOutLoader: BatchLoader | null;
   heldOut: number;
 }
@@ -22,10 +23,13 @@ export function heldOutIndices(n: number, count: number, seed: number): Uint32Ar
   return order.subarray(0, count).sort();
 }
 
+/** At most this fraction of the training set is held out (small datasets get fewer final-pass batches). */
+export const MAX_HELD_OUT_FRACTION = 0.1;
+
 export function growData(data: DataSetup, batchSize: number, heldOutBatches: number, seed: number): GrowData {
-  const count = heldOutBatches * batchSize;
-  // keep at least one growing epoch of 2 batches; tiny datasets estimate on training batches
-  if (count === 0 || data.train.n - count < 2 * batchSize) return { growLoader: data.trainLoader, heldOutLoader: null, heldOut: 0 };
+  const count = Math.min(heldOutBatches, Math.floor((MAX_HELD_OUT_FRACTION * data.train.n) / batchSize)) * batchSize;
+  // tiny datasets (under 10 batches) estimate on training batches
+  if (count === 0) return { growLoader: data.trainLoader, heldOutLoader: null, heldOut: 0 };
   const held = heldOutIndices(data.train.n, count, seed);
   const isHeld = new Uint8Array(data.train.n);
   held.forEach((i) => (isHeld[i] = 1));
@@ -41,6 +45,9 @@ export function growData(data: DataSetup, batchSize: number, heldOutBatches: num
     seed,
     prefetch: 'worker',
   });
-  const heldOutLoader = new BatchLoader(subset(held, `${count} held out for the final pass`), { batchSize, shuffle: false, dropLast: true, normalization: data.normalization, seed });
+  // Shuffled (each final pass names its epoch, so the order is fixed by the seed): a dataset stored by
+  // class (image folders) would otherwise give batches of one or two classes, whose batch-statistics
+  // estimates are far off (on the CIFAR-10 copy: pooled Spearman 0.18 against 0.43 for the moving average).
+  const heldOutLoader = new BatchLoader(subset(held, `${count} held out for the final pass`), { batchSize, shuffle: true, dropLast: true, normalization: data.normalization, seed });
   return { growLoader, heldOutLoader, heldOut: count };
 }

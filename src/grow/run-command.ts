@@ -72,6 +72,9 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
   const data = await setupData(cfg, opts.log);
   writeNormalization(run.dir, data.normalization);
   const grownData = growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed);
+  if (cfg.grow.estimate === 'final') {
+    opts.log(grownData.heldOutLoader ? `final pass on ${grownData.heldOut} training images held out from θ learning` : 'final pass on training batches (the training set is too small to hold any out)');
+  }
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
   const hyper = sgdOf(cfg);
   const g = cfg.grow;

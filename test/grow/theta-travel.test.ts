@@ -4,7 +4,9 @@ import { vgg19 } from '../../src/models/arch';
 import { freshModelState } from '../../src/train/model-state';
 import { initTheta } from '../../src/grow/theta';
 import { capTheta } from '../../src/grow/phases';
-import { heldOutIndices } from '../../src/grow/grow-data';
+import * as path from 'path';
+import { BatchLoader, channelStats, loadDataset } from '../../src/data';
+import { growData, heldOutIndices } from '../../src/grow/grow-data';
 import { uniformMatch } from '../../src/grow/run-command';
 import { paramCount } from '../../src/models/params';
 
@@ -55,4 +57,18 @@ test('uniformMatch: the narrowest uniform seed with at least the grown parameter
   t.true(u.layers.every((l) => l.width === w));
   t.true(paramCount(u) >= paramCount(grown));
   t.true(paramCount(vgg19(w - 1, [1, 28, 28])) < paramCount(grown));
+});
+
+test('held-out batches mix the classes even when the dataset is stored by class (image folders)', async (t) => {
+  // the CIFAR-10 sample loads class by class; unshuffled held-out batches would hold one or two classes
+  const train = await loadDataset({ kind: 'cifar10', path: path.join(__dirname, '..', '..', '..', 'data', 'sample', 'cifar10'), split: 'train', cacheDir: false });
+  t.is(train.labels[0], train.labels[100], 'the sample is expected to be stored by class');
+  const normalization = channelStats(train);
+  const trainLoader = new BatchLoader(train, { batchSize: 32, shuffle: true, dropLast: true, normalization, seed: 0 });
+  const g = growData({ train, test: train, normalization, trainLoader, testLoader: trainLoader }, 32, 4, 0);
+  t.is(g.heldOut, 128);
+  t.is(g.growLoader.size + g.heldOut, train.n);
+  for await (const b of g.heldOutLoader!.epoch(7)) t.true(new Set(b.labels).size >= 5, `batch ${b.index}: labels ${[...new Set(b.labels)]}`);
+  await g.growLoader.close();
+  await g.heldOutLoader!.close();
 });
