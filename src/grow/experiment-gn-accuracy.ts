@@ -33,7 +33,7 @@ import { Estimates } from './estimates';
 import type { TensorMap } from '../models/params';
 import { UserError } from '../util/errors';
 import { writeScatterGridPng } from '../report';
-import { initTheta } from './theta';
+import { initTheta, rowSumSquares } from './theta';
 import { EvalBatch, lossProbe } from './true-delta';
 
 /** One way of learning θ: the Gauss-Newton granularity of objective and estimates, and the norm cap. */
@@ -147,8 +147,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
 
   // θ learning sees the training set minus the held-out batches the final pass estimates on.
   const split = growData(data, batch, opts.finalBatches, cfg.seed);
-  const finalLoader = split.heldOutLoader ?? split.growLoader;
-  const finalBatches = split.heldOutLoader ? split.heldOutLoader.batchesPerEpoch : opts.finalBatches;
+  const { finalLoader, finalBatches } = split;
   const emaWeight = g.ema_weight === 'auto' ? batch / (2 * data.trainLoader.size) : g.ema_weight;
   const snapshots: Snapshot[] = [];
   for (const variant of opts.variants) {
@@ -214,8 +213,10 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
       const probeArch = applyMorphisms(state, [kind === 'split' ? { kind, layer: layer.name, channel: 0, theta: new Float32Array(rowLen) } : { kind, layer: layer.name, channel: 0 }]).arch;
       const probe = await lossProbe(probeArch, batch, runtime);
       const pruneTruth = new Map<number, [number, number]>();
+      const ww = rowSumSquares(w, layer.width);
       for (const snap of snapshots) {
         const th = snap.theta.get(layer.name)!;
+        const tt = rowSumSquares(th, layer.width);
         for (let c = 0; c < layer.width; c++) {
           let truth: [number, number];
           let thetaOverW = NaN;
@@ -223,12 +224,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
             const tc = th.slice(c * rowLen, (c + 1) * rowLen);
             const applied = applyMorphisms(state, [{ kind, layer: layer.name, channel: c, theta: tc }]);
             truth = [(await probe.loss(applied, A)) - baseA, (await probe.loss(applied, B)) - baseB];
-            let tt = 0, ww = 0;
-            for (let k = 0; k < rowLen; k++) {
-              tt += tc[k]! ** 2;
-              ww += w[c * rowLen + k]! ** 2;
-            }
-            thetaOverW = Math.sqrt(tt / ww);
+            thetaOverW = Math.sqrt(tt[c]! / ww[c]!);
           } else {
             if (!pruneTruth.has(c)) {
               const applied = applyMorphisms(state, [{ kind, layer: layer.name, channel: c }]);
@@ -305,7 +301,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
     });
   }
   await data.trainLoader.close();
-  if (split.growLoader !== data.trainLoader) await split.growLoader.close();
+  await split.close();
   return summary;
 }
 

@@ -8,7 +8,7 @@ import type { ModelState } from '../train/model-state';
 import { NonFiniteLossError } from '../train/engine';
 import { GrowEngine } from './grow-engine';
 import { EstimateAverage, EstimateMean, Estimates } from './estimates';
-import { ThetaState } from './theta';
+import { rowSumSquares, ThetaState } from './theta';
 
 export interface GrowPhaseOptions {
   epochs: number;
@@ -80,17 +80,13 @@ export async function growPhase(
 export function capTheta(theta: ThetaState, model: ModelState, kappa: number): void {
   for (const layer of model.arch.layers) {
     const th = theta.theta.get(layer.name)!;
-    const w = model.params.get(`${layer.name}.conv.weight`)!;
+    const tt = rowSumSquares(th, layer.width);
+    const ww = rowSumSquares(model.params.get(`${layer.name}.conv.weight`)!, layer.width);
     const len = th.length / layer.width;
     for (let c = 0; c < layer.width; c++) {
-      let tt = 0, ww = 0;
-      for (let k = c * len; k < (c + 1) * len; k++) {
-        tt += th[k]! * th[k]!;
-        ww += w[k]! * w[k]!;
-      }
-      const limit = kappa * Math.sqrt(ww);
-      if (tt > limit * limit) {
-        const f = limit / Math.sqrt(tt);
+      const limit = kappa * Math.sqrt(ww[c]!);
+      if (tt[c]! > limit * limit) {
+        const f = limit / Math.sqrt(tt[c]!);
         for (let k = c * len; k < (c + 1) * len; k++) th[k]! *= f;
       }
     }

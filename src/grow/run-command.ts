@@ -135,8 +135,8 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
           estimate: g.estimate,
           maxSteps: g.theta_steps,
           thetaMaxNorm: g.theta_max_norm,
-          finalLoader: grownData.heldOutLoader ?? grownData.growLoader,
-          finalBatches: grownData.heldOutLoader ? grownData.heldOutLoader.batchesPerEpoch : 20,
+          finalLoader: grownData.finalLoader,
+          finalBatches: grownData.finalBatches,
         },
         opts.progress,
         `phase ${k + 1} grow`,
@@ -184,7 +184,7 @@ export async function runFromConfig(cfg: TrainConfig, runDir: string, opts: Trai
     }
   } finally {
     await data.trainLoader.close();
-    if (grownData.growLoader !== data.trainLoader) await grownData.growLoader.close();
+    await grownData.close();
     await data.testLoader.close();
   }
   const { train, test, checkpoint } = retrained;

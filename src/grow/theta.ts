@@ -26,10 +26,9 @@ export function initTheta(arch: ArchState, weights: TensorMap, scale: number, se
     const w = weights.get(spec.name)!;
     const rowLen = w.length / spec.shape[0]!;
     const t = new Float32Array(w.length);
+    const ss = rowSumSquares(w, spec.shape[0]!);
     for (let c = 0; c < spec.shape[0]!; c++) {
-      let ss = 0;
-      for (let k = 0; k < rowLen; k++) ss += w[c * rowLen + k]! ** 2;
-      const std = scale * Math.sqrt(ss / rowLen);
+      const std = scale * Math.sqrt(ss[c]! / rowLen);
       for (let k = 0; k < rowLen; k++) t[c * rowLen + k] = rng.normal() * std;
     }
     theta.set(layer.name, t);
@@ -37,4 +36,16 @@ export function initTheta(arch: ArchState, weights: TensorMap, scale: number, se
     adamV.set(layer.name, new Float32Array(w.length));
   }
   return { theta, adamM, adamV, step: 0 };
+}
+
+/** Σ_k a[c, k]² for every row c of a row-major [rows, …] tensor (float64 sums): ‖w_in[c]‖², ‖θ_c‖². */
+export function rowSumSquares(a: Float32Array, rows: number): Float64Array {
+  const len = a.length / rows;
+  const out = new Float64Array(rows);
+  for (let c = 0; c < rows; c++) {
+    let ss = 0;
+    for (let k = c * len; k < (c + 1) * len; k++) ss += a[k]! * a[k]!;
+    out[c] = ss;
+  }
+  return out;
 }

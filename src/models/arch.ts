@@ -33,7 +33,7 @@ export interface DenseLayer {
   stride: number;
   /** number of output channels */
   width: number;
-  /** 2x2 max-pool with stride 2 after the ReLU */
+  /** 2x2 max-pool with stride 2 after BN (it commutes with the ReLU; models/forward.ts pools first) */
   pool: boolean;
   /** MobileNet: a depthwise conv (with its own BN+ReLU) applied to this layer's input first */
   depthwise: DepthwiseSpec | null;
