@@ -2,6 +2,10 @@
 // split morphisms like their true ΔL, measured by applying each morphism alone and evaluating the loss
 // on the same batch in the same BN mode (batch statistics). Spearman ≥ 0.95 per layer (issue 3).
 // The true ΔL is small (θ = 1e-2·RMS(w)), so the loss is taken in float64 from the float32 logits.
+// Knobs for studying it (defaults = the suite's check): NASGROW_RANKING_EPOCH (which shuffle of the
+// sample gives the batches, 1), NASGROW_RANKING_BATCHES (how many batches; estimates averaged and the
+// truth measured over all of them, 1), NASGROW_RANKING_THETA_SCALE (θ's init scale, 1e-2),
+// NASGROW_RANKING_DEBUG (print every channel's estimate and truth).
 import test from 'ava';
 import * as path from 'path';
 import { ArchState, vgg19, mobilenetv1 } from '../../src/models/arch';
@@ -25,15 +29,25 @@ async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
   const engine = await Engine.create(seedArch, batch, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, { device: 'cpu', threads: 2 });
   for (const b of loader.batches(0)) await engine.trainStep(state, b.images, b.labels, 0.05);
   await engine.release();
-  const first = loader.batches(Number(process.env.NASGROW_RANKING_EPOCH ?? 1)).next().value!;
-  const images = Float32Array.from(first.images);
-  const labels = BigInt64Array.from(first.labels);
+  const batches = loader.batches(Number(process.env.NASGROW_RANKING_EPOCH ?? 1));
+  const evalBatch = Array.from({ length: Number(process.env.NASGROW_RANKING_BATCHES ?? 1) }, () => {
+    const b = batches.next().value!;
+    return { images: Float32Array.from(b.images), labels: BigInt64Array.from(b.labels) };
+  });
 
-  const theta = initTheta(seedArch, state.params, 1e-2, 3, 0);
+  const theta = initTheta(seedArch, state.params, Number(process.env.NASGROW_RANKING_THETA_SCALE ?? 1e-2), 3, 0);
   const grow = await GrowEngine.create(seedArch, batch, 'batch', { device: 'cpu', threads: 2 });
-  const { estimates } = await grow.step(state, theta, images, labels, 0);
+  // the truth is the mean loss change over the batches, so the estimate is the mean of theirs
+  const estimates = new Map<string, { split: Float64Array }>();
+  for (const { images, labels } of evalBatch) {
+    const step = await grow.step(state, theta, images, labels, 0);
+    for (const layer of seedArch.layers) {
+      const sum = estimates.get(layer.name) ?? { split: new Float64Array(layer.width) };
+      step.estimates.get(layer.name)!.split.forEach((v, c) => (sum.split[c]! += v / evalBatch.length));
+      estimates.set(layer.name, sum);
+    }
+  }
   await grow.release();
-  const evalBatch = [{ images, labels }];
 
   const worst: string[] = [];
   for (const layer of seedArch.layers) {
@@ -60,10 +74,13 @@ async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
 }
 
 test('split estimates at small random θ rank like the true ΔL: VGG-19 w=16', (t) => ranking(t, vgg19(16, [1, 28, 28], 10)));
-// MobileNetV1 w=32 on the same data ranks at 0.90-1.00 per layer depending on the batch (stem 0.94 on
-// batch 1, block3 0.90 on batch 3, all ≥ 0.97 on batch 2) while its estimates equal the direct
-// computation (estimates.test.ts): the Gauss-Newton approximation itself is looser through the
-// depthwise conv + BN that follows each channel. Run it with NASGROW_RANKING_MOBILENET=1; issue 3.
+// MobileNetV1 w=32 on the same data ranks at 0.86-1.00 per layer depending on the batches (stem 0.94 on
+// batch 1 of epoch 1 and 0.87 over its first 4, ≥ 0.99 on epoch 2; block3 0.90 on epoch 3) while its
+// estimates equal the direct computation (estimates.test.ts). It is the first-order approximation, not
+// float noise: the misranked channels' gap to the truth grows with θ (stem: 0.977 at θ scale 5e-3,
+// 0.941 at 1e-2, 0.888 at 4e-2) and they are channels with a large ‖Δz‖ next to a small s (stem channel
+// 13, active on 8% of positions: bench/split-dz.ts). VGG-19 stays ≥ 0.974 on every batch choice.
+// Run it with NASGROW_RANKING_MOBILENET=1; README "Growing".
 if (process.env.NASGROW_RANKING_MOBILENET) {
   test('split estimates at small random θ rank like the true ΔL: MobileNetV1 w=32', (t) => ranking(t, mobilenetv1(32, [1, 28, 28], 10)));
 }
