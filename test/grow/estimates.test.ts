@@ -8,40 +8,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ArchState, mobilenetv1, vgg19 } from '../../src/models/arch';
-import { initParams, paramSpecs, TensorMap } from '../../src/models/params';
-import { emitForward } from '../../src/models/forward';
-import { DType, GraphBuilder } from '../../src/onnx/graph';
+import { initParams, paramSpecs } from '../../src/models/params';
 import { modelBytes } from '../../src/onnx/writer';
-import { backward } from '../../src/autodiff/backward';
 import { buildGrowGraph, estimateName, Granularity, thetaName, adamMName, adamVName, nextName } from '../../src/grow/graph';
 import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
 import { Rng } from '../../src/util/rng';
 import { checkModels } from '../helpers/onnx-checker';
-
-/** forward (train-mode BN) → loss, every z_l and g_l = ∂L/∂z_l */
-async function probe(arch: ArchState, batch: number) {
-  const b = new GraphBuilder('probe');
-  const [C, H, W] = arch.inputShape;
-  b.input('images', DType.FLOAT, [batch, C, H, W]);
-  b.input('labels', DType.INT64, [batch]);
-  for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
-  const f = emitForward(b, arch, 'images', (n) => n, 'train');
-  const [loss] = b.op('SoftmaxCrossEntropyLoss', [f.logits, 'labels'], { reduction: 'none' }, { outputs: 2 });
-  const mean = b.op1('ReduceMean', [loss!], { axes: [0], keepdims: 0 }, { names: ['loss'] });
-  b.output(mean);
-  b.output(b.op1('Identity', [loss!], {}, { names: ['per_sample'] }));
-  const g = backward(b, mean, f.layers.map((l) => l.z)).grads;
-  f.layers.forEach((l) => {
-    b.output(b.op1('Identity', [l.z], {}, { names: [`z.${l.name}`] }));
-    b.output(b.op1('Identity', [g.get(l.z)!], {}, { names: [`g.${l.name}`] }));
-  });
-  const session = await createSession(modelBytes(b.graph), { device: 'cpu', threads: 1 });
-  return async (params: TensorMap, images: Float32Array, labels: BigInt64Array) => {
-    const feeds: Record<string, ort.Tensor> = { images: f32Tensor(images, [batch, C, H, W]), labels: i64Tensor(labels, [batch]) };
-    for (const s of paramSpecs(arch)) feeds[s.name] = f32Tensor(params.get(s.name)!, s.shape);
-    return session.run(feeds);
-  };
-}
+import { layerProbe } from '../helpers/layer-probe';
 
 async function check(t: import('ava').ExecutionContext, arch: ArchState, granularity: Granularity) {
   const batch = 8;
@@ -73,7 +46,7 @@ async function check(t: import('ava').ExecutionContext, arch: ArchState, granula
   }
   const out = await grow.run(feeds);
 
-  const run = await probe(arch, batch);
+  const { run } = await layerProbe(arch, batch);
   const base = await run(params, images, labels);
   const L = (base.loss!.data as Float32Array)[0]!;
   t.true(Math.abs(L - (out.loss!.data as Float32Array)[0]!) < 1e-6);

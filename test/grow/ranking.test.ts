@@ -7,28 +7,17 @@
 // truth measured over all of them, 1), NASGROW_RANKING_THETA_SCALE (θ's init scale, 1e-2),
 // NASGROW_RANKING_DEBUG (print every channel's estimate and truth).
 import test from 'ava';
-import * as path from 'path';
 import { ArchState, vgg19, mobilenetv1 } from '../../src/models/arch';
 import { applyMorphisms } from '../../src/morphisms';
 import { GrowEngine } from '../../src/grow/grow-engine';
 import { initTheta } from '../../src/grow/theta';
-import { Engine } from '../../src/train/engine';
-import { freshModelState } from '../../src/train/model-state';
 import { lossProbe } from '../../src/grow/true-delta';
 import { spearman } from '../../src/grow/experiment-gn-accuracy';
-import { BatchLoader, channelStats, loadDataset } from '../../src/data';
-
-const ROOT = path.join(__dirname, '..', '..', '..');
+import { brieflyTrained } from '../helpers/briefly-trained';
 
 async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
   const batch = 64;
-  const train = await loadDataset({ kind: 'fashion-mnist', path: path.join(ROOT, 'data', 'sample', 'fashion-mnist'), split: 'train', limit: 2048 });
-  const loader = new BatchLoader(train, { batchSize: batch, shuffle: true, dropLast: true, normalization: channelStats(train), seed: 1 });
-  // a briefly trained network: estimates of a random network say little
-  const state = freshModelState(seedArch, 2);
-  const engine = await Engine.create(seedArch, batch, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, { device: 'cpu', threads: 2 });
-  for (const b of loader.batches(0)) await engine.trainStep(state, b.images, b.labels, 0.05);
-  await engine.release();
+  const { state, loader } = await brieflyTrained(seedArch, batch);
   const batches = loader.batches(Number(process.env.NASGROW_RANKING_EPOCH ?? 1));
   const evalBatch = Array.from({ length: Number(process.env.NASGROW_RANKING_BATCHES ?? 1) }, () => {
     const b = batches.next().value!;
@@ -38,14 +27,10 @@ async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
   const theta = initTheta(seedArch, state.params, Number(process.env.NASGROW_RANKING_THETA_SCALE ?? 1e-2), 3, 0);
   const grow = await GrowEngine.create(seedArch, batch, 'batch', { device: 'cpu', threads: 2 });
   // the truth is the mean loss change over the batches, so the estimate is the mean of theirs
-  const estimates = new Map<string, { split: Float64Array }>();
+  const splitEstimates = new Map(seedArch.layers.map((l) => [l.name, new Float64Array(l.width)]));
   for (const { images, labels } of evalBatch) {
-    const step = await grow.step(state, theta, images, labels, 0);
-    for (const layer of seedArch.layers) {
-      const sum = estimates.get(layer.name) ?? { split: new Float64Array(layer.width) };
-      step.estimates.get(layer.name)!.split.forEach((v, c) => (sum.split[c]! += v / evalBatch.length));
-      estimates.set(layer.name, sum);
-    }
+    const { estimates } = await grow.step(state, theta, images, labels, 0);
+    for (const [name, mean] of splitEstimates) estimates.get(name)!.split.forEach((v, c) => (mean[c]! += v / evalBatch.length));
   }
   await grow.release();
 
@@ -63,7 +48,7 @@ async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
       truth.push((await probe.loss(applyMorphisms(state, [{ kind: 'split', layer: layer.name, channel: c, theta: th }]), evalBatch)) - zero);
     }
     await probe.release();
-    const est = estimates.get(layer.name)!.split;
+    const est = splitEstimates.get(layer.name)!;
     const rho = spearman(est, truth);
     const ratio = est.reduce((a, v) => a + v, 0) / truth.reduce((a, v) => a + v, 0);
     worst.push(`${layer.name}: spearman ${rho.toFixed(3)}, Σest/Σtrue ${ratio.toFixed(2)}`);

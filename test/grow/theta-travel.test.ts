@@ -69,6 +69,5 @@ test('held-out batches mix the classes even when the dataset is stored by class 
   t.is(g.heldOut, 128);
   t.is(g.growLoader.size + g.heldOut, train.n);
   for await (const b of g.heldOutLoader!.epoch(7)) t.true(new Set(b.labels).size >= 5, `batch ${b.index}: labels ${[...new Set(b.labels)]}`);
-  await g.growLoader.close();
-  await g.heldOutLoader!.close();
+  await g.close();
 });
