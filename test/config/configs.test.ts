@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../../src/config';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+import { ROOT } from '../helpers/root';
 const files = ['configs', 'configs/paper'].flatMap((d) =>
   fs.readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ROOT, d, f)),
 );

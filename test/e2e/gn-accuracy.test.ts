@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+import { ROOT } from '../helpers/root';
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 
 test('gn-accuracy: a row per split and prune of every channel and θ snapshot, correlations, the noise ceiling, a table and scatter PNGs', (t) => {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+import { ROOT } from '../helpers/root';
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 
 function config(dir: string): string {

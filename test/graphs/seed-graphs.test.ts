@@ -13,7 +13,7 @@ import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/sess
 import { Rng } from '../../src/util/rng';
 import { checkModels } from '../helpers/onnx-checker';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+import { ROOT } from '../helpers/root';
 const SEEDS = [
   { family: 'vgg19' as const, width: 16 },
   { family: 'mobilenetv1' as const, width: 32 },

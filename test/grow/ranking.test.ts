@@ -26,7 +26,8 @@ async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
   });
 
   const theta = initTheta(seedArch, state.params, Number(process.env.NASGROW_RANKING_THETA_SCALE ?? 1e-2), 3, 0);
-  const granularity = (process.env.NASGROW_RANKING_GRANULARITY ?? 'batch') as 'batch' | 'sample';
+  const granularity = process.env.NASGROW_RANKING_GRANULARITY ?? 'batch';
+  if (granularity !== 'batch' && granularity !== 'sample') throw new Error(`NASGROW_RANKING_GRANULARITY must be batch or sample, got ${granularity}`);
   const grow = await GrowEngine.create(seedArch, batch, granularity, { device: 'cpu', threads: 2 });
   // the truth is the mean loss change over the batches, so the estimate is the mean of theirs
   const splitEstimates = new Map(seedArch.layers.map((l) => [l.name, new Float64Array(l.width)]));

@@ -7,8 +7,7 @@ import { ArchState } from '../../src/models/arch';
 import { Engine } from '../../src/train/engine';
 import { freshModelState, ModelState } from '../../src/train/model-state';
 import { BatchLoader, channelStats, loadDataset } from '../../src/data';
-
-export const ROOT = path.join(__dirname, '..', '..', '..');
+import { ROOT } from './root';
 
 export async function brieflyTrained(arch: ArchState, batch: number): Promise<{ state: ModelState; loader: BatchLoader }> {
   const train = await loadDataset({ kind: 'fashion-mnist', path: path.join(ROOT, 'data', 'sample', 'fashion-mnist'), split: 'train', limit: 2048 });
