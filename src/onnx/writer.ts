@@ -1,9 +1,8 @@
 // Serialise a Graph to an ONNX ModelProto (opset 17, IR version 8, the newest that Debian's onnx 1.12
 // checker judges). Deterministic: fields are filled in a fixed order and nothing depends on time or
 // randomness, so the same graph gives the same bytes.
-import * as fs from 'fs';
-import * as path from 'path';
 import { onnx } from 'onnx-proto';
+import { writeFileAtomic } from '../util/atomic-write';
 import { Graph, TensorData, ValueInfo, AttrValue, DType, Dim } from './graph';
 
 export const OPSET = 17;
@@ -92,9 +91,7 @@ export function modelBytes(g: Graph): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
+/** Serialise `g` into `file` atomically (the folder is created when missing). */
 export function writeModel(g: Graph, file: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, modelBytes(g));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, modelBytes(g));
 }

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatNumber } from './format';
-import { writeFileAtomic } from './run-folder';
+import { writeFileAtomic } from '../util/atomic-write';
 
 export type MetricValue = number | string | boolean | null;
 export type MetricRecord = Record<string, MetricValue>;

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../util/errors';
+import { writeFileAtomic } from '../util/atomic-write';
 
 export interface RunFolder {
   dir: string;
@@ -77,17 +78,6 @@ function statOrNull(p: string): fs.Stats | null {
   }
 }
 
-/** Write a file so that readers see the old or the new content, never a half-written one. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
-/** Write a value as indented JSON with a final newline (e.g. arch.json), atomically. */
-export function writeJsonFile(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
-}
 
 /** Appends time-stamped lines to a log file (train.log); each line is written before log() returns. */
 export class RunLog {

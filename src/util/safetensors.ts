@@ -2,6 +2,7 @@
 // little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}, then raw bytes.
 // Readable from Python with numpy alone, so checkpoints and PyTorch parity files share one format.
 import * as fs from 'fs';
+import { writeFileAtomic } from './atomic-write';
 
 export type SafeTensor =
   | { dtype: 'F32'; shape: number[]; data: Float32Array }
@@ -67,11 +68,9 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors data'): { t
   return { tensors, metadata };
 }
 
+/** Write a safetensors file atomically (a killed process never leaves half a checkpoint behind). */
 export function writeSafetensors(path: string, tensors: Map<string, SafeTensor>, metadata?: Record<string, string>): void {
-  // Write then rename, so a killed process never leaves a half-written checkpoint behind.
-  const tmp = `${path}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, encodeSafetensors(tensors, metadata));
-  fs.renameSync(tmp, path);
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 export function readSafetensors(path: string): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
