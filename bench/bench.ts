@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ArchState, mobilenetv1, vgg19 } from '../src/models/arch';
 import { Engine } from '../src/train/engine';
-import { freshModelState } from '../src/train/model-state';
+import { freshModelState } from '../src/models/state';
 import { ensureAllocatorTunables } from '../src/util/allocator';
 import { Rng } from '../src/util/rng';
 import { GrowEngine } from '../src/grow/grow-engine';

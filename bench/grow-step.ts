@@ -1,7 +1,8 @@
 // Development aid: build and time one growing step graph (the real measurement is in the bench).
 import { vgg19, mobilenetv1 } from '../src/models/arch';
 import { initParams, paramSpecs } from '../src/models/params';
-import { buildGrowGraph, thetaName, adamMName, adamVName, estimateName } from '../src/grow/graph';
+import { buildGrowGraph } from '../src/grow/graph';
+import { thetaName, adamMName, adamVName, estimateName } from '../src/models/names';
 import { modelBytes, writeModel } from '../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 import { Rng } from '../src/util/rng';

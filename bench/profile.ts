@@ -4,8 +4,10 @@
 import * as fs from 'fs';
 import { vgg19, mobilenetv1 } from '../src/models/arch';
 import { initParams, paramSpecs } from '../src/models/params';
-import { buildTrainGraph, momentumName, nextName } from '../src/train/graphs';
-import { adamMName, adamVName, buildGrowGraph, thetaName } from '../src/grow/graph';
+import { buildTrainGraph } from '../src/train/graphs';
+import { momentumName, nextName } from '../src/models/names';
+import { buildGrowGraph } from '../src/grow/graph';
+import { adamMName, adamVName, thetaName } from '../src/models/names';
 import { modelBytes } from '../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 

@@ -1,7 +1,8 @@
 // Quick timing of one training step graph (development aid; the real benchmark is bench/bench.ts).
 import { vgg19, mobilenetv1 } from '../src/models/arch';
 import { initParams, paramSpecs } from '../src/models/params';
-import { buildTrainGraph, momentumName, nextName } from '../src/train/graphs';
+import { buildTrainGraph } from '../src/train/graphs';
+import { momentumName, nextName } from '../src/models/names';
 import { modelBytes } from '../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 

@@ -17,24 +17,19 @@
 //          `adam_v.<l>`, `adam_step` (t ≥ 1, float), `theta_lr`.
 // Outputs: loss, and per layer `<l>.split_s`, `<l>.split_gn`, `<l>.prune_s`, `<l>.prune_gn` [width],
 //          `theta.<l>.next`, `adam_m.<l>.next`, `adam_v.<l>.next`.
+import * as path from 'path';
 import { ArchState } from '../models/arch';
-import { paramSpecs } from '../models/params';
+import { convSpec, paramSpecs } from '../models/params';
+import { adamMName, adamVName, estimateName, nextName, thetaName } from '../models/names';
 import { emitDenseConv, emitForward, emitTail } from '../models/forward';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
+import { writeModel } from '../onnx/writer';
 import { backward } from '../autodiff/backward';
 import { channelSum } from '../autodiff/rules/batch-norm-train';
-import { nextName } from '../train/graphs';
-
-export { nextName };
 
 export type Granularity = 'batch' | 'sample';
 
 export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
-export const thetaName = (layer: string) => `theta.${layer}`;
-export const adamMName = (layer: string) => `adam_m.${layer}`;
-export const adamVName = (layer: string) => `adam_v.${layer}`;
-export const estimateName = (layer: string, what: 'split_s' | 'split_gn' | 'prune_s' | 'prune_gn') => `${layer}.${what}`;
 
 export interface GrowGraphOptions {
   granularity: Granularity;
@@ -61,7 +56,7 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
   const labels = b.input('labels', DType.INT64, [batch]);
   const specs = paramSpecs(arch);
   for (const s of specs) b.input(s.name, DType.FLOAT, s.shape);
-  const convShape = (l: number) => specs.find((s) => s.name === `${arch.layers[l]!.name}.conv.weight`)!.shape;
+  const convShape = (l: number) => convSpec(arch, arch.layers[l]!.name).shape;
   arch.layers.forEach((layer, l) => {
     b.input(thetaName(layer.name), DType.FLOAT, convShape(l), `split morphism parameters θ of every channel of ${layer.name}`);
     b.input(adamMName(layer.name), DType.FLOAT, convShape(l));
@@ -156,4 +151,11 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
     });
   });
   return b.graph;
+}
+
+/** Write the growing step of `arch` (batch `batch`, Gauss-Newton `granularity`) as `<dir>/grow.onnx`; returns its path. */
+export function writeGrowGraph(dir: string, arch: ArchState, batch: number, granularity: Granularity): string {
+  const file = path.join(dir, 'grow.onnx');
+  writeModel(buildGrowGraph(arch, batch, { granularity }), file);
+  return file;
 }

@@ -1,10 +1,11 @@
 // Runs the grow graph of one architecture state on ONNX Runtime (src/grow/graph.ts).
 import { ArchState } from '../models/arch';
-import { paramSpecs } from '../models/params';
+import { convSpec, paramSpecs } from '../models/params';
+import { adamMName, adamVName, estimateName, nextName, thetaName } from '../models/names';
 import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
-import type { ModelState } from '../train/model-state';
-import { adamMName, adamVName, buildGrowGraph, estimateName, Granularity, nextName, thetaName } from './graph';
+import type { ModelState } from '../models/state';
+import { buildGrowGraph, Granularity } from './graph';
 import { Estimates } from './estimates';
 import { ThetaState } from './theta';
 
@@ -35,7 +36,7 @@ export class GrowEngine {
     const specs = paramSpecs(this.arch);
     for (const s of specs) feeds[s.name] = f32Tensor(model.params.get(s.name)!, s.shape);
     for (const layer of this.arch.layers) {
-      const shape = specs.find((s) => s.name === `${layer.name}.conv.weight`)!.shape;
+      const shape = convSpec(this.arch, layer.name).shape;
       feeds[thetaName(layer.name)] = f32Tensor(theta.theta.get(layer.name)!, shape);
       feeds[adamMName(layer.name)] = f32Tensor(theta.adamM.get(layer.name)!, shape);
       feeds[adamVName(layer.name)] = f32Tensor(theta.adamV.get(layer.name)!, shape);

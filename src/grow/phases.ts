@@ -4,7 +4,8 @@
 // estimates made with earlier θ; the final pass estimates the morphism that will actually be applied).
 import type { BatchLoader } from '../data';
 import type { ProgressReporter } from '../report';
-import type { ModelState } from '../train/model-state';
+import type { ModelState } from '../models/state';
+import { param } from '../models/names';
 import { NonFiniteLossError } from '../train/engine';
 import { GrowEngine } from './grow-engine';
 import { EstimateAverage, EstimateMean, Estimates } from './estimates';
@@ -81,7 +82,7 @@ export function capTheta(theta: ThetaState, model: ModelState, kappa: number): v
   for (const layer of model.arch.layers) {
     const th = theta.theta.get(layer.name)!;
     const tt = rowSumSquares(th, layer.width);
-    const ww = rowSumSquares(model.params.get(`${layer.name}.conv.weight`)!, layer.width);
+    const ww = rowSumSquares(model.params.get(param.convWeight(layer.name))!, layer.width);
     const len = th.length / layer.width;
     for (let c = 0; c < layer.width; c++) {
       const limit = kappa * Math.sqrt(ww[c]!);

@@ -1,6 +1,6 @@
 // Morphism parameters θ of every channel of every dense layer, with their Adam state.
 import { ArchState } from '../models/arch';
-import { paramSpecs, TensorMap } from '../models/params';
+import { convSpec, TensorMap } from '../models/params';
 import { Rng } from '../util/rng';
 
 export interface ThetaState {
@@ -14,7 +14,7 @@ export interface ThetaState {
 
 /**
  * θ = 0 is a stationary point of the split estimate (s is even in θ), so θ starts random: row c is
- * normal with std = scale × RMS(w_in[c]) (ALGORITHM.md; default scale 1e-2).
+ * normal with std = scale × RMS(w_in[c]) (docs/method.md; default scale 1e-2).
  */
 export function initTheta(arch: ArchState, weights: TensorMap, scale: number, seed: number, phase: number): ThetaState {
   const rng = Rng.derive(seed, `theta-phase-${phase}`);
@@ -22,7 +22,7 @@ export function initTheta(arch: ArchState, weights: TensorMap, scale: number, se
   const adamM: TensorMap = new Map();
   const adamV: TensorMap = new Map();
   for (const layer of arch.layers) {
-    const spec = paramSpecs(arch).find((s) => s.name === `${layer.name}.conv.weight`)!;
+    const spec = convSpec(arch, layer.name);
     const w = weights.get(spec.name)!;
     const rowLen = w.length / spec.shape[0]!;
     const t = new Float32Array(w.length);

@@ -9,7 +9,7 @@ import { emitForward } from '../models/forward';
 import { DType, GraphBuilder } from '../onnx/graph';
 import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, ort, RuntimeOptions } from '../runtime/session';
-import type { ModelState } from '../train/model-state';
+import type { ModelState } from '../models/state';
 
 export interface EvalBatch {
   images: Float32Array;

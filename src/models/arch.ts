@@ -5,17 +5,14 @@
 // (BatchNorm, ReLU, 2x2 max-pool and, in MobileNetV1, a depthwise 3x3 conv + BN + ReLU), so one output
 // channel of a dense layer together with its channel-wise ops downstream is the unit a morphism acts on.
 //
-// Parameter naming (shared with the PyTorch reference in test/reference/):
-//   <layer>.conv.weight            [width, in, k, k]      dense conv, no bias (BN follows)
-//   <layer>.bn.{weight,bias,running_mean,running_var}     [width]
-//   <layer>.dw.weight              [in, 1, 3, 3]          MobileNet: depthwise conv applied to the
-//   <layer>.dw_bn.{weight,bias,running_mean,running_var}  [in]    layer's input, before <layer>.conv
-//   fc.weight [classes, lastWidth], fc.bias [classes]
+// Parameter names and shapes: src/models/names.ts (the name authority), src/models/params.ts.
 //
 // Per dense layer the forward pass is:
 //   [dw: DWConv3x3(stride dw.stride, pad 1) -> BN -> ReLU]  (MobileNet only)
 //   Conv kxk (stride, pad (k-1)/2) -> BN -> ReLU -> [MaxPool 2x2 stride 2 if pool]
 // then GlobalAveragePool -> Flatten -> Gemm(fc).
+
+import { CLASSIFIER } from './names';
 
 export type Family = 'vgg19' | 'mobilenetv1';
 
@@ -159,7 +156,7 @@ export function validateArch(arch: ArchState): ArchState {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(l.name)) throw new Error(`${where(i, 'name')} must be an identifier, got ${JSON.stringify(l.name)}`);
     if (names.has(l.name)) throw new Error(`${where(i, 'name')} is used twice`);
     names.add(l.name);
-    if (l.name === 'fc') throw new Error(`${where(i, 'name')}: 'fc' is reserved for the classifier`);
+    if (l.name === CLASSIFIER) throw new Error(`${where(i, 'name')}: '${CLASSIFIER}' is reserved for the classifier`);
     if (l.kernel !== 1 && l.kernel !== 3) throw new Error(`${where(i, 'kernel')} must be 1 or 3, got ${l.kernel}`);
     if (!Number.isInteger(l.width) || l.width < 1) throw new Error(`${where(i, 'width')} must be a positive integer, got ${l.width}`);
     if (!Number.isInteger(l.stride) || l.stride < 1) throw new Error(`${where(i, 'stride')} must be a positive integer, got ${l.stride}`);

@@ -13,6 +13,7 @@
 //          classifier's global pool for the last layer).
 // so x_{l+1} = z_l. `emitTail` re-emits tail_l on another conv output (a morphism branch).
 import { ArchState } from './arch';
+import { BnKind, CLASSIFIER, param as paramName } from './names';
 import { GraphBuilder, float } from '../onnx/graph';
 import { batchNormTrain } from '../autodiff/rules/batch-norm-train';
 
@@ -21,8 +22,9 @@ export const BN_EPS = 1e-5;
 export type ForwardMode = 'train' | 'eval';
 
 export interface BatchStats {
-  /** BN parameter prefix, e.g. `conv3.bn` */
-  prefix: string;
+  /** the dense layer and which of its BatchNorms */
+  layer: string;
+  kind: BnKind;
   mean: string;
   variance: string;
   /** number of values each statistic averages (N·H·W) */
@@ -39,17 +41,18 @@ export interface ForwardResult {
 
 type Param = (name: string) => string;
 
-function emitBatchNorm(b: GraphBuilder, x: string, prefix: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
-  return b.scope(prefix.split('.').pop()!, () => {
+function emitBatchNorm(b: GraphBuilder, x: string, layer: string, kind: BnKind, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
+  const bn = (t: 'weight' | 'bias' | 'running_mean' | 'running_var') => param(paramName.bn(layer, kind, t));
+  return b.scope(kind, () => {
     if (mode === 'train') {
-      const r = batchNormTrain(b, x, param(`${prefix}.weight`), param(`${prefix}.bias`), BN_EPS);
+      const r = batchNormTrain(b, x, bn('weight'), bn('bias'), BN_EPS);
       const [N, , H, W] = b.staticShape(x) as [number, number, number, number];
-      stats?.push({ prefix, mean: r.mean, variance: r.variance, count: N * H * W });
+      stats?.push({ layer, kind, mean: r.mean, variance: r.variance, count: N * H * W });
       return r.y;
     }
     return b.op1(
       'BatchNormalization',
-      [x, param(`${prefix}.weight`), param(`${prefix}.bias`), param(`${prefix}.running_mean`), param(`${prefix}.running_var`)],
+      [x, bn('weight'), bn('bias'), bn('running_mean'), bn('running_var')],
       { epsilon: float(BN_EPS) },
       { name: 'BatchNormalization' },
     );
@@ -63,9 +66,9 @@ function emitDepthwise(b: GraphBuilder, arch: ArchState, l: number, x: string, p
   return b.scope(layer.name, () => {
     const cin = b.shape(x)[1] as number;
     const dw = b.scope('dw', () =>
-      b.op1('Conv', [x, param(`${layer.name}.dw.weight`)], { group: cin, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [s, s] }, { doc: 'depthwise 3x3 conv' }),
+      b.op1('Conv', [x, param(paramName.depthwiseWeight(layer.name))], { group: cin, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [s, s] }, { doc: 'depthwise 3x3 conv' }),
     );
-    return b.op1('Relu', [emitBatchNorm(b, dw, `${layer.name}.dw_bn`, param, mode, stats)], {}, { name: 'dw_relu' });
+    return b.op1('Relu', [emitBatchNorm(b, dw, layer.name, 'dw_bn', param, mode, stats)], {}, { name: 'dw_relu' });
   });
 }
 
@@ -82,7 +85,7 @@ export function emitDenseConv(b: GraphBuilder, arch: ArchState, l: number, x: st
 export function emitTail(b: GraphBuilder, arch: ArchState, l: number, conv: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null = null): string {
   const layer = arch.layers[l]!;
   let h = b.scope(layer.name, () => {
-    let x = emitBatchNorm(b, conv, `${layer.name}.bn`, param, mode, stats);
+    let x = emitBatchNorm(b, conv, layer.name, 'bn', param, mode, stats);
     // MaxPool(ReLU(x)) = ReLU(MaxPool(x)) (both monotone, ReLU elementwise), so pool first: ReLU and its
     // backward then touch a quarter of the elements. Gradients agree too (the max's position is the
     // same; where the window's max is ≤ 0 both give 0).
@@ -102,14 +105,14 @@ export function emitForward(b: GraphBuilder, arch: ArchState, images: string, pa
   if (arch.layers[0]!.depthwise) h = emitDepthwise(b, arch, 0, h, param, mode, batchStats);
   arch.layers.forEach((layer, l) => {
     const x = h;
-    const conv = b.scope(layer.name, () => emitDenseConv(b, arch, l, x, param(`${layer.name}.conv.weight`)));
+    const conv = b.scope(layer.name, () => emitDenseConv(b, arch, l, x, param(paramName.convWeight(layer.name))));
     h = emitTail(b, arch, l, conv, param, mode, batchStats);
     layers.push({ name: layer.name, x, conv, z: h });
   });
-  const logits = b.scope('fc', () => {
+  const logits = b.scope(CLASSIFIER, () => {
     const pooled = b.op1('GlobalAveragePool', [h], {}, { name: 'global_pool' });
     const flat = b.op1('Flatten', [pooled], { axis: 1 });
-    return b.op1('Gemm', [flat, param('fc.weight'), param('fc.bias')], { transB: 1 }, { name: 'Gemm', doc: 'classifier: logits = x·Wᵀ + b' });
+    return b.op1('Gemm', [flat, param(paramName.fcWeight), param(paramName.fcBias)], { transB: 1 }, { name: 'Gemm', doc: 'classifier: logits = x·Wᵀ + b' });
   });
   return { logits, batchStats, layers };
 }

@@ -1,12 +1,13 @@
 // Parameters of an architecture state: names, shapes, initialisation, and parameter/FLOP counts.
-import { ArchState, layerGeometry, lastWidth } from './arch';
+import { ArchState, layerGeometry, lastWidth, seedArch } from './arch';
+import { BN_TENSORS, BnKind, CLASSIFIER, param } from './names';
 import { Rng } from '../util/rng';
 
 /**
  * trainable: updated by SGD (has a momentum buffer).
  * stat:      a BatchNorm running statistic (updated by the batch statistics, not by SGD).
  */
-export type ParamRole = 'conv' | 'bn_weight' | 'bn_bias' | 'fc_weight' | 'fc_bias' | 'running_mean' | 'running_var';
+export type ParamRole = 'conv' | 'depthwise_conv' | 'bn_weight' | 'bn_bias' | 'fc_weight' | 'fc_bias' | 'running_mean' | 'running_var';
 
 export interface ParamSpec {
   name: string;
@@ -19,13 +20,10 @@ export interface ParamSpec {
 
 export type TensorMap = Map<string, Float32Array>;
 
-function bnSpecs(prefix: string, layer: string, channels: number): ParamSpec[] {
-  return [
-    { name: `${prefix}.weight`, shape: [channels], role: 'bn_weight', trainable: true, layer },
-    { name: `${prefix}.bias`, shape: [channels], role: 'bn_bias', trainable: true, layer },
-    { name: `${prefix}.running_mean`, shape: [channels], role: 'running_mean', trainable: false, layer },
-    { name: `${prefix}.running_var`, shape: [channels], role: 'running_var', trainable: false, layer },
-  ];
+const BN_ROLE = { weight: 'bn_weight', bias: 'bn_bias', running_mean: 'running_mean', running_var: 'running_var' } as const;
+
+function bnSpecs(layer: string, kind: BnKind, channels: number): ParamSpec[] {
+  return BN_TENSORS.map((t) => ({ name: param.bn(layer, kind, t), shape: [channels], role: BN_ROLE[t], trainable: t === 'weight' || t === 'bias', layer }));
 }
 
 /** Every tensor of the network, in a fixed order (the order of graph inputs and checkpoints). */
@@ -35,19 +33,26 @@ export function paramSpecs(arch: ArchState): ParamSpec[] {
   arch.layers.forEach((layer, i) => {
     const cin = geo[i]!.inChannels;
     if (layer.depthwise) {
-      specs.push({ name: `${layer.name}.dw.weight`, shape: [cin, 1, 3, 3], role: 'conv', trainable: true, layer: layer.name });
-      specs.push(...bnSpecs(`${layer.name}.dw_bn`, layer.name, cin));
+      specs.push({ name: param.depthwiseWeight(layer.name), shape: [cin, 1, 3, 3], role: 'depthwise_conv', trainable: true, layer: layer.name });
+      specs.push(...bnSpecs(layer.name, 'dw_bn', cin));
     }
-    specs.push({ name: `${layer.name}.conv.weight`, shape: [layer.width, cin, layer.kernel, layer.kernel], role: 'conv', trainable: true, layer: layer.name });
-    specs.push(...bnSpecs(`${layer.name}.bn`, layer.name, layer.width));
+    specs.push({ name: param.convWeight(layer.name), shape: [layer.width, cin, layer.kernel, layer.kernel], role: 'conv', trainable: true, layer: layer.name });
+    specs.push(...bnSpecs(layer.name, 'bn', layer.width));
   });
-  specs.push({ name: 'fc.weight', shape: [arch.classes, lastWidth(arch)], role: 'fc_weight', trainable: true, layer: 'fc' });
-  specs.push({ name: 'fc.bias', shape: [arch.classes], role: 'fc_bias', trainable: true, layer: 'fc' });
+  specs.push({ name: param.fcWeight, shape: [arch.classes, lastWidth(arch)], role: 'fc_weight', trainable: true, layer: CLASSIFIER });
+  specs.push({ name: param.fcBias, shape: [arch.classes], role: 'fc_bias', trainable: true, layer: CLASSIFIER });
   return specs;
 }
 
 export const trainableSpecs = (arch: ArchState) => paramSpecs(arch).filter((s) => s.trainable);
-export const statSpecs = (arch: ArchState) => paramSpecs(arch).filter((s) => !s.trainable);
+
+/** The spec of `layer`'s dense conv kernel (its shape is also the shape of the layer's θ). */
+export function convSpec(arch: ArchState, layer: string): ParamSpec {
+  const name = param.convWeight(layer);
+  const spec = paramSpecs(arch).find((s) => s.name === name);
+  if (!spec) throw new Error(`no dense layer ${JSON.stringify(layer)} in the architecture`);
+  return spec;
+}
 
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -65,9 +70,11 @@ export function initParams(arch: ArchState, seed: number): TensorMap {
   for (const s of paramSpecs(arch)) {
     const t = new Float32Array(numel(s.shape));
     switch (s.role) {
-      case 'conv': {
-        const [o, iPerGroup, kh, kw] = s.shape as [number, number, number, number];
-        const fanOut = iPerGroup === 1 && s.name.endsWith('.dw.weight') ? kh * kw : o * kh * kw;
+      case 'conv':
+      case 'depthwise_conv': {
+        const [o, , kh, kw] = s.shape as [number, number, number, number];
+        // a depthwise kernel has one output per group: fan_out = k·k
+        const fanOut = s.role === 'depthwise_conv' ? kh * kw : o * kh * kw;
         const std = Math.sqrt(2 / fanOut);
         for (let j = 0; j < t.length; j++) t[j] = rng.normal() * std;
         break;
@@ -110,4 +117,16 @@ export function macCount(arch: ArchState): number {
   });
   macs += arch.classes * lastWidth(arch);
   return macs;
+}
+
+/**
+ * The narrowest uniform-width seed of `arch`'s family (same input shape and classes) whose parameter
+ * count is at least `arch`'s: the control a grown network has to beat (`grow.uniform_baseline`).
+ */
+export function uniformMatch(arch: ArchState): ArchState {
+  const target = paramCount(arch);
+  for (let w = 1; ; w++) {
+    const u = seedArch(arch.family, w, arch.inputShape, arch.classes);
+    if (paramCount(u) >= target) return u;
+  }
 }

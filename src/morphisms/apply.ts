@@ -23,7 +23,8 @@
 // Every tensor of the result is a fresh copy: the result shares no buffer with the input.
 import { ArchState, cloneArch, validateArch } from '../models/arch';
 import { numel, paramSpecs, TensorMap } from '../models/params';
-import type { ModelState } from '../train/model-state';
+import { param } from '../models/names';
+import type { ModelState } from '../models/state';
 import { channelAxes } from './channel-axes';
 import { ChannelPlan, planChannels } from './channel-plan';
 import { remapAxis, ShapedTensor } from './remap-axis';
@@ -52,7 +53,7 @@ function layerChanges(state: ModelState, morphisms: readonly Morphism[], minWidt
   for (const [l, ms] of byLayer) {
     const layer = arch.layers[l]!;
     const plan = planChannels(layer.name, layer.width, ms, minWidth);
-    const rowLen = state.params.get(`${layer.name}.conv.weight`)!.length / layer.width;
+    const rowLen = state.params.get(param.convWeight(layer.name))!.length / layer.width;
     const theta = new Map<number, Float32Array>();
     for (const m of ms) {
       if (m.kind !== 'split') continue;

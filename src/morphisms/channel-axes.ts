@@ -12,6 +12,7 @@
 //
 // Everything else (fc.bias, the first layer's input axis) is indexed by no layer's channels.
 import { ArchState } from '../models/arch';
+import { BN_TENSORS, param } from '../models/names';
 
 export type AxisRole = 'incoming' | 'channelwise' | 'outgoing';
 
@@ -23,23 +24,21 @@ export interface ChannelAxis {
   role: AxisRole;
 }
 
-const BN_STATS = ['weight', 'bias', 'running_mean', 'running_var'];
-
 /** Tensor name → its channel axes, in increasing axis order (tensors absent have none). */
 export function channelAxes(arch: ArchState): Map<string, ChannelAxis[]> {
   const axes = new Map<string, ChannelAxis[]>();
   const add = (name: string, a: ChannelAxis) => axes.set(name, [...(axes.get(name) ?? []), a].sort((x, y) => x.axis - y.axis));
   arch.layers.forEach((layer, l) => {
-    add(`${layer.name}.conv.weight`, { axis: 0, layer: l, role: 'incoming' });
-    for (const s of BN_STATS) add(`${layer.name}.bn.${s}`, { axis: 0, layer: l, role: 'channelwise' });
+    add(param.convWeight(layer.name), { axis: 0, layer: l, role: 'incoming' });
+    for (const t of BN_TENSORS) add(param.bn(layer.name, 'bn', t), { axis: 0, layer: l, role: 'channelwise' });
     if (l === 0) return; // the first layer's input is the image
     const prev = l - 1;
     if (layer.depthwise) {
-      add(`${layer.name}.dw.weight`, { axis: 0, layer: prev, role: 'channelwise' });
-      for (const s of BN_STATS) add(`${layer.name}.dw_bn.${s}`, { axis: 0, layer: prev, role: 'channelwise' });
+      add(param.depthwiseWeight(layer.name), { axis: 0, layer: prev, role: 'channelwise' });
+      for (const t of BN_TENSORS) add(param.bn(layer.name, 'dw_bn', t), { axis: 0, layer: prev, role: 'channelwise' });
     }
-    add(`${layer.name}.conv.weight`, { axis: 1, layer: prev, role: 'outgoing' });
+    add(param.convWeight(layer.name), { axis: 1, layer: prev, role: 'outgoing' });
   });
-  add('fc.weight', { axis: 1, layer: arch.layers.length - 1, role: 'outgoing' });
+  add(param.fcWeight, { axis: 1, layer: arch.layers.length - 1, role: 'outgoing' });
   return axes;
 }

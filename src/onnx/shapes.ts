@@ -1,8 +1,8 @@
 // Static shape and dtype inference for the opset-17 ops nasgrow emits. Every value in every graph gets
 // a shape here, so the writer can emit value_info for all of them and autodiff can reduce broadcast
 // gradients. An op without a rule here cannot be emitted: add its rule next to its siblings.
-import type { Dim, Graph, Node, ValueInfo, AttrValue } from './graph';
-import { DType } from './graph';
+import type { Dim, Graph, Node, ValueInfo, AttrValue } from './ir';
+import { DType } from './ir';
 
 type Out = Omit<ValueInfo, 'name'>;
 

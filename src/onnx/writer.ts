@@ -3,7 +3,7 @@
 // randomness, so the same graph gives the same bytes.
 import { onnx } from 'onnx-proto';
 import { writeFileAtomic } from '../util/atomic-write';
-import { Graph, TensorData, ValueInfo, AttrValue, DType, Dim } from './graph';
+import { Graph, TensorData, ValueInfo, AttrValue, DType, Dim } from './ir';
 
 export const OPSET = 17;
 export const IR_VERSION = 8;

@@ -1,8 +1,8 @@
 // From a config's data section to the training and test batch loaders.
-import * as fs from 'fs';
 import * as path from 'path';
 import type { TrainConfig } from '../config';
 import { BatchLoader, channelStats, Dataset, loadDataset, Normalization } from '../data';
+import { writeJsonFile } from '../util/atomic-write';
 import { UserError } from '../util/errors';
 
 export interface DataSetup {
@@ -13,6 +13,14 @@ export interface DataSetup {
   testLoader: BatchLoader;
 }
 
+/**
+ * Load a config's training and test sets and make their loaders: training batches of `batchSize`,
+ * shuffled, augmented as data.augment says, the last partial batch dropped, prepared in a worker;
+ * test batches of 256 in order. Normalisation: data.normalize, or the training set's per-channel
+ * statistics ('auto').
+ * @throws DataError (a UserError) for unreadable data; UserError when the training set holds fewer
+ *         images than one batch.
+ */
 export async function setupData(cfg: TrainConfig, log: (line: string) => void, batchSize = cfg.train.batch_size): Promise<DataSetup> {
   const common = {
     kind: cfg.data.dataset,
@@ -42,6 +50,7 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
   return { train, test, normalization, trainLoader, testLoader };
 }
 
+/** `<dir>/normalization.json`: the per-channel mean and std the inputs were normalised with. */
 export function writeNormalization(dir: string, n: Normalization): void {
-  fs.writeFileSync(path.join(dir, 'normalization.json'), JSON.stringify(n, null, 2) + '\n');
+  writeJsonFile(path.join(dir, 'normalization.json'), n);
 }

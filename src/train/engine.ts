@@ -3,17 +3,27 @@ import { ArchState } from '../models/arch';
 import { paramSpecs, ParamSpec } from '../models/params';
 import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
-import { buildEvalGraph, buildTrainGraph, momentumName, nextName, SgdHyper } from './graphs';
-import { ModelState } from './model-state';
+import { momentumName, nextName } from '../models/names';
+import type { ModelState } from '../models/state';
 import { UserError } from '../util/errors';
+import { buildEvalGraph, buildTrainGraph } from './graphs';
+import type { SgdHyper } from './optimizer';
 
 export interface StepResult {
+  /** trainStep: the batch's mean cross-entropy; evalBatch: its summed cross-entropy */
   loss: number;
+  /** examples whose arg-max logit is the label */
   correct: number;
 }
 
+/** The loss became NaN or infinite: the weights diverged (the user lowers the learning rate). */
 export class NonFiniteLossError extends UserError {}
 
+/**
+ * Runs the training and evaluation graphs (src/train/graphs.ts) of one architecture state on ONNX
+ * Runtime. The graphs take every weight as an input and return the updated ones, so one Engine serves
+ * any number of ModelStates of that architecture; create a new Engine when the architecture changes.
+ */
 export class Engine {
   private constructor(
     readonly arch: ArchState,
@@ -23,13 +33,26 @@ export class Engine {
     private readonly specs: ParamSpec[],
   ) {}
 
+  /**
+   * Build and load the training graph (fixed batch `batchSize`, SGD `hyper`) and the evaluation graph
+   * (any batch) of `arch`. @throws Error when ORT cannot load them, or runtime.device is 'cuda' without
+   * its provider (src/runtime/session.ts).
+   */
   static async create(arch: ArchState, batchSize: number, hyper: SgdHyper, runtime: RuntimeOptions): Promise<Engine> {
     const train = await createSession(modelBytes(buildTrainGraph(arch, batchSize, hyper)), runtime);
     const evaluation = await createSession(modelBytes(buildEvalGraph(arch)), runtime);
     return new Engine(arch, batchSize, train, evaluation, paramSpecs(arch));
   }
 
-  /** One SGD step; updates `state` in place (its maps point at the new arrays). */
+  /**
+   * One SGD step on a batch: forward, backward, SGD with momentum and the BatchNorm running statistics
+   * (formulas in src/train/graphs.ts).
+   * @param images  normalised pixels, [batchSize, C, H, W] row-major
+   * @param labels  class indices, [batchSize]
+   * @param lr      the learning rate of this step
+   * @returns the batch's mean loss and correct count; `state` is updated in place (its maps then hold
+   *          the arrays ORT returned).
+   */
   async trainStep(state: ModelState, images: Float32Array, labels: BigInt64Array, lr: number): Promise<StepResult> {
     const [C, H, W] = this.arch.inputShape;
     const B = this.batchSize;
@@ -50,7 +73,10 @@ export class Engine {
     return { loss: (out.loss!.data as Float32Array)[0]!, correct: (out.correct!.data as Float32Array)[0]! };
   }
 
-  /** Summed loss and correct count of one evaluation batch (BN running statistics). */
+  /**
+   * Summed loss and correct count of one evaluation batch (BatchNorm with running statistics); the
+   * first `size` examples of `images` [≥ size, C, H, W] and `labels` are used.
+   */
   async evalBatch(state: ModelState, images: Float32Array, labels: BigInt64Array, size: number): Promise<StepResult> {
     const [C, H, W] = this.arch.inputShape;
     const feeds: Record<string, ort.Tensor> = {

@@ -12,20 +12,12 @@
 //   r_mean ← (1−m)·r_mean + m·μ_B;   r_var ← (1−m)·r_var + m·σ²_B·M/(M−1)
 import { ArchState } from '../models/arch';
 import { paramSpecs, TensorMap } from '../models/params';
+import { momentumName, nextName, param } from '../models/names';
 import { emitForward } from '../models/forward';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { backward } from '../autodiff/backward';
+import { BN_MOMENTUM, SgdHyper } from './optimizer';
 
-export interface SgdHyper {
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-}
-
-export const BN_MOMENTUM = 0.1;
-
-export const momentumName = (p: string) => `momentum.${p}`;
-export const nextName = (v: string) => `${v}.next`;
 
 function addMetadata(b: GraphBuilder, arch: ArchState, kind: string, extra: Record<string, string> = {}): void {
   b.setMetadata('nasgrow.kind', kind);
@@ -77,9 +69,9 @@ export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper,
   b.scope('bn_running_stats', () => {
     const keep = b.floats([1 - BN_MOMENTUM]);
     for (const st of fwd.batchStats) {
-      b.scope(st.prefix, () => {
-        const rm = `${st.prefix}.running_mean`;
-        const rv = `${st.prefix}.running_var`;
+      b.scope(`${st.layer}.${st.kind}`, () => {
+        const rm = param.bn(st.layer, st.kind, 'running_mean');
+        const rv = param.bn(st.layer, st.kind, 'running_var');
         b.op1('Add', [b.op1('Mul', [rm, keep]), b.op1('Mul', [st.mean, b.floats([BN_MOMENTUM])])], {}, { names: [nextName(rm)] });
         const unbiased = BN_MOMENTUM * (st.count / Math.max(1, st.count - 1));
         b.op1('Add', [b.op1('Mul', [rv, keep]), b.op1('Mul', [st.variance, b.floats([unbiased])])], {}, { names: [nextName(rv)] });

@@ -1,23 +1,79 @@
-// Epoch loops shared by `nasgrow train` and the training phases of `nasgrow run`.
+// The one epoch loop: `nasgrow train`, the training phases and the retraining of `nasgrow run`, the
+// uniform baseline and the experiments all train through trainEpochs(). What differs between them —
+// which epochs, the learning rate of each, the random stream of the batches, when to evaluate, what
+// to record after an epoch — is passed in; the loop itself only steps, checks the loss and evaluates.
 import type { BatchLoader } from '../data';
+import type { ModelState } from '../models/state';
 import type { ProgressReporter } from '../report';
 import { Engine, NonFiniteLossError } from './engine';
-import { ModelState } from './model-state';
 
 export interface EpochResult {
+  /** mean loss per example */
   loss: number;
+  /** fraction of examples classified right */
   accuracy: number;
   images: number;
+  /** wall time, seconds */
   seconds: number;
 }
 
-export async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader, epoch: number, lr: number, progress: ProgressReporter | null, label: string): Promise<EpochResult> {
+/** What the loop hands to `afterEpoch`. */
+export interface EpochDone {
+  /** 0-based epoch on the schedule; `epoch + 1` epochs are done */
+  epoch: number;
+  lr: number;
+  train: EpochResult;
+  /** the test-set evaluation after this epoch, or null when none was asked for */
+  test: EpochResult | null;
+}
+
+export interface EpochLoopOptions {
+  /** run epochs first, first + 1, ..., end − 1 (0-based, counted on the schedule) */
+  first: number;
+  end: number;
+  /** learning rate of an epoch */
+  lr: (epoch: number) => number;
+  /** the loader epoch whose shuffle and augmentation an epoch's batches use */
+  dataEpoch: (epoch: number) => number;
+  /** how progress lines and errors name an epoch, e.g. "epoch 3/10" */
+  label: (epoch: number) => string;
+  /** evaluate on `test` after this epoch? (default: never) */
+  evaluateAfter?: (epoch: number) => boolean;
+  test?: BatchLoader;
+  progress: ProgressReporter | null;
+  /** after every epoch (after its evaluation): record metrics, write a checkpoint, log */
+  afterEpoch?: (done: EpochDone) => void;
+}
+
+/**
+ * Train `state` in place with `engine` on `loader`'s batches for epochs [first, end).
+ * @returns the last epoch's results, or null when no epoch ran (first ≥ end).
+ * @throws NonFiniteLossError when a batch's loss is NaN or infinite (the weights diverged).
+ */
+export async function trainEpochs(engine: Engine, state: ModelState, loader: BatchLoader, opts: EpochLoopOptions): Promise<EpochDone | null> {
+  let last: EpochDone | null = null;
+  for (let epoch = opts.first; epoch < opts.end; epoch++) {
+    const lr = opts.lr(epoch);
+    const train = await trainEpoch(engine, state, loader, opts.dataEpoch(epoch), lr, opts.progress, opts.label(epoch));
+    let test: EpochResult | null = null;
+    if (opts.evaluateAfter?.(epoch)) {
+      if (!opts.test) throw new Error('trainEpochs: evaluateAfter without a test loader');
+      test = await evaluate(engine, state, opts.test);
+    }
+    last = { epoch, lr, train, test };
+    opts.afterEpoch?.(last);
+  }
+  return last;
+}
+
+/** One pass over `loader`'s epoch `dataEpoch`, an SGD step per batch at learning rate `lr`. */
+async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader, dataEpoch: number, lr: number, progress: ProgressReporter | null, label: string): Promise<EpochResult> {
   const t0 = performance.now();
   let lossSum = 0;
   let correct = 0;
   let images = 0;
   progress?.start(label, loader.batchesPerEpoch);
-  for await (const batch of loader.epoch(epoch)) {
+  for await (const batch of loader.epoch(dataEpoch)) {
     const r = await engine.trainStep(state, batch.images, batch.labels, lr);
     if (!Number.isFinite(r.loss)) {
       progress?.end('stopped');
@@ -35,6 +91,7 @@ export async function trainEpoch(engine: Engine, state: ModelState, loader: Batc
   return { loss: lossSum / images, accuracy: correct / images, images, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Mean loss and accuracy of `state` over every example of `loader` (BatchNorm running statistics). */
 export async function evaluate(engine: Engine, state: ModelState, loader: BatchLoader): Promise<EpochResult> {
   const t0 = performance.now();
   let lossSum = 0;

@@ -1,5 +1,7 @@
 // Learning-rate schedules, per epoch (the lr is constant within an epoch, as PyTorch's
 // MultiStepLR / CosineAnnealingLR stepped once per epoch).
+import type { TrainConfig } from '../config';
+
 export type ScheduleKind = 'step' | 'cosine' | 'constant';
 
 export interface Schedule {
@@ -24,4 +26,12 @@ export function lrAt(s: Schedule, epoch: number): number {
       // CosineAnnealingLR(T_max = epochs, eta_min = 0)
       return (s.lr * (1 + Math.cos((Math.PI * epoch) / s.epochs))) / 2;
   }
+}
+
+/**
+ * The schedule of a config's train section spanning `epochs` epochs (default train.epochs; a growing
+ * run's training phases span cycles × phase_epochs, its retraining retrain_epochs).
+ */
+export function scheduleOf(cfg: TrainConfig, epochs = cfg.train.epochs): Schedule {
+  return { kind: cfg.train.schedule, lr: cfg.train.lr, epochs, milestones: cfg.train.milestones, gamma: cfg.train.gamma };
 }

@@ -1,34 +1,29 @@
-// Writes the graphs of one architecture state: train.onnx, eval.onnx, infer.onnx (+ arch.json), and
-// with `grow` the growing step grow.onnx.
-import * as fs from 'fs';
+// Writes the graphs of one architecture state that training uses: train.onnx (the SGD step),
+// eval.onnx (running-statistics evaluation) and infer.onnx (standalone, with the state's weights),
+// beside arch.json. The growing step's graph is written by src/grow/graph.ts (writeGrowGraph).
 import * as path from 'path';
-import { writeModel } from '../onnx/writer';
-import { buildEvalGraph, buildInferenceGraph, buildTrainGraph, SgdHyper } from './graphs';
-import { ModelState } from './model-state';
 import type { Normalization } from '../data';
-import { buildGrowGraph, Granularity } from '../grow/graph';
+import type { ModelState } from '../models/state';
+import { writeModel } from '../onnx/writer';
+import { writeJsonFile } from '../util/atomic-write';
+import { buildEvalGraph, buildInferenceGraph, buildTrainGraph } from './graphs';
+import type { SgdHyper } from './optimizer';
 
-export function writeArchGraphs(
-  dir: string,
-  state: ModelState,
-  batchSize: number,
-  hyper: SgdHyper,
-  normalization?: Normalization,
-  grow?: { granularity: Granularity },
-): string[] {
-  fs.mkdirSync(dir, { recursive: true });
+/**
+ * Write arch.json, train.onnx (batch `batchSize`, SGD `hyper`), eval.onnx and infer.onnx (the weights
+ * of `state`, with `normalization` in its metadata) into `dir`, created when missing.
+ * Returns the paths written, in that order.
+ */
+export function writeArchGraphs(dir: string, state: ModelState, batchSize: number, hyper: SgdHyper, normalization?: Normalization): string[] {
   const files = {
     arch: path.join(dir, 'arch.json'),
     train: path.join(dir, 'train.onnx'),
     eval: path.join(dir, 'eval.onnx'),
     infer: path.join(dir, 'infer.onnx'),
   };
-  fs.writeFileSync(files.arch, JSON.stringify(state.arch, null, 2) + '\n');
+  writeJsonFile(files.arch, state.arch);
   writeModel(buildTrainGraph(state.arch, batchSize, hyper), files.train);
   writeModel(buildEvalGraph(state.arch), files.eval);
   writeModel(buildInferenceGraph(state.arch, state.params, normalization), files.infer);
-  if (!grow) return Object.values(files);
-  const growFile = path.join(dir, 'grow.onnx');
-  writeModel(buildGrowGraph(state.arch, batchSize, grow), growFile);
-  return [...Object.values(files), growFile];
+  return Object.values(files);
 }

@@ -7,8 +7,9 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, renderConfigYaml } from '../../src/config';
 import { UsageError, reportError } from '../../src/cli/errors';
-import { exportTarget, parseShape, parseWidths } from '../../src/cli/export/export';
-import { checkResumable, summaryLines } from '../../src/cli/train/train';
+import { onnx } from 'onnx-proto';
+import { exportGraphs, exportTarget, parseShape, parseWidths } from '../../src/cli/export/export';
+import { checkResumable, summaryLines } from '../../src/cli/shared/run-setup';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
 import { prepareRunFolder } from '../../src/report';
 
@@ -122,8 +123,9 @@ test('reportError: user errors exit 1, internal errors 2 with a --verbose hint',
 });
 
 test('export: the architecture from --family/--width', (t) => {
-  t.deepEqual(exportTarget({ family: 'vgg19', out: 'g' }), { arch: vgg19(16), batchSize: 64, seed: 0 });
-  t.deepEqual(exportTarget({ family: 'mobilenetv1', out: 'g', batch: 8, seed: 3 }), { arch: mobilenetv1(32), batchSize: 8, seed: 3 });
+  const defaults = { sgd: { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, granularity: 'batch' };
+  t.deepEqual(exportTarget({ family: 'vgg19', out: 'g' }), { arch: vgg19(16), batchSize: 64, seed: 0, ...defaults });
+  t.deepEqual(exportTarget({ family: 'mobilenetv1', out: 'g', batch: 8, seed: 3 }), { arch: mobilenetv1(32), batchSize: 8, seed: 3, ...defaults });
   const widths = Array.from({ length: 16 }, (_, i) => i + 1);
   const t2 = exportTarget({ family: 'vgg19', width: widths.join(','), input: '1,28,28', classes: 10, out: 'g' });
   t.deepEqual(t2.arch, vgg19(widths, [1, 28, 28], 10));
@@ -138,12 +140,30 @@ test('export: the architecture from --family/--width', (t) => {
 
 test('export: the architecture from a config', (t) => {
   const { write } = sandbox();
-  const cfgFile = write('c.yaml', 'seed: 5\ndata:\n  dataset: cifar10\n  path: data/fm\nmodel:\n  width: 8\ntrain:\n  batch_size: 32\n');
-  t.deepEqual(exportTarget({ config: cfgFile, out: 'g' }), { arch: vgg19(8, [3, 32, 32], 10), batchSize: 32, seed: 5 });
+  const cfgFile = write('c.yaml', 'seed: 5\ndata:\n  dataset: cifar10\n  path: data/fm\nmodel:\n  width: 8\ntrain:\n  batch_size: 32\n  momentum: 0.5\n  nesterov: false\n  weight_decay: 0\ngrow:\n  granularity: sample\n');
+  // the config's optimizer and growing settings reach the graphs (train.onnx's metadata, grow.onnx)
+  t.deepEqual(exportTarget({ config: cfgFile, out: 'g' }), {
+    arch: vgg19(8, [3, 32, 32], 10),
+    batchSize: 32,
+    seed: 5,
+    sgd: { momentum: 0.5, nesterov: false, weightDecay: 0 },
+    granularity: 'sample',
+  });
   t.throws(() => exportTarget({ config: cfgFile, family: 'vgg19', out: 'g' }), { instanceOf: UsageError, message: /not both/ });
   const folder = write('f.yaml', 'data:\n  dataset: image-folder\n  path: data\n');
   t.throws(() => exportTarget({ config: folder, out: 'g' }), { instanceOf: UsageError, message: /give --input C,H,W and --classes K/ });
   t.deepEqual(exportTarget({ config: folder, out: 'g', input: '3,64,64', classes: 4 }).arch, vgg19(16, [3, 64, 64], 4));
+});
+
+test("export CONFIG: train.onnx carries the config's SGD settings and grow.onnx its granularity", (t) => {
+  const { dir, write } = sandbox();
+  const cfgFile = write('c.yaml', 'data:\n  dataset: cifar10\n  path: data/fm\nmodel:\n  width: 2\ntrain:\n  batch_size: 4\n  momentum: 0.5\ngrow:\n  granularity: sample\n');
+  const out = path.join(dir, 'graphs');
+  const written = exportGraphs({ ...exportTarget({ config: cfgFile, out }), outDir: out });
+  t.deepEqual(written.map((f) => path.basename(f)), ['arch.json', 'train.onnx', 'eval.onnx', 'infer.onnx', 'grow.onnx']);
+  const metadata = (file: string) => new Map(onnx.ModelProto.decode(fs.readFileSync(path.join(out, file))).metadataProps.map((p) => [p.key, p.value]));
+  t.deepEqual(JSON.parse(metadata('train.onnx').get('nasgrow.sgd')!), { momentum: 0.5, nesterov: true, weightDecay: 1e-4 });
+  t.is(metadata('grow.onnx').get('nasgrow.granularity'), 'sample');
 });
 
 test('resume: only the config the run started with (up to epochs and runtime)', (t) => {

@@ -13,7 +13,7 @@ import { applyMorphisms } from '../../src/morphisms';
 import { GrowEngine } from '../../src/grow/grow-engine';
 import { initTheta } from '../../src/grow/theta';
 import { lossProbe } from '../../src/grow/true-delta';
-import { spearman } from '../../src/grow/experiment-gn-accuracy';
+import { spearman } from '../../src/util/stats';
 import { brieflyTrained } from '../helpers/briefly-trained';
 
 async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {

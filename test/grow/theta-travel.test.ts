@@ -1,14 +1,13 @@
 // How far θ may travel (grow.theta_max_norm) and which images θ learning never sees (grow.final_batches).
 import test from 'ava';
 import { vgg19 } from '../../src/models/arch';
-import { freshModelState } from '../../src/train/model-state';
+import { freshModelState } from '../../src/models/state';
 import { initTheta } from '../../src/grow/theta';
 import { capTheta } from '../../src/grow/phases';
 import * as path from 'path';
 import { BatchLoader, channelStats, loadDataset } from '../../src/data';
 import { growData, heldOutIndices } from '../../src/grow/grow-data';
-import { uniformMatch } from '../../src/grow/run-command';
-import { paramCount } from '../../src/models/params';
+import { paramCount, uniformMatch } from '../../src/models/params';
 
 const norm = (a: Float32Array, from: number, to: number) => Math.sqrt(a.subarray(from, to).reduce((s, v) => s + v * v, 0));
 

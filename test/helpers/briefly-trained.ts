@@ -5,7 +5,7 @@
 import * as path from 'path';
 import { ArchState } from '../../src/models/arch';
 import { Engine } from '../../src/train/engine';
-import { freshModelState, ModelState } from '../../src/train/model-state';
+import { freshModelState, ModelState } from '../../src/models/state';
 import { BatchLoader, channelStats, loadDataset } from '../../src/data';
 import { ROOT } from './root';
 

@@ -4,7 +4,7 @@ import test from 'ava';
 import { ArchState, mobilenetv1, vgg19 } from '../../src/models/arch';
 import { numel, paramCount, paramSpecs } from '../../src/models/params';
 import { applyMorphisms, Morphism, resourceDelta, signedDelta } from '../../src/morphisms';
-import { ModelState } from '../../src/train/model-state';
+import { ModelState } from '../../src/models/state';
 import { Rng } from '../../src/util/rng';
 import { FAMILIES, randomMorphisms, randomState, rowLength, snapshot } from './helpers';
 

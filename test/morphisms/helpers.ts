@@ -11,7 +11,7 @@ import { DType, Graph, GraphBuilder } from '../../src/onnx/graph';
 import { modelBytes } from '../../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
 import { buildEvalGraph } from '../../src/train/graphs';
-import { freshModelState, ModelState } from '../../src/train/model-state';
+import { freshModelState, ModelState } from '../../src/models/state';
 import { Rng } from '../../src/util/rng';
 
 export type Mode = 'eval' | 'train';

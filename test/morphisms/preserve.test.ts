@@ -10,7 +10,7 @@
 // moves logits by up to ~1e-4 at batch 16, by the same order as the morphisms do).
 import test, { ExecutionContext } from 'ava';
 import { applyMorphisms, Morphism } from '../../src/morphisms';
-import { ModelState } from '../../src/train/model-state';
+import { ModelState } from '../../src/models/state';
 import { Rng } from '../../src/util/rng';
 import { FAMILIES, logits, maxAbsDiff, Mode, permuteChannels, randomImages, randomMorphisms, randomState, rowLength } from './helpers';
 

@@ -1,4 +1,4 @@
-// `nasgrow experiment gn-accuracy CONFIG`: the yargs module; the work is in src/grow/experiment-gn-accuracy.ts.
+// `nasgrow experiment gn-accuracy CONFIG`: the yargs module; the work is in ./experiment.ts and ./gn-accuracy.ts.
 import type { Argv, CommandModule } from 'yargs';
 
 export interface ExperimentArgs {

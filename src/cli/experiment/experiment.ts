@@ -10,7 +10,7 @@ export async function runExperiment(args: ExperimentArgs): Promise<void> {
   const cfg = loadConfig(args.config);
   const out = path.resolve(args.out ?? path.join('runs', `${configName(args.config)}-gn-accuracy`));
   const progress = new ProgressReporter();
-  const { gnAccuracy, parseVariant } = await import('../../grow/experiment-gn-accuracy');
+  const { gnAccuracy, parseVariant } = await import('./gn-accuracy');
   const variants = args.variants ? args.variants.split(',').map(parseVariant) : [{ granularity: cfg.grow.granularity, thetaMaxNorm: cfg.grow.theta_max_norm }];
   const snapshots = (args.snapshots ?? '')
     .split(',')

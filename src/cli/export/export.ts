@@ -1,28 +1,52 @@
-// `nasgrow export`: build the architecture from a config or from --family/--width, then hand it to
-// the graph exporter.
+// `nasgrow export`: build the architecture from a config or from --family/--width, then write every
+// graph of it (train, eval, infer with fresh weights, grow) with the config's optimizer and growing
+// settings (the schema's defaults without a config).
 import * as path from 'path';
-import { DataShape, datasetShape, loadConfig, resolveArch } from '../../config';
+import { DataShape, TrainConfig, datasetShape, loadConfig, parseConfig, resolveArch } from '../../config';
+import { writeGrowGraph, Granularity } from '../../grow/graph';
 import { ArchState, Family, seedArch } from '../../models/arch';
-import { ExportCommandModule, loadImplementation } from '../contracts';
+import { freshModelState } from '../../models/state';
+import { SgdHyper, sgdOf } from '../../train/optimizer';
+import { writeArchGraphs } from '../../train/write-graphs';
 import { UsageError } from '../errors';
 import type { ExportArgs } from './command-object';
 
 /** The paper's seed widths. */
 export const SEED_WIDTH: Record<Family, number> = { vgg19: 16, mobilenetv1: 32 };
 
+/** `nasgrow export`: write the graphs and print their paths, one per line. */
 export async function runExport(args: ExportArgs, out: { write(s: string): unknown } = process.stdout): Promise<void> {
-  const { arch, batchSize, seed } = exportTarget(args);
-  const exporter = loadExporter();
-  const written = await exporter.exportGraphs({ arch, batchSize, outDir: path.resolve(args.out), seed });
+  const written = exportGraphs({ ...exportTarget(args), outDir: path.resolve(args.out) });
   for (const file of written) out.write(file + '\n');
 }
 
-export function loadExporter(): ExportCommandModule {
-  return loadImplementation<ExportCommandModule>(() => require('../../train/export-command'), 'src/train/export-command', 'exportGraphs');
+/** What to export: the architecture, and the settings its training and growing graphs are built with. */
+export interface ExportTarget {
+  arch: ArchState;
+  /** batch size baked into the training and growing graphs */
+  batchSize: number;
+  /** seed of the fresh weights the inference graph carries */
+  seed: number;
+  sgd: SgdHyper;
+  granularity: Granularity;
+}
+
+/**
+ * Write arch.json, train.onnx, eval.onnx, infer.onnx (fresh weights from `seed`) and grow.onnx of
+ * `arch` into `outDir` (created when missing); returns the paths written.
+ */
+export function exportGraphs(t: ExportTarget & { outDir: string }): string[] {
+  const state = freshModelState(t.arch, t.seed);
+  return [...writeArchGraphs(t.outDir, state, t.batchSize, t.sgd), writeGrowGraph(t.outDir, t.arch, t.batchSize, t.granularity)];
+}
+
+/** The config every key of which has its default (data.path, which has none, is a placeholder). */
+function configDefaults(): TrainConfig {
+  return parseConfig('data: { path: . }\n', '(defaults)', { checkPaths: false });
 }
 
 /** What to export, from the arguments; every argument problem is a UsageError naming the flag. */
-export function exportTarget(args: ExportArgs): { arch: ArchState; batchSize: number; seed: number } {
+export function exportTarget(args: ExportArgs): ExportTarget {
   const input = args.input !== undefined ? parseShape(args.input) : undefined;
   const classes = args.classes !== undefined ? checkInt(args.classes, '--classes', 2) : undefined;
   const batch = args.batch !== undefined ? checkInt(args.batch, '--batch', 1) : undefined;
@@ -40,7 +64,7 @@ export function exportTarget(args: ExportArgs): { arch: ArchState; batchSize: nu
       throw new UsageError(`${args.config} uses an ${cfg.data.dataset} dataset, whose image shape is known only once read: give --input C,H,W and --classes K`);
     }
     const data: DataShape = { inputShape, classes: classCount };
-    return { arch: resolveArch(cfg, data), batchSize: batch ?? cfg.train.batch_size, seed: seed ?? cfg.seed };
+    return { arch: resolveArch(cfg, data), batchSize: batch ?? cfg.train.batch_size, seed: seed ?? cfg.seed, sgd: sgdOf(cfg), granularity: cfg.grow.granularity };
   }
 
   if (args.family === undefined) throw new UsageError('give a CONFIG, or --family (vgg19 or mobilenetv1) and --width');
@@ -51,7 +75,8 @@ export function exportTarget(args: ExportArgs): { arch: ArchState; batchSize: nu
   } catch (err) {
     throw new UsageError(`--family ${args.family}: ${(err as Error).message}`);
   }
-  return { arch, batchSize: batch ?? 64, seed: seed ?? 0 };
+  const defaults = configDefaults();
+  return { arch, batchSize: batch ?? defaults.train.batch_size, seed: seed ?? defaults.seed, sgd: sgdOf(defaults), granularity: defaults.grow.granularity };
 }
 
 function checkInt(v: number, flag: string, min: number): number {

@@ -1,4 +1,4 @@
-// `nasgrow run CONFIG`: the yargs module; the work is shared with `train` (src/cli/train/train.ts).
+// `nasgrow run CONFIG`: the yargs module; the work is in ./run.ts, loaded when the command runs.
 import type { Argv, CommandModule } from 'yargs';
 import type { TrainArgs } from '../train/command-object';
 
@@ -15,7 +15,7 @@ export const runCommand: CommandModule<object, TrainArgs> = {
       .example('$0 run configs/quickstart.yaml', 'a short real grow on the bundled sample')
       .example('$0 run configs/quickstart.yaml --resume runs/quickstart', 'continue a killed run'),
   handler: async (args) => {
-    const { runTrain } = await import('../train/train');
-    await runTrain(args, 'run');
+    const { runRun } = await import('./run');
+    await runRun(args);
   },
 };

@@ -1,86 +1,117 @@
-// `nasgrow train`: validate the config, prepare the run folder, hand over to the trainer.
+// `nasgrow train CONFIG`: train a fixed architecture in a run folder.
+//
+// The run folder gets arch.json, normalization.json, graphs/ (train, eval and — at the end — the
+// standalone inference model with the trained weights), metrics.{jsonl,csv} and checkpoints/. A
+// checkpoint is written after every `checkpoint_every` epochs; `--resume` restarts after the newest
+// one. Shuffling and augmentation of epoch k derive from (seed, k) alone, so a resumed run sees exactly
+// the batches an uninterrupted run would.
 import * as path from 'path';
-import { ConfigError, Override, TrainConfig, diffConfigs, inlineYaml, loadConfig, renderConfigYaml } from '../../config';
-import { ProgressReporter, RunLog, prepareRunFolder, runFolder } from '../../report';
-import { RunCommandModule, TrainCommandModule, TrainSummary, loadImplementation } from '../contracts';
-import { UsageError } from '../errors';
-import { nasgrowVersion } from '../version';
+import { resolveArch } from '../../config';
+import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
+import { macCount, paramCount } from '../../models/params';
+import { freshModelState, ModelState } from '../../models/state';
+import { writeModel } from '../../onnx/writer';
+import { MetricsWriter } from '../../report';
+import { setupData, writeNormalization } from '../../train/data-setup';
+import { Engine } from '../../train/engine';
+import { buildInferenceGraph } from '../../train/graphs';
+import { EpochResult, trainEpochs } from '../../train/loop';
+import { sgdOf } from '../../train/optimizer';
+import { lrAt, scheduleOf } from '../../train/schedule';
+import { writeArchGraphs } from '../../train/write-graphs';
+import { writeJsonFile } from '../../util/atomic-write';
+import { RunSession, startRun, summaryLines, TrainSummary } from '../shared/run-setup';
 import type { TrainArgs } from './command-object';
 
-/** Keys that may change when a run is resumed (they do not change what is being trained). */
-const RESUMABLE_CHANGES = ['train.epochs', 'train.eval_every', 'train.checkpoint_every', 'runtime.device', 'runtime.threads', 'data.cache_dir', 'output.dir'];
+/** `nasgrow train`: check everything, then train; the summary goes to the terminal and train.log. */
+export async function runTrain(args: TrainArgs): Promise<void> {
+  const session = startRun(args);
+  const summary = await trainFromConfig(session);
+  for (const line of summaryLines(summary)) session.log(line);
+}
 
-export async function runTrain(args: TrainArgs, command: 'train' | 'run' = 'train'): Promise<void> {
-  if (args.out !== undefined && args.resume !== undefined && path.resolve(args.out) !== path.resolve(args.resume)) {
-    throw new UsageError(`--out ${args.out} and --resume ${args.resume} name different folders: --resume alone names the run folder`);
+/** Train the config's architecture in the session's run folder (resuming after its last checkpoint). */
+export async function trainFromConfig({ cfg, run, resume, log, progress }: RunSession): Promise<TrainSummary> {
+  const started = performance.now();
+  const data = await setupData(cfg, log);
+  const arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
+  const hyper = sgdOf(cfg);
+  const schedule = scheduleOf(cfg);
+
+  let state: ModelState;
+  let firstEpoch = 0;
+  const ckpt = resume ? latestCheckpoint(run.checkpoints) : null;
+  if (ckpt) {
+    state = loadCheckpoint(ckpt.file).state;
+    firstEpoch = ckpt.epoch;
+    log(`resuming after epoch ${ckpt.epoch} from ${path.relative(process.cwd(), ckpt.file)}`);
+  } else {
+    if (resume) log('no checkpoint in the run folder: starting from the beginning');
+    state = freshModelState(arch, cfg.seed);
   }
-  const cfg = loadConfig(args.config, { overrides: cliOverrides(args) });
-  const resume = args.resume !== undefined;
-  const runDir = cfg.output.dir;
+  const metrics = new MetricsWriter(run.dir);
+  metrics.retain((r) => typeof r.epoch === 'number' && r.epoch <= firstEpoch);
+  writeJsonFile(run.arch, arch);
+  writeNormalization(run.dir, data.normalization);
+  writeArchGraphs(run.graphs, state, cfg.train.batch_size, hyper, data.normalization);
+  log(`${arch.family}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters, ${(macCount(arch) / 1e6).toFixed(2)} MMAC per image`);
 
-  // Load the trainer before touching the run folder: a missing build must not leave an empty run.
-  const trainer: TrainCommandModule =
-    command === 'train'
-      ? loadImplementation<TrainCommandModule>(() => require('../../train/train-command'), 'src/train/train-command', 'trainFromConfig')
-      : { trainFromConfig: loadImplementation<RunCommandModule>(() => require('../../grow/run-command'), 'src/grow/run-command', 'runFromConfig').runFromConfig };
-
-  if (resume) checkResumable(cfg, runDir);
-  const configYaml = renderConfigYaml(cfg, {
-    relativeTo: runDir,
-    header: [`resolved from ${args.config} by nasgrow ${nasgrowVersion()}; paths are relative to this folder`],
-  });
-  const run = prepareRunFolder(runDir, { resume, configYaml });
-
-  const runLog = new RunLog(run.log);
-  const progress = new ProgressReporter();
-  const log = (line: string) => {
-    runLog.write(line);
-    progress.log(line);
-  };
-  log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${run.dir}`);
-  const summary = await trainer.trainFromConfig(cfg, run.dir, { resume, log, progress });
-  for (const line of summaryLines(summary)) log(line);
-}
-
-function cliOverrides(args: TrainArgs): Override[] {
-  const o: Override[] = [];
-  if (args.epochs !== undefined) o.push({ key: 'train.epochs', value: args.epochs, origin: '--epochs' });
-  if (args.threads !== undefined) o.push({ key: 'runtime.threads', value: args.threads, origin: '--threads' });
-  if (args.device !== undefined) o.push({ key: 'runtime.device', value: args.device, origin: '--device' });
-  // absolute, so that the folder is relative to the working directory, not to the config file
-  if (args.resume !== undefined) o.push({ key: 'output.dir', value: path.resolve(args.resume), origin: '--resume' });
-  else if (args.out !== undefined) o.push({ key: 'output.dir', value: path.resolve(args.out), origin: '--out' });
-  return o;
-}
-
-/** A run may be resumed only with the config it was started with (up to RESUMABLE_CHANGES). */
-export function checkResumable(cfg: TrainConfig, runDir: string): void {
-  const saved = runFolder(runDir).config;
-  let before: TrainConfig;
+  const engine = await Engine.create(arch, cfg.train.batch_size, hyper, { device: cfg.runtime.device, threads: cfg.runtime.threads });
+  let lastTrain: EpochResult | null = null;
+  let lastTest: EpochResult | null = null;
+  let lastCheckpoint: string | null = ckpt?.file ?? null;
+  const E = cfg.train.epochs;
   try {
-    before = loadConfig(saved, { checkPaths: false, cwd: runDir });
-  } catch (err) {
-    if (err instanceof ConfigError && err.problems.every((p) => p.problem.startsWith('config file not found'))) return; // prepareRunFolder explains
-    throw err;
+    await trainEpochs(engine, state, data.trainLoader, {
+      first: firstEpoch,
+      end: E,
+      lr: (epoch) => lrAt(schedule, epoch),
+      dataEpoch: (epoch) => epoch,
+      label: (epoch) => `epoch ${epoch + 1}/${E}`,
+      evaluateAfter: (epoch) => (epoch + 1) % cfg.train.eval_every === 0 || epoch + 1 === E,
+      test: data.testLoader,
+      progress,
+      afterEpoch: ({ epoch, lr, train, test }) => {
+        const done = epoch + 1;
+        lastTrain = train;
+        if (test) lastTest = test;
+        // Metrics before the checkpoint: a run killed in between resumes from the previous checkpoint,
+        // drops this line (retain above) and writes it again; the other order would lose it.
+        metrics.write({
+          epoch: done,
+          lr,
+          train_loss: train.loss,
+          train_acc: train.accuracy,
+          train_seconds: train.seconds,
+          train_img_per_s: train.images / train.seconds,
+          test_loss: test?.loss ?? null,
+          test_acc: test?.accuracy ?? null,
+        });
+        if (done % cfg.train.checkpoint_every === 0 || done === E) {
+          lastCheckpoint = epochCheckpointPath(run.checkpoints, done);
+          saveCheckpoint(lastCheckpoint, state, { epoch: `${done}`, seed: `${cfg.seed}` });
+        }
+        log(
+          `epoch ${done}/${E}: lr ${lr.toPrecision(3)} train loss ${train.loss.toFixed(4)} acc ${(100 * train.accuracy).toFixed(2)}%` +
+            (test ? `, test loss ${test.loss.toFixed(4)} acc ${(100 * test.accuracy).toFixed(2)}%` : '') +
+            ` (${train.seconds.toFixed(1)} s, ${(train.images / train.seconds).toFixed(0)} img/s)`,
+        );
+      },
+    });
+  } finally {
+    await engine.release();
+    await data.trainLoader.close();
+    await data.testLoader.close();
   }
-  const changes = diffConfigs(before, cfg).filter((d) => !RESUMABLE_CHANGES.includes(d.key));
-  if (changes.length > 0) {
-    const list = changes.map((d) => `  ${d.key}: ${inlineYaml(d.before)} in the run, ${inlineYaml(d.after)} now`);
-    throw new UsageError(
-      [
-        `cannot resume ${runDir}: the config differs from the one the run started with`,
-        ...list,
-        `only ${RESUMABLE_CHANGES.join(', ')} may change on resume; start a new run with --out DIR instead`,
-      ].join('\n'),
-    );
-  }
-}
-
-export function summaryLines(s: TrainSummary): string[] {
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const lines = [`done: ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} in the run, ${s.params.toLocaleString('en-US')} parameters, ${s.seconds.toFixed(1)} s in this session`];
-  if (s.train) lines.push(`  train: loss ${s.train.loss.toFixed(4)}, accuracy ${pct(s.train.accuracy)}`);
-  if (s.test) lines.push(`  test:  loss ${s.test.loss.toFixed(4)}, accuracy ${pct(s.test.accuracy)} (error ${pct(1 - s.test.accuracy)})`);
-  if (s.checkpoint) lines.push(`  checkpoint: ${s.checkpoint}`);
-  return lines;
+  writeModel(buildInferenceGraph(arch, state.params, data.normalization), path.join(run.graphs, 'infer.onnx'));
+  const t = lastTrain as EpochResult | null;
+  const v = lastTest as EpochResult | null;
+  return {
+    epochs: E,
+    train: t && { loss: t.loss, accuracy: t.accuracy },
+    test: v && { loss: v.loss, accuracy: v.accuracy },
+    params: paramCount(arch),
+    seconds: (performance.now() - started) / 1000,
+    checkpoint: lastCheckpoint,
+  };
 }

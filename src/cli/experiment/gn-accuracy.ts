@@ -15,26 +15,28 @@
 // gn-accuracy.md (the table) and scatter-<variant>-step<k>.png (estimate vs truth, a panel per layer).
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveArch, TrainConfig } from '../config';
-import type { ProgressReporter } from '../report';
-import { BatchLoader } from '../data';
-import { applyMorphisms } from '../morphisms';
-import { setupData } from '../train/data-setup';
-import { Engine } from '../train/engine';
-import { trainEpoch } from '../train/loop';
-import { freshModelState } from '../train/model-state';
-import { lrAt } from '../train/schedule';
-import { scheduleOf, sgdOf } from '../train/train-command';
-import { Granularity } from './graph';
-import { GrowEngine } from './grow-engine';
-import { finalPass, growPhase } from './phases';
-import { growData } from './grow-data';
-import { Estimates } from './estimates';
-import type { TensorMap } from '../models/params';
-import { UserError } from '../util/errors';
-import { writeScatterGridPng } from '../report';
-import { initTheta, rowSumSquares } from './theta';
-import { EvalBatch, lossProbe } from './true-delta';
+import { resolveArch, TrainConfig } from '../../config';
+import { BatchLoader } from '../../data';
+import { Estimates } from '../../grow/estimates';
+import { Granularity } from '../../grow/graph';
+import { GrowEngine } from '../../grow/grow-engine';
+import { growData } from '../../grow/grow-data';
+import { finalPass, growPhase } from '../../grow/phases';
+import { initTheta, rowSumSquares } from '../../grow/theta';
+import { EvalBatch, lossProbe } from '../../grow/true-delta';
+import { param } from '../../models/names';
+import type { TensorMap } from '../../models/params';
+import { freshModelState } from '../../models/state';
+import { applyMorphisms } from '../../morphisms';
+import { ProgressReporter, writeScatterGridPng } from '../../report';
+import { setupData } from '../../train/data-setup';
+import { Engine } from '../../train/engine';
+import { trainEpochs } from '../../train/loop';
+import { sgdOf } from '../../train/optimizer';
+import { lrAt, scheduleOf } from '../../train/schedule';
+import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
+import { UserError } from '../../util/errors';
+import { median, pearson, spearman } from '../../util/stats';
 
 /** One way of learning θ: the Gauss-Newton granularity of objective and estimates, and the norm cap. */
 export interface ThetaVariant {
@@ -78,32 +80,6 @@ interface Row {
   thetaOverW: number;
 }
 
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const rank = (x: ArrayLike<number>) => {
-    const idx = Array.from({ length: x.length }, (_, i) => i).sort((i, j) => x[i]! - x[j]!);
-    const r = new Float64Array(x.length);
-    idx.forEach((k, pos) => (r[k] = pos));
-    return r;
-  };
-  return pearson(rank(a), rank(b));
-}
-
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]! / n;
-    mb += b[i]! / n;
-  }
-  let num = 0, da = 0, db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (a[i]! - ma) * (b[i]! - mb);
-    da += (a[i]! - ma) ** 2;
-    db += (b[i]! - mb) ** 2;
-  }
-  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : NaN;
-}
-
 function summarize(rows: Row[]) {
   const col = (k: keyof Row) => rows.map((r) => r[k] as number);
   return {
@@ -115,11 +91,6 @@ function summarize(rows: Row[]) {
     noise_ceiling_spearman: spearman(col('trueA'), col('trueB')),
   };
 }
-
-const median = (x: number[]) => {
-  const s = x.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
-};
 
 const cloneEstimates = (e: Estimates): Estimates => new Map([...e].map(([k, v]) => [k, { split: Float64Array.from(v.split), prune: Float64Array.from(v.prune) }]));
 
@@ -141,9 +112,19 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
   const g = cfg.grow;
 
   const engine = await Engine.create(arch, batch, sgdOf(cfg), runtime);
-  const schedule = { ...scheduleOf(cfg), epochs: g.phase_epochs };
-  for (let e = 0; e < g.phase_epochs; e++) await trainEpoch(engine, state, data.trainLoader, e, lrAt(schedule, e), opts.progress, `train ${e + 1}/${g.phase_epochs}`);
-  await engine.release();
+  const schedule = scheduleOf(cfg, g.phase_epochs);
+  try {
+    await trainEpochs(engine, state, data.trainLoader, {
+      first: 0,
+      end: g.phase_epochs,
+      lr: (epoch) => lrAt(schedule, epoch),
+      dataEpoch: (epoch) => epoch,
+      label: (epoch) => `train ${epoch + 1}/${g.phase_epochs}`,
+      progress: opts.progress,
+    });
+  } finally {
+    await engine.release();
+  }
 
   // θ learning sees the training set minus the held-out batches the final pass estimates on.
   const split = growData(data, batch, opts.finalBatches, cfg.seed);
@@ -206,7 +187,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
   // The true ΔL of every morphism applied alone: prunes once (no θ), splits once per θ snapshot.
   const rows: Row[] = [];
   for (const layer of arch.layers) {
-    const w = state.params.get(`${layer.name}.conv.weight`)!;
+    const w = state.params.get(param.convWeight(layer.name))!;
     const rowLen = w.length / layer.width;
     const kinds: ('split' | 'prune')[] = layer.width > 1 ? ['split', 'prune'] : ['split'];
     for (const kind of kinds) {
@@ -251,7 +232,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
     opts.log(`${layer.name}: true ΔL of ${layer.width} splits × ${snapshots.length} θ snapshots and ${layer.width} prunes measured`);
   }
 
-  fs.writeFileSync(
+  writeFileAtomic(
     path.join(outDir, 'gn-accuracy.csv'),
     [
       'variant,step,layer,channel,kind,estimate_ema,estimate_final,true_dl_a,true_dl_b,theta_over_w',
@@ -282,8 +263,8 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
     base_loss_a: baseA,
     results,
   };
-  fs.writeFileSync(path.join(outDir, 'gn-accuracy.json'), JSON.stringify(summary, null, 2) + '\n');
-  fs.writeFileSync(path.join(outDir, 'gn-accuracy.md'), markdownTable(results));
+  writeJsonFile(path.join(outDir, 'gn-accuracy.json'), summary);
+  writeFileAtomic(path.join(outDir, 'gn-accuracy.md'), markdownTable(results));
   for (const r of results) {
     const mine = rows.filter((x) => x.variant === r.variant && x.step === r.step);
     const panels = arch.layers.map((l) => ({

@@ -1,0 +1,269 @@
+// `nasgrow run CONFIG`: the paper's method end to end.
+//
+//   for each cycle: a training phase (SGD, `phase_epochs` epochs, the lr schedule counting training
+//   epochs across phases), then a growing phase (θ by Adam on the Gauss-Newton objective, estimates
+//   averaged over mini-batches or from a final pass), then selection and the rewrite of architecture +
+//   weights + momentum; finally the found architecture is re-initialised and retrained from scratch
+//   (and, with grow.uniform_baseline, the narrowest uniform network of at least its parameters).
+//
+// Run folder:
+//   phases/phase-XX/  arch.json, graphs (train, grow, eval, infer .onnx), estimates.csv (one row per
+//                     channel: estimates, resource change, decision), state.safetensors (the model
+//                     after this phase's morphisms were applied)
+//   metrics.jsonl/.csv  one record per epoch (phase, kind train|grow|retrain|baseline)
+//   progress.json     the last completed phase; --resume restarts after it
+//   retrain/          the from-scratch training of the final architecture (with its own checkpoints)
+//   uniform-baseline/ with grow.uniform_baseline: the same for a uniform-width seed of ≥ the parameters
+//   report.json, arch.json  the final result
+import * as fs from 'fs';
+import * as path from 'path';
+import { resolveArch, TrainConfig } from '../../config';
+import { GrowEngine } from '../../grow/grow-engine';
+import { growData } from '../../grow/grow-data';
+import { writeGrowGraph } from '../../grow/graph';
+import { growPhase } from '../../grow/phases';
+import { initTheta } from '../../grow/theta';
+import { appliedMorphisms, estimatesCsv } from '../../grow/decisions';
+import { ArchState } from '../../models/arch';
+import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
+import { macCount, paramCount, uniformMatch } from '../../models/params';
+import { freshModelState, ModelState } from '../../models/state';
+import { applyMorphisms, selectMorphisms } from '../../morphisms';
+import { MetricsWriter, ProgressReporter } from '../../report';
+import type { RuntimeOptions } from '../../runtime/session';
+import { DataSetup, setupData, writeNormalization } from '../../train/data-setup';
+import { Engine } from '../../train/engine';
+import { evaluate, EpochResult, trainEpochs } from '../../train/loop';
+import { SgdHyper, sgdOf } from '../../train/optimizer';
+import { lrAt, scheduleOf } from '../../train/schedule';
+import { writeArchGraphs } from '../../train/write-graphs';
+import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
+import { RunSession, startRun, summaryLines, TrainSummary } from '../shared/run-setup';
+import type { TrainArgs } from '../train/command-object';
+
+/** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
+export async function runRun(args: TrainArgs): Promise<void> {
+  const session = startRun(args);
+  const summary = await growFromConfig(session);
+  for (const line of summaryLines(summary)) session.log(line);
+}
+
+interface Progress {
+  /** phases whose morphisms have been applied and whose state is saved */
+  completedPhases: number;
+  retrainDone: boolean;
+  /** wall time of every invocation of this run so far, seconds */
+  seconds: number;
+}
+
+const phaseDir = (dir: string, k: number) => path.join(dir, 'phases', `phase-${String(k).padStart(2, '0')}`);
+
+function readProgress(file: string): Progress {
+  if (!fs.existsSync(file)) return { completedPhases: 0, retrainDone: false, seconds: 0 };
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Progress;
+}
+
+/** Grow from the config's seed in the session's run folder, resuming after its last completed phase. */
+export async function growFromConfig({ cfg, run, resume, log, progress }: RunSession): Promise<TrainSummary> {
+  const started = performance.now();
+  const progressFile = path.join(run.dir, 'progress.json');
+  const progressState = resume ? readProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
+  const secondsBefore = progressState.seconds;
+  const data = await setupData(cfg, log);
+  writeNormalization(run.dir, data.normalization);
+  const grownData = growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed);
+  if (cfg.grow.estimate === 'final') {
+    log(grownData.heldOutLoader ? `final pass on ${grownData.heldOut} training images held out from θ learning` : 'final pass on training batches (the training set is too small to hold any out)');
+  }
+  const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
+  const hyper = sgdOf(cfg);
+  const g = cfg.grow;
+  const totalTrainEpochs = g.cycles * g.phase_epochs;
+  const schedule = scheduleOf(cfg, totalTrainEpochs);
+  const emaWeight = g.ema_weight === 'auto' ? cfg.train.batch_size / (2 * data.trainLoader.size) : g.ema_weight;
+  const metrics = new MetricsWriter(run.dir);
+  metrics.retain((r) => typeof r.phase === 'number' && r.phase < progressState.completedPhases);
+
+  let state: ModelState;
+  if (progressState.completedPhases > 0) {
+    state = loadCheckpoint(path.join(phaseDir(run.dir, progressState.completedPhases - 1), 'state.safetensors')).state;
+    log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
+  } else {
+    state = freshModelState(resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes }), cfg.seed);
+  }
+
+  for (let k = progressState.completedPhases; k < g.cycles; k++) {
+    const dir = phaseDir(run.dir, k);
+    const arch = state.arch;
+    writeArchGraphs(dir, state, cfg.train.batch_size, hyper, data.normalization);
+    writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity);
+    log(`phase ${k + 1}/${g.cycles}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters`);
+
+    // Training phase k: epochs k·P … (k+1)·P − 1 of the schedule, evaluated after its last epoch.
+    const engine = await Engine.create(arch, cfg.train.batch_size, hyper, runtime);
+    try {
+      const last = (k + 1) * g.phase_epochs - 1;
+      await trainEpochs(engine, state, data.trainLoader, {
+        first: k * g.phase_epochs,
+        end: (k + 1) * g.phase_epochs,
+        lr: (epoch) => lrAt(schedule, epoch),
+        dataEpoch: (epoch) => epoch,
+        label: (epoch) => `phase ${k + 1} train ${epoch - k * g.phase_epochs + 1}/${g.phase_epochs}`,
+        evaluateAfter: (epoch) => epoch === last,
+        test: data.testLoader,
+        progress,
+        afterEpoch: ({ epoch, lr, train, test }) => {
+          metrics.write({ phase: k, kind: 'train', epoch: epoch + 1, lr, loss: train.loss, acc: train.accuracy, seconds: train.seconds, params: paramCount(arch), test_loss: test?.loss ?? null, test_acc: test?.accuracy ?? null });
+          if (test) log(`phase ${k + 1}: train loss ${train.loss.toFixed(4)}, test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
+        },
+      });
+    } finally {
+      await engine.release();
+    }
+
+    // Growing phase k: θ learned on the training set minus the held-out batches, then the estimates.
+    const growEngine = await GrowEngine.create(arch, cfg.train.batch_size, g.granularity, runtime);
+    const theta = initTheta(arch, state.params, g.theta_init_scale, cfg.seed, k);
+    let grown;
+    try {
+      grown = await growPhase(
+        growEngine,
+        state,
+        theta,
+        grownData.growLoader,
+        {
+          epochs: g.phase_epochs,
+          // growing epochs get their own shuffles: offset past every training epoch
+          epochOffset: totalTrainEpochs + k * (g.phase_epochs + 1),
+          thetaLr: g.theta_lr,
+          emaWeight,
+          estimate: g.estimate,
+          maxSteps: g.theta_steps,
+          thetaMaxNorm: g.theta_max_norm,
+          finalLoader: grownData.finalLoader,
+          finalBatches: grownData.finalBatches,
+        },
+        progress,
+        `phase ${k + 1} grow`,
+      );
+    } finally {
+      await growEngine.release();
+    }
+    metrics.write({ phase: k, kind: 'grow', epoch: null, lr: g.theta_lr, loss: grown.loss, acc: null, seconds: grown.seconds, params: paramCount(arch), test_loss: null, test_acc: null });
+
+    // Selection and the rewrite; the phase's state is saved before progress.json says it is done.
+    const decisions = selectMorphisms(arch, grown.estimates, { lambdaP: g.lambda_p, lambdaF: g.lambda_f, topFraction: g.top_fraction, minWidth: g.min_width });
+    writeFileAtomic(path.join(dir, 'estimates.csv'), estimatesCsv(arch, grown.estimates, decisions));
+    const morphisms = appliedMorphisms(arch, decisions, theta.theta);
+    state = applyMorphisms(state, morphisms, { minWidth: g.min_width });
+    const splits = morphisms.filter((m) => m.kind === 'split').length;
+    log(`phase ${k + 1}: ${splits} splits, ${morphisms.length - splits} prunes → ${state.arch.layers.map((l) => l.width).join(',')}`);
+    saveCheckpoint(path.join(dir, 'state.safetensors'), state, { phase: `${k}` });
+    progressState.completedPhases = k + 1;
+    progressState.seconds = secondsBefore + (performance.now() - started) / 1000;
+    writeJsonFile(progressFile, progressState);
+  }
+
+  // Retrain the found architecture from scratch.
+  const finalArch = state.arch;
+  writeJsonFile(run.arch, finalArch);
+  const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
+  const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, phase: g.cycles, progress };
+  let retrained: FromScratchResult;
+  let baseline: (FromScratchResult & { arch: ArchState }) | null = null;
+  try {
+    retrained = await trainFromScratch(finalArch, path.join(run.dir, 'retrain'), 'retrain', 'retrain', context);
+    if (g.uniform_baseline) {
+      // The comparison the method has to win: a uniform-width seed with at least as many parameters,
+      // trained from the same initial seed, data order and schedule as the retraining.
+      const arch = uniformMatch(finalArch);
+      log(`uniform baseline: width ${arch.layers[0]!.width} — ${paramCount(arch).toLocaleString('en-US')} parameters (grown: ${paramCount(finalArch).toLocaleString('en-US')})`);
+      baseline = { ...(await trainFromScratch(arch, path.join(run.dir, 'uniform-baseline'), 'uniform baseline', 'baseline', context)), arch };
+    }
+  } finally {
+    await data.trainLoader.close();
+    await grownData.close();
+    await data.testLoader.close();
+  }
+  const { train, test, checkpoint } = retrained;
+  const seconds = secondsBefore + (performance.now() - started) / 1000;
+  progressState.seconds = seconds;
+  const report = {
+    test_error: 1 - test.accuracy,
+    test_loss: test.loss,
+    params: paramCount(finalArch),
+    mmac_per_image: macCount(finalArch) / 1e6,
+    flops_per_image: 2 * macCount(finalArch),
+    widths: finalArch.layers.map((l) => l.width),
+    seed_params: paramCount(resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes })),
+    wall_seconds: seconds,
+    uniform_baseline: baseline && {
+      width: baseline.arch.layers[0]!.width,
+      params: paramCount(baseline.arch),
+      mmac_per_image: macCount(baseline.arch) / 1e6,
+      test_error: 1 - baseline.test.accuracy,
+      test_loss: baseline.test.loss,
+    },
+  };
+  writeJsonFile(path.join(run.dir, 'report.json'), report);
+  log(`final: ${report.widths.join(',')} — ${report.params.toLocaleString('en-US')} parameters, test error ${(100 * report.test_error).toFixed(2)}%`);
+  if (report.uniform_baseline) log(`uniform baseline: width ${report.uniform_baseline.width} — ${report.uniform_baseline.params.toLocaleString('en-US')} parameters, test error ${(100 * report.uniform_baseline.test_error).toFixed(2)}%`);
+  progressState.retrainDone = true;
+  writeJsonFile(progressFile, progressState);
+  return { epochs: retrainEpochs, train, test, params: report.params, seconds: (performance.now() - started) / 1000, checkpoint };
+}
+
+interface FromScratchContext {
+  cfg: TrainConfig;
+  data: DataSetup;
+  hyper: SgdHyper;
+  runtime: RuntimeOptions;
+  epochs: number;
+  metrics: MetricsWriter;
+  /** the phase number the metrics records carry (= cycles: after the last growing phase) */
+  phase: number;
+  progress: ProgressReporter;
+}
+
+interface FromScratchResult {
+  train: { loss: number; accuracy: number };
+  test: { loss: number; accuracy: number };
+  checkpoint: string | null;
+}
+
+/**
+ * Train `arch` from a fresh initialisation (seed + 1) for `epochs` epochs on the run's schedule, with
+ * checkpoints in `dir`/checkpoints (a resumed run continues from the last one); then the test set.
+ * `kind` labels its metrics records (retrain, baseline).
+ */
+async function trainFromScratch(arch: ArchState, dir: string, label: string, kind: string, c: FromScratchContext): Promise<FromScratchResult> {
+  const ckptDir = path.join(dir, 'checkpoints');
+  fs.mkdirSync(ckptDir, { recursive: true });
+  const ckpt = latestCheckpoint(ckptDir);
+  const model = ckpt ? loadCheckpoint(ckpt.file).state : freshModelState(arch, c.cfg.seed + 1);
+  const schedule = scheduleOf(c.cfg, c.epochs);
+  const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);
+  let train = { loss: NaN, accuracy: NaN };
+  let test: EpochResult;
+  try {
+    await trainEpochs(engine, model, c.data.trainLoader, {
+      first: ckpt?.epoch ?? 0,
+      end: c.epochs,
+      lr: (epoch) => lrAt(schedule, epoch),
+      dataEpoch: (epoch) => 10_000 + epoch,
+      label: (epoch) => `${label} ${epoch + 1}/${c.epochs}`,
+      progress: c.progress,
+      afterEpoch: ({ epoch, lr, train: r }) => {
+        train = { loss: r.loss, accuracy: r.accuracy };
+        saveCheckpoint(epochCheckpointPath(ckptDir, epoch + 1), model, { epoch: `${epoch + 1}` });
+        c.metrics.write({ phase: c.phase, kind, epoch: epoch + 1, lr, loss: r.loss, acc: r.accuracy, seconds: r.seconds, params: paramCount(arch), test_loss: null, test_acc: null });
+      },
+    });
+    // after the loop, not in it: a run resumed after its last retraining epoch still needs the test
+    test = await evaluate(engine, model, c.data.testLoader);
+  } finally {
+    await engine.release();
+  }
+  writeArchGraphs(path.join(dir, 'graphs'), model, c.cfg.train.batch_size, c.hyper, c.data.normalization);
+  return { train, test: { loss: test.loss, accuracy: test.accuracy }, checkpoint: latestCheckpoint(ckptDir)?.file ?? null };
+}

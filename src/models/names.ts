@@ -1,0 +1,53 @@
+// The name authority for tensors. Every parameter, running statistic, optimizer buffer, gradient and
+// growing-step tensor that crosses a graph boundary (graph inputs and outputs, ORT feeds and fetches)
+// or lands in a checkpoint is named by a function here, and nowhere else. Node names inside a graph
+// come from the other authority, the graph builder (src/onnx/graph.ts).
+//
+// Parameter names are PyTorch's state_dict names for the same module tree (test/reference/ builds it),
+// so a nasgrow checkpoint loads into the reference model by name:
+//   <layer>.conv.weight                          dense conv kernel        [width, in, k, k]
+//   <layer>.bn.{weight,bias,running_mean,running_var}                     [width]
+//   <layer>.dw.weight                            MobileNet depthwise conv [in, 1, 3, 3]
+//   <layer>.dw_bn.{weight,bias,running_mean,running_var}                  [in]
+//   fc.weight [classes, last width], fc.bias [classes]
+
+/** The classifier's name prefix; no dense layer may take it (validateArch refuses it). */
+export const CLASSIFIER = 'fc';
+
+/** The four tensors of a BatchNorm: γ, β and the two running statistics. */
+export const BN_TENSORS = ['weight', 'bias', 'running_mean', 'running_var'] as const;
+export type BnTensor = (typeof BN_TENSORS)[number];
+
+/** Which BatchNorm of a dense layer: after its conv ('bn'), or after its depthwise conv ('dw_bn'). */
+export type BnKind = 'bn' | 'dw_bn';
+
+/** Names of the model's parameters and running statistics. */
+export const param = {
+  /** dense conv kernel of `layer` */
+  convWeight: (layer: string): string => `${layer}.conv.weight`,
+  /** MobileNet: the depthwise kernel applied to `layer`'s input */
+  depthwiseWeight: (layer: string): string => `${layer}.dw.weight`,
+  /** one tensor of one of `layer`'s BatchNorms */
+  bn: (layer: string, kind: BnKind, tensor: BnTensor): string => `${layer}.${kind}.${tensor}`,
+  fcWeight: `${CLASSIFIER}.weight`,
+  fcBias: `${CLASSIFIER}.bias`,
+} as const;
+
+/** SGD momentum buffer of trainable parameter `p` (a train-graph input and a checkpoint tensor). */
+export const momentumName = (p: string): string => `momentum.${p}`;
+
+/** The value a step graph outputs for state `v` after the step (`conv1.conv.weight.next`). */
+export const nextName = (v: string): string => `${v}.next`;
+
+/** The final gradient of `x` (ONNX Runtime's convention, orttraining's gradient builder: `X_grad`). */
+export const gradName = (x: string): string => `${x}_grad`;
+
+/** Growing step (src/grow/graph.ts): split parameters θ of every channel of `layer`, shaped as its conv kernel. */
+export const thetaName = (layer: string): string => `theta.${layer}`;
+/** Adam's first and second moments of `layer`'s θ. */
+export const adamMName = (layer: string): string => `adam_m.${layer}`;
+export const adamVName = (layer: string): string => `adam_v.${layer}`;
+
+/** Per-channel outputs of the growing step: s and ΔL_GN of every split and prune of `layer` ([width]). */
+export type EstimateKind = 'split_s' | 'split_gn' | 'prune_s' | 'prune_gn';
+export const estimateName = (layer: string, kind: EstimateKind): string => `${layer}.${kind}`;

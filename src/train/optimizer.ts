@@ -1,0 +1,18 @@
+// The optimizers' settings. SGD with PyTorch's semantics updates the model (src/train/graphs.ts);
+// BatchNorm's running statistics follow PyTorch's momentum.
+import type { TrainConfig } from '../config';
+
+/** torch.optim.SGD's settings (dampening 0). */
+export interface SgdHyper {
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+/** PyTorch's BatchNorm momentum: r ← (1 − m)·r + m·batch statistic. */
+export const BN_MOMENTUM = 0.1;
+
+/** The SGD settings of a config's train section. */
+export function sgdOf(cfg: TrainConfig): SgdHyper {
+  return { momentum: cfg.train.momentum, nesterov: cfg.train.nesterov, weightDecay: cfg.train.weight_decay };
+}

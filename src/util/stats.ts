@@ -1,0 +1,25 @@
+// Correlations and medians for the experiments' summaries, from simple-statistics (npm): Pearson's r,
+// and Spearman's ρ as Pearson's r of the midranks (tied values share the mean of their ranks).
+import * as ss from 'simple-statistics';
+
+/** Pearson correlation of paired samples; NaN when there are fewer than 2 pairs or a sample is constant. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`pearson: ${a.length} and ${b.length} values are not pairs`);
+  if (a.length < 2) return NaN;
+  const r = ss.sampleCorrelation(Array.from(a), Array.from(b));
+  return Number.isFinite(r) ? r : NaN;
+}
+
+/** Spearman rank correlation (ties get their average rank); NaN as for pearson. */
+export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`spearman: ${a.length} and ${b.length} values are not pairs`);
+  if (a.length < 2) return NaN;
+  const r = ss.sampleRankCorrelation(Array.from(a), Array.from(b));
+  return Number.isFinite(r) ? r : NaN;
+}
+
+/** Median of the finite values (the mean of the middle two for an even count); NaN when there are none. */
+export function median(values: ArrayLike<number>): number {
+  const finite = Array.from(values).filter(Number.isFinite);
+  return finite.length ? ss.median(finite) : NaN;
+}
