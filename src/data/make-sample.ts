@@ -16,7 +16,7 @@ import * as zlib from 'zlib';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from './idx';
 import { naturalCompare } from './natural-order';
 import { readMaybeGzipped } from './read-bytes';
-import { archiveChunks, readTarEntries } from './tar';
+import { readArchiveEntries } from './archive';
 import { IMAGE_EXTENSION } from './image-tree';
 import { CIFAR10_CLASSES } from './class-names';
 
@@ -81,7 +81,7 @@ async function makeCifar(tarball: string, outDir: string): Promise<{ sources: Wr
   const sources: Written[] = [{ file: tarball, sha256: sha256(raw), bytes: raw.length }];
   // member path -> bytes, for <root>/<split>/<class>/<name>.jpg
   const byDir = new Map<string, { name: string; data: Buffer }[]>();
-  for await (const e of readTarEntries(archiveChunks(tarball), tarball)) {
+  for await (const e of readArchiveEntries(tarball)) {
     if (e.type !== 'file' || !IMAGE_EXTENSION.test(e.path)) continue;
     const parts = e.path.split('/');
     const key = parts.slice(-3, -1).join('/'); // split/class
