@@ -8,6 +8,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../util/atomic-write';
 import { Dataset } from './dataset';
 
 const MAGIC = 'NGDSET01';
@@ -61,7 +62,12 @@ export function readDecodeCache(file: string, key: string): Dataset | null {
   return { name: h.name, images, labels, n: h.n, shape: h.shape, classes: h.classes, classNames: h.classNames, source: h.source };
 }
 
-/** Writes the cache atomically (temporary file, then rename), so a killed run never leaves half a file. */
+/**
+ * Writes `ds` under `key` to `file` (layout above) atomically, through src/util/atomic-write.ts, so a
+ * killed run never leaves half a file. The file is assembled in memory first (about 154 MB for the
+ * decoded CIFAR-10 training set).
+ * @throws the file system's error (ENOSPC, EACCES, ...).
+ */
 export function writeDecodeCache(file: string, key: string, ds: Dataset): void {
   const labelBytes: 1 | 2 = ds.labels.BYTES_PER_ELEMENT === 1 ? 1 : 2;
   const header: CacheHeader = { key, name: ds.name, n: ds.n, shape: ds.shape, classes: ds.classes, classNames: ds.classNames, source: ds.source, labelBytes };
@@ -74,15 +80,5 @@ export function writeDecodeCache(file: string, key: string, ds: Dataset): void {
   json.copy(prefix, 12);
   const gap = Buffer.alloc(labelsAt - imagesAt - ds.images.length);
   const labels = new Uint8Array(ds.labels.buffer, ds.labels.byteOffset, ds.labels.byteLength);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    for (const part of [prefix, ds.images, gap, labels]) {
-      for (let done = 0; done < part.length; ) done += fs.writeSync(fd, part, done, part.length - done);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, Buffer.concat([prefix, ds.images, gap, labels]));
 }

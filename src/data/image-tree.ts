@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DataError } from './errors';
 import { codeUnitCompare, naturalCompare } from './natural-order';
-import { archiveChunks, readTarEntries } from './tar';
+import { readArchiveEntries } from './archive';
 import { Split } from './dataset';
 
 export const IMAGE_EXTENSION = /\.(jpe?g|png)$/i;
@@ -79,7 +79,7 @@ async function scanArchive(file: string, split: Split): Promise<{ classes: Set<s
     return { root: parts.slice(0, -3).join('/'), split: s, className: parts[parts.length - 2], fileName: parts[parts.length - 1] };
   };
   // Only the requested split's image bytes are kept; the other split is only looked at for class names.
-  for await (const entry of readTarEntries(archiveChunks(file), file, (p) => parse(p)?.split === split)) {
+  for await (const entry of readArchiveEntries(file, (p) => parse(p)?.split === split)) {
     if (entry.type !== 'file') continue;
     const m = parse(entry.path);
     if (!m) continue;

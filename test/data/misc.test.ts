@@ -1,4 +1,5 @@
-// Small pieces: natural file-name order, limit selection, and the decode cache file format.
+// Small pieces: natural file-name order (Intl.Collator with code-unit tie-breaks), limit selection,
+// and the decode cache file format.
 import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,13 +9,32 @@ import { cacheFilePath, readDecodeCache, writeDecodeCache } from '../../src/data
 import { Dataset, selectExamples } from '../../src/data/dataset';
 import { tempDir } from './fixtures';
 
-test('natural order: numbers by value, padding and text by code unit', (t) => {
+test('natural order: numbers by value, then the collator, then code units for names it ranks equal', (t) => {
   const names = ['10.jpg', '2.jpg', '0001.jpg', '1.jpg', 'b1.png', 'a10.png', 'a9.png', '01.jpg', '99999999999999999999.jpg', '100000000000000000000.jpg'];
+  // '1.jpg', '01.jpg' and '0001.jpg' are equal to the collator (same number): code-unit order breaks the tie.
   t.deepEqual([...names].sort(naturalCompare), [
-    '1.jpg', '01.jpg', '0001.jpg', '2.jpg', '10.jpg', '99999999999999999999.jpg', '100000000000000000000.jpg', 'a9.png', 'a10.png', 'b1.png',
+    '0001.jpg', '01.jpg', '1.jpg', '2.jpg', '10.jpg', '99999999999999999999.jpg', '100000000000000000000.jpg', 'a9.png', 'a10.png', 'b1.png',
   ]);
   const padded = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(4, '0')}.jpg`);
   t.deepEqual([...padded].reverse().sort(naturalCompare), padded);
+  // Letters alphabetically, lower case before upper case of the same letter (not code-unit order, where
+  // every capital comes first).
+  t.deepEqual(['b.jpg', 'B.jpg', 'A.jpg', 'a.jpg', 'a2.jpg', 'A10.jpg'].sort(naturalCompare), ['a.jpg', 'A.jpg', 'a2.jpg', 'A10.jpg', 'b.jpg', 'B.jpg']);
+  // Canonically equivalent names (precomposed e-acute, and e + combining acute) are distinct files that
+  // the collator ranks equal: code units decide ('e' 0x65 before 'é' 0xe9).
+  const composed = '\u00e9.jpg';
+  const decomposed = 'e\u0301.jpg';
+  t.deepEqual([composed, decomposed].sort(naturalCompare), [decomposed, composed]);
+  // Distinct names never compare equal, the order is antisymmetric, and the result does not depend on
+  // the input order.
+  const all = [...names, 'b.jpg', 'B.jpg', 'A.jpg', 'a.jpg', composed, decomposed, '1.png', '1.jpeg', 'a_1.png', 'a 1.png'];
+  for (const a of all) {
+    for (const b of all) {
+      if (a !== b) t.not(naturalCompare(a, b), 0, `${a} vs ${b}`);
+      t.is(Math.sign(naturalCompare(a, b)), -Math.sign(naturalCompare(b, a)) || 0, `${a} vs ${b}`);
+    }
+  }
+  t.deepEqual([...all].sort(naturalCompare), [...all].reverse().sort(naturalCompare));
   t.deepEqual(['b', 'B', 'a', 'A_x'].sort(codeUnitCompare), ['A_x', 'B', 'a', 'b']);
 });
 

@@ -1,15 +1,15 @@
 // Measures whether preparing batches in a worker thread (BatchLoader prefetch: 'worker') overlaps
 // with an ONNX Runtime step on this machine, against preparing them on the main thread. Not a test:
-// run by hand after building,  node dist/test/data/prefetch-bench.js [batches] [repetitions] [width...]
+// run by hand after building,  node dist/bench/prefetch-bench.js [batches] [repetitions] [width...]
 //
 // The "step" is the forward pass of a small CNN (conv-relu x3, pool, linear) whose cost is set by its
 // width, standing in for a training step: what matters is that ORT keeps both cores busy for a while.
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { Batch, BatchLoader } from '../../src/data/batch-loader';
-import { PAPER_AUGMENT } from '../../src/data/augment';
-import { Dataset } from '../../src/data/dataset';
-import { Rng } from '../../src/util/rng';
+import { Batch, BatchLoader } from '../src/data/batch-loader';
+import { PAPER_AUGMENT } from '../src/data/augment';
+import { Dataset } from '../src/data/dataset';
+import { Rng } from '../src/util/rng';
 
 function weights(name: string, dims: number[], rng: Rng): onnx.ITensorProto {
   const n = dims.reduce((a, b) => a * b, 1);

@@ -1,11 +1,11 @@
 // Times loading an image-folder dataset cold (decode every JPEG, write the cache) and warm (read the
 // cache). Not a test: run by hand after building,
-//   node dist/test/data/decode-bench.js [archive-or-folder] [cache-dir] [concurrency]
+//   node dist/bench/decode-bench.js [archive-or-folder] [cache-dir] [concurrency]
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadImageFolder } from '../../src/data/image-folder';
-import { Split } from '../../src/data/dataset';
+import { loadImageFolder } from '../src/data/image-folder';
+import { Split } from '../src/data/dataset';
 
 async function main(): Promise<void> {
   const source = process.argv[2] ?? '/work/shared/data/cifar10-jpeg.tar.gz';
