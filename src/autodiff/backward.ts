@@ -3,26 +3,38 @@
 // As in micrograd: walk the nodes that lie on a path from the parameters to the loss in reverse
 // order; each rule *adds* gradient contributions to its inputs, and a value used twice simply gets two
 // contributions, summed with one `Sum` node when the value's own producer is reached. Symbolic zeros:
-// a null gradient emits nothing, so dead branches cost nothing. Broadcast gradients are reduced to the
-// input's shape here, once, so rules never handle broadcasting.
+// a null gradient emits nothing, so dead branches cost nothing; rules are told which inputs need a
+// gradient (`needs`) and emit nothing for the others. Broadcast gradients are reduced to the input's
+// shape here, once, so rules never handle broadcasting.
+//
+// Names, as ONNX Runtime's gradient builder gives them: the gradient of value X is `X_grad`
+// (gradName in ./types.ts); the nodes of a node's rule sit under `<node name>_grad/`.
 import { Composite, DType, GraphBuilder, Node } from '../onnx/graph';
-import { RULES, NO_GRADIENT, COMPOSITE_RULES } from './rules';
-import { UnsupportedGradient } from './types';
+import { COMPOSITE_RULES, RULES } from './rules';
+import { gradName, NO_GRADIENT, UnsupportedGradient } from './types';
 
 /** A unit of differentiation: a plain node, or a composite group treated as one op. */
 type Unit = { kind: 'node'; node: Node; inputs: string[]; outputs: string[] } | { kind: 'composite'; c: Composite; inputs: string[]; outputs: string[] };
 
 export interface BackwardResult {
-  /** gradient value name per requested value; null when the loss does not depend on it */
+  /** per requested value X: its gradient, the value `X_grad`; null when the loss does not depend on X */
   grads: Map<string, string | null>;
 }
 
 /**
- * Emit the gradient of scalar `loss` w.r.t. every value in `wrt` into `b`'s graph.
- * `seed` is the upstream gradient of `loss` (default: 1).
+ * Emit into `b`'s graph the gradient of `loss` with respect to every value in `wrt` (graph inputs or
+ * values computed before this call): one value `X_grad` per X, shaped as X.
+ * @param loss  a float value; `seed` is its upstream gradient (default: ones of its shape, i.e. the
+ *              gradient of the sum of `loss`'s elements)
+ * @returns the gradient value of each requested value (null where `loss` does not depend on it)
+ * @throws UnsupportedGradient for an op on the path from `wrt` to `loss` that has no rule (or an
+ *   attribute combination its rule does not cover), naming the op, node and inputs.
+ * The rules' formulas are in their files (src/autodiff/rules/); the method is reverse accumulation
+ * (micrograd, tinygrad, JAX: docs/method.md does not repeat it).
  */
 export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: string): BackwardResult {
   const g = b.graph;
+  const firstNode = g.nodes.length;
   const units = buildUnits(g.nodes, g.composites);
 
   // Values that depend on some wrt value (only float values carry gradients).
@@ -52,7 +64,7 @@ export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: st
     const list = contributions.get(value);
     if (!list || list.length === 0) return null;
     if (list.length === 1) return list[0]!;
-    const summed = b.atScope(`${value}_grad`, () => b.op1('Sum', list, {}, { names: [`${value}_grad`] }));
+    const summed = b.atScope(gradName(value), () => b.op1('Sum', list, {}, { names: [gradName(value)] }));
     contributions.set(value, [summed]);
     return summed;
   };
@@ -66,13 +78,13 @@ export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: st
     const needs = u.inputs.map((i) => depends.has(i));
     const dX = b.atScope(`${label}_grad`, () => {
       if (u.kind === 'composite') {
-        const rule = COMPOSITE_RULES[u.c.type as keyof typeof COMPOSITE_RULES];
-        if (!rule) throw new Error(`no gradient rule for composite ${u.c.type}`);
+        const rule = Object.hasOwn(COMPOSITE_RULES, u.c.type) ? COMPOSITE_RULES[u.c.type as keyof typeof COMPOSITE_RULES] : undefined;
+        if (!rule) throw new UnsupportedGradient({ opType: u.c.type, name: label, inputs: u.c.inputs }, 'composite has no gradient rule (src/autodiff/rules/index.ts)');
         return rule(b, u.c, dY, needs);
       }
-      if (NO_GRADIENT.has(u.node.opType)) return u.inputs.map(() => null);
-      const rule = RULES[u.node.opType as keyof typeof RULES];
-      if (!rule) throw new UnsupportedGradient(u.node, 'op has no gradient rule (src/autodiff/rules/)');
+      const rule = Object.hasOwn(RULES, u.node.opType) ? RULES[u.node.opType as keyof typeof RULES] : undefined;
+      if (rule === undefined) throw new UnsupportedGradient(u.node, 'op has no gradient rule (src/autodiff/rules/)');
+      if (rule === NO_GRADIENT) return u.node.inputs.map(() => null);
       return rule(b, u.node, dY, needsOf(u.node, depends));
     });
     u.inputs.forEach((input, i) => {
@@ -82,8 +94,26 @@ export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: st
     });
   }
 
+  // Final gradients get their conventional names. A value this call emitted is renamed (its consumers
+  // follow); a value that was there before (the seed, a graph input) or that already names another
+  // requested gradient gets an Identity under the name instead.
+  const emitted = new Set(g.nodes.slice(firstNode).flatMap((n) => n.outputs));
+  const named = new Set<string>();
   const grads = new Map<string, string | null>();
-  for (const w of wrt) grads.set(w, total(w));
+  for (const w of wrt) {
+    const d = total(w);
+    if (d === null) {
+      grads.set(w, null);
+      continue;
+    }
+    const name = gradName(w);
+    if (d !== name) {
+      if (emitted.has(d) && !named.has(d)) b.renameValue(d, name);
+      else b.atScope(name, () => b.op1('Identity', [d], {}, { names: [name] }));
+    }
+    named.add(name);
+    grads.set(w, name);
+  }
   return { grads };
 }
 

@@ -14,12 +14,27 @@ export type GradRule = (b: GraphBuilder, node: Node, dY: (string | null)[], need
 /** The rule of a composite op (a group of nodes differentiated as one unit, see GraphBuilder.composite). */
 export type CompositeRule = (b: GraphBuilder, c: Composite, dY: (string | null)[], needs: boolean[]) => (string | null)[];
 
-/** Thrown for an op or attribute combination that has no gradient rule. */
+/**
+ * The one way a rule (or the walker) refuses: the op, or this combination of its attributes and
+ * inputs, has no gradient rule. The message names the op, the node, its inputs and what is missing.
+ * (Ops whose outputs carry no gradient at all — indices, comparisons — are not refused: they are
+ * NO_GRADIENT entries of the rule table, src/autodiff/rules/index.ts.)
+ */
 export class UnsupportedGradient extends Error {
-  constructor(node: Node, what: string) {
+  constructor(node: Pick<Node, 'opType' | 'name' | 'inputs'>, what: string) {
     super(`no gradient for ${node.opType} node '${node.name}' (inputs: ${node.inputs.join(', ')}): ${what}`);
+    this.name = 'UnsupportedGradient';
   }
 }
+
+/**
+ * The name of the final gradient of value `x`: `X_grad`, as ONNX Runtime's gradient builder names it
+ * (src/models/names.ts, the name authority, re-exports it).
+ */
+export const gradName = (x: string): string => `${x}_grad`;
+
+/** The rule-table entry of an op whose outputs carry no gradient to its inputs (ArgMax, Equal, Cast, Shape, ...). */
+export const NO_GRADIENT = Symbol('no gradient');
 
 export function attrInt(node: Node, key: string, dflt: number): number {
   const a = node.attrs.get(key);

@@ -150,7 +150,7 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
       });
     });
   });
-  return b.graph;
+  return b.finish();
 }
 
 /** Write the growing step of `arch` (batch `batch`, Gauss-Newton `granularity`) as `<dir>/grow.onnx`; returns its path. */

@@ -39,8 +39,8 @@ export const momentumName = (p: string): string => `momentum.${p}`;
 /** The value a step graph outputs for state `v` after the step (`conv1.conv.weight.next`). */
 export const nextName = (v: string): string => `${v}.next`;
 
-/** The final gradient of `x` (ONNX Runtime's convention, orttraining's gradient builder: `X_grad`). */
-export const gradName = (x: string): string => `${x}_grad`;
+/** The final gradient of `x`, `X_grad` (ONNX Runtime's convention): autodiff names it so. */
+export { gradName } from '../autodiff/types';
 
 /** Growing step (src/grow/graph.ts): split parameters θ of every channel of `layer`, shaped as its conv kernel. */
 export const thetaName = (layer: string): string => `theta.${layer}`;

@@ -212,4 +212,70 @@ export class GraphBuilder {
   setMetadata(key: string, value: string): void {
     this.graph.metadata.set(key, value);
   }
+
+  /**
+   * Rename value `from` to `to` everywhere: its producer's output, its consumers' inputs, the graph's
+   * outputs, composites. Autodiff uses it to give a final gradient its conventional name (`X_grad`).
+   * @throws Error when `from` is a graph input or initializer (their names are the graph's interface),
+   *   does not exist, or `to` is taken.
+   */
+  renameValue(from: string, to: string): void {
+    if (from === to) return;
+    const vi = this.graph.values.get(from);
+    if (!vi) throw new Error(`graph ${this.graph.name}: cannot rename unknown value ${from}`);
+    if (this.graph.initializers.has(from) || this.graph.inputs.some((i) => i.name === from)) {
+      throw new Error(`graph ${this.graph.name}: ${from} is a graph input or initializer; its name is fixed`);
+    }
+    this.claim(to);
+    this.taken.delete(from);
+    const swap = (v: string) => (v === from ? to : v);
+    for (const n of this.graph.nodes) {
+      n.inputs = n.inputs.map(swap);
+      n.outputs = n.outputs.map(swap);
+    }
+    for (const c of this.graph.composites) {
+      c.inputs = c.inputs.map(swap);
+      c.outputs = c.outputs.map(swap);
+      for (const k of Object.keys(c.saved)) c.saved[k] = swap(c.saved[k]!);
+    }
+    this.graph.outputs.forEach((o, i) => {
+      if (o.name === from) this.graph.outputs[i] = { ...o, name: to };
+    });
+    this.graph.values.delete(from);
+    this.graph.values.set(to, { ...vi, name: to });
+  }
+
+  /**
+   * The finished graph, without the nodes whose outputs nothing reads (no later node, no graph output)
+   * and without the constants only they used. Forward nodes can end up so when a backward pass does not
+   * need what they saved for it (the first layer's BN inverse std when no gradient reaches below it).
+   * Call it last: the builder is not to be used afterwards.
+   */
+  finish(): Graph {
+    const g = this.graph;
+    const used = new Set(g.outputs.map((o) => o.name));
+    const keep = new Array<boolean>(g.nodes.length).fill(false);
+    for (let k = g.nodes.length - 1; k >= 0; k--) {
+      const n = g.nodes[k]!;
+      if (!n.outputs.some((o) => used.has(o))) continue;
+      keep[k] = true;
+      for (const i of n.inputs) if (i !== '') used.add(i);
+    }
+    const removed = g.nodes.filter((_, k) => !keep[k]);
+    if (removed.length > 0) {
+      const kept = g.nodes.filter((_, k) => keep[k]);
+      g.nodes.length = 0;
+      g.nodes.push(...kept);
+      for (const n of removed) for (const o of n.outputs) g.values.delete(o);
+    }
+    const inputs = new Set(g.inputs.map((i) => i.name));
+    for (const name of [...g.initializers.keys()]) {
+      if (!used.has(name) && !inputs.has(name)) {
+        g.initializers.delete(name);
+        g.constants.delete(name);
+        g.values.delete(name);
+      }
+    }
+    return g;
+  }
 }

@@ -26,11 +26,9 @@ function addMetadata(b: GraphBuilder, arch: ArchState, kind: string, extra: Reco
 }
 
 export interface TrainGraphOptions {
-  /** also output `grad.<p>` (the loss gradient before weight decay) for every trainable parameter */
+  /** also output `<p>_grad` (the loss gradient before weight decay) of every trainable parameter */
   exposeGradients?: boolean;
 }
-
-export const gradName = (p: string) => `grad.${p}`;
 
 export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper, opts: TrainGraphOptions = {}): Graph {
   const b = new GraphBuilder('train_step');
@@ -80,8 +78,8 @@ export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper,
   });
   for (const s of specs) b.output(nextName(s.name));
   for (const p of trainable) b.output(nextName(momentumName(p)));
-  if (opts.exposeGradients) for (const p of trainable) b.output(b.op1('Identity', [grads.get(p)!], {}, { names: [gradName(p)] }));
-  return b.graph;
+  if (opts.exposeGradients) for (const p of trainable) b.output(grads.get(p)!);
+  return b.finish();
 }
 
 function lossAndCorrect(b: GraphBuilder, logits: string, labels: string, reduction: 'mean' | 'sum'): { loss: string; correct: string } {
@@ -106,7 +104,7 @@ export function buildEvalGraph(arch: ArchState): Graph {
   b.output(loss, 'summed cross-entropy of the batch');
   b.output(correct);
   b.output(fwd.logits);
-  return b.graph;
+  return b.finish();
 }
 
 /** Standalone inference model: the weights are initializers, it runs and opens by itself. */
@@ -125,5 +123,5 @@ export function buildInferenceGraph(arch: ArchState, weights: TensorMap, normali
   const logits = b.op1('Identity', [fwd.logits], {}, { names: ['logits'] });
   b.output(logits);
   b.output(b.op1('Softmax', [logits], { axis: 1 }, { names: ['probabilities'] }));
-  return b.graph;
+  return b.finish();
 }

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { DType, float, GraphBuilder } from '../../src/onnx/graph';
 import { RULES, COMPOSITE_RULES } from '../../src/autodiff/rules';
+import { NO_GRADIENT, UnsupportedGradient } from '../../src/autodiff/types';
 import { batchNormTrain } from '../../src/autodiff/rules/batch-norm-train';
 import { backward } from '../../src/autodiff/backward';
 import { modelBytes } from '../../src/onnx/writer';
@@ -108,8 +109,65 @@ test('gradient of BN -> ReLU -> MaxPool chain (value used twice)', async (t) => 
 });
 
 test('every rule in the table has a finite-difference check', (t) => {
-  const missing = [...Object.keys(RULES), ...Object.keys(COMPOSITE_RULES)].filter((op) => !covered.has(op));
+  const rules = Object.entries(RULES).filter(([, r]) => r !== NO_GRADIENT).map(([op]) => op);
+  const missing = [...rules, ...Object.keys(COMPOSITE_RULES)].filter((op) => !covered.has(op));
   t.deepEqual(missing, []);
+  t.true(rules.length >= 30, 'the table lists the differentiable ops');
+});
+
+test('no gradient: a NO_GRADIENT op passes nothing back, and a loss reached only through one gives null', async (t) => {
+  const b = new GraphBuilder('no_gradient');
+  const x = b.input('x', DType.FLOAT, [4]);
+  // loss = Σ x · [x > 0]: the mask is a Cast of a comparison, so only the first factor carries a gradient
+  const mask = b.op1('Cast', [b.op1('Greater', [x, b.floats([0])])], { to: DType.FLOAT });
+  const loss = b.op1('ReduceSum', [b.op1('Mul', [x, mask])], { keepdims: 0 }, { names: ['loss'] });
+  // a second scalar that depends on x only through ArgMax
+  const picked = b.op1('ReduceSum', [b.op1('Cast', [b.op1('ArgMax', [x], { axis: 0, keepdims: 1 })], { to: DType.FLOAT })], { keepdims: 0 });
+  b.output(loss);
+  const gx = backward(b, loss, [x]).grads.get(x)!;
+  t.is(gx, 'x_grad');
+  t.is(backward(b, picked, [x]).grads.get(x), null);
+  b.output(gx);
+  const s = await createSession(modelBytes(b.finish()), { device: 'cpu', threads: 1 });
+  const out = await s.run({ x: f32Tensor(Float32Array.from([-2, -1, 1, 2]), [4]) });
+  t.deepEqual(Array.from(out.x_grad!.data as Float32Array), [0, 0, 1, 1]);
+});
+
+test('unsupported: an op without a rule, an attribute a rule does not cover and an unknown composite throw UnsupportedGradient naming the node', (t) => {
+  const abs = new GraphBuilder('unsupported_abs');
+  const x = abs.input('x', DType.FLOAT, [3]);
+  const l1 = abs.op1('ReduceSum', [abs.op1('Abs', [x], {}, { name: 'magnitude' })], { keepdims: 0 });
+  const e1 = t.throws(() => backward(abs, l1, [x]), { instanceOf: UnsupportedGradient });
+  t.regex(e1!.message, /^no gradient for Abs node 'magnitude' \(inputs: x\): op has no gradient rule/);
+
+  const conv = new GraphBuilder('unsupported_dilation');
+  const xi = conv.input('x', DType.FLOAT, [1, 1, 5, 5]);
+  const w = conv.input('w', DType.FLOAT, [1, 1, 3, 3]);
+  const l2 = conv.op1('ReduceSum', [conv.op1('Conv', [xi, w], { kernel_shape: [3, 3], dilations: [2, 2] })], { keepdims: 0 });
+  t.throws(() => backward(conv, l2, [w]), { instanceOf: UnsupportedGradient, message: /Conv node 'Conv' \(inputs: x, w\): dilations != 1/ });
+
+  const comp = new GraphBuilder('unsupported_composite');
+  const xc = comp.input('x', DType.FLOAT, [3]);
+  const [y] = comp.composite('Mystery', [xc], {}, () => ({ outputs: [comp.op1('Neg', [xc])], saved: {} }));
+  const l3 = comp.op1('ReduceSum', [y!], { keepdims: 0 });
+  t.throws(() => backward(comp, l3, [xc]), { instanceOf: UnsupportedGradient, message: /no gradient for Mystery node .*composite has no gradient rule/ });
+});
+
+test('only needed gradients are emitted, and final gradients are named X_grad', (t) => {
+  const b = new GraphBuilder('needs');
+  const x = b.input('x', DType.FLOAT, [2, 3]);
+  const c = b.input('c', DType.FLOAT, [2, 3]);
+  // c is not differentiated: Mul, Div and Sub must emit nothing for it
+  const y = b.op1('Sub', [b.op1('Div', [b.op1('Mul', [x, c]), c]), c]);
+  const loss = b.op1('ReduceSum', [y], { keepdims: 0 });
+  const before = b.graph.nodes.length;
+  const { grads } = backward(b, loss, [x]);
+  const emitted = b.graph.nodes.slice(before);
+  t.is(grads.get(x), 'x_grad');
+  t.deepEqual(emitted.filter((n) => /\/dB$/.test(n.name)).map((n) => n.name), [], 'no gradient node for the constant operand');
+  b.output(grads.get(x)!);
+  const g = b.finish();
+  t.deepEqual(g.nodes.filter((n) => !n.outputs.some((o) => g.outputs.some((v) => v.name === o) || g.nodes.some((m) => m.inputs.includes(o)))), []);
 });
 
 test('hand-computed: d/dx of sum(relu(x) * x) and cross-entropy gradient', async (t) => {

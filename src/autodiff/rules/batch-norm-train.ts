@@ -42,20 +42,22 @@ export function batchNormTrain(b: GraphBuilder, x: string, gamma: string, beta: 
 // The μ and σ² outputs feed only running statistics, which are not differentiated.
 export const batchNormTrainGrad: CompositeRule = (b, c, [dy], needs) => {
   if (!dy) return [null, null, null];
+  const [needX, needGamma, needBeta] = needs as [boolean, boolean, boolean];
   const { xc, invstd, gamma } = c.saved as { xc: string; invstd: string; gamma: string };
   const M = c.params.count!;
   const C = b.staticShape(gamma)[0]!;
   const flat = (v: string, name: string) => b.op1('Reshape', [v, b.ints([C])], {}, { name });
-  const dBeta = flat(channelSum(b, dy), 'dBeta');
-  const dyXc = flat(channelSum(b, b.op1('Mul', [dy, xc])), 'sum_dy_xc');
-  const s = b.op1('Reshape', [invstd, b.ints([C])]);
-  const dGamma = needs[1] ? b.op1('Mul', [dyXc, s], {}, { name: 'dGamma' }) : null;
-  const gs = b.op1('Mul', [gamma, s]);
+  // Σ dy feeds dβ and k3; Σ dy·xc and s feed dγ and k2: each is emitted only if one of them is needed.
+  const dBeta = needBeta || needX ? flat(channelSum(b, dy), 'dBeta') : null;
+  const dyXc = needGamma || needX ? flat(channelSum(b, b.op1('Mul', [dy, xc])), 'sum_dy_xc') : null;
+  const s = needGamma || needX ? b.op1('Reshape', [invstd, b.ints([C])]) : null;
+  const dGamma = needGamma ? b.op1('Mul', [dyXc!, s!], {}, { name: 'dGamma' }) : null;
+  if (!needX) return [null, dGamma, needBeta ? dBeta : null];
+  const gs = b.op1('Mul', [gamma, s!]);
   const k1 = gs;
-  const k2 = b.op1('Mul', [b.op1('Mul', [gs, b.op1('Mul', [s, s])]), b.op1('Mul', [dyXc, b.floats([-1 / M])])], {}, { name: 'k2' });
-  const k3 = b.op1('Mul', [gs, b.op1('Mul', [dBeta, b.floats([-1 / M])])], {}, { name: 'k3' });
+  const k2 = b.op1('Mul', [b.op1('Mul', [gs, b.op1('Mul', [s!, s!])]), b.op1('Mul', [dyXc!, b.floats([-1 / M])])], {}, { name: 'k2' });
+  const k3 = b.op1('Mul', [gs, b.op1('Mul', [dBeta!, b.floats([-1 / M])])], {}, { name: 'k3' });
   const as4 = (v: string) => b.op1('Reshape', [v, b.ints([1, C, 1, 1])]);
-  if (!needs[0]) return [null, dGamma, needs[2] ? dBeta : null];
   const dx = b.op1('Add', [b.op1('Add', [b.op1('Mul', [dy, as4(k1)]), b.op1('Mul', [xc, as4(k2)])]), as4(k3)], {}, { name: 'dX' });
-  return [dx, dGamma, needs[2] ? dBeta : null];
+  return [dx, dGamma, needBeta ? dBeta : null];
 };

@@ -1,6 +1,8 @@
-// The rule table: one entry per differentiable op, each in its own file. Typed so that a missing or
-// doubled entry fails to compile.
-import type { CompositeRule, GradRule } from '../types';
+// The rule table: one entry per op autodiff knows, each differentiable op's rule in its own file, and
+// NO_GRADIENT for the ops whose outputs carry no gradient (indices, comparisons, shapes). Typed so that
+// a missing or doubled entry fails to compile. An op that is in neither list has no gradient: the
+// walker refuses it with UnsupportedGradient.
+import { NO_GRADIENT, type CompositeRule, type GradRule } from '../types';
 import { addGrad } from './add';
 import { batchNormTrainGrad } from './batch-norm-train';
 import { concatGrad } from './concat';
@@ -37,6 +39,9 @@ export type DifferentiableOp =
   | 'ReduceSum' | 'ReduceSumSquare' | 'Relu' | 'Reshape' | 'Slice' | 'Softmax' | 'SoftmaxCrossEntropyLoss'
   | 'Sqrt' | 'Squeeze' | 'Sub' | 'Sum' | 'Transpose' | 'Unsqueeze';
 
+/** Ops whose outputs carry no gradient to their inputs: integer or boolean results, shapes. */
+export type NonDifferentiableOp = 'ArgMax' | 'Cast' | 'ConstantOfShape' | 'Equal' | 'Greater' | 'GreaterOrEqual' | 'Less' | 'Not' | 'OneHot' | 'Shape';
+
 export const RULES = {
   Add: addGrad,
   Concat: concatGrad,
@@ -69,10 +74,17 @@ export const RULES = {
   Sum: sumGrad,
   Transpose: transposeGrad,
   Unsqueeze: reshapeGrad,
-} satisfies Record<DifferentiableOp, GradRule>;
-
-/** Ops whose outputs carry no gradient to their inputs (indices, comparisons, shapes). */
-export const NO_GRADIENT = new Set(['ArgMax', 'Equal', 'Greater', 'Less', 'GreaterOrEqual', 'Not', 'Cast', 'Shape', 'OneHot', 'ConstantOfShape']);
+  ArgMax: NO_GRADIENT,
+  Cast: NO_GRADIENT,
+  ConstantOfShape: NO_GRADIENT,
+  Equal: NO_GRADIENT,
+  Greater: NO_GRADIENT,
+  GreaterOrEqual: NO_GRADIENT,
+  Less: NO_GRADIENT,
+  Not: NO_GRADIENT,
+  OneHot: NO_GRADIENT,
+  Shape: NO_GRADIENT,
+} satisfies Record<DifferentiableOp, GradRule> & Record<NonDifferentiableOp, typeof NO_GRADIENT>;
 
 export type CompositeOp = 'BatchNormTrain';
 export const COMPOSITE_RULES = {

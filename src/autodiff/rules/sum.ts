@@ -1,4 +1,4 @@
 import type { GradRule } from '../types';
 
 // Y = X0 + X1 + ...:  dXi = dY
-export const sumGrad: GradRule = (_b, n, [dY]) => n.inputs.map(() => dY ?? null);
+export const sumGrad: GradRule = (_b, n, [dY], needs) => n.inputs.map((_, i) => (needs[i] ? dY ?? null : null));

@@ -1,15 +1,6 @@
 // `nasgrow experiment gn-accuracy CONFIG`: the yargs module; the work is in ./experiment.ts and ./gn-accuracy.ts.
 import type { Argv, CommandModule } from 'yargs';
-
-export interface ExperimentArgs {
-  name: string;
-  config: string;
-  out?: string;
-  variants?: string;
-  snapshots?: string;
-  'eval-batches'?: number;
-  'final-batches'?: number;
-}
+import type { ExperimentArgs } from './experiment';
 
 export const experimentCommand: CommandModule<object, ExperimentArgs> = {
   command: 'experiment <name> <config>',

@@ -4,7 +4,17 @@ import * as path from 'path';
 import { UserError } from '../../util/errors';
 import { configName, loadConfig } from '../../config';
 import { ProgressReporter } from '../../report';
-import type { ExperimentArgs } from './command-object';
+
+/** The command line of `nasgrow experiment` (see ./command-object.ts). */
+export interface ExperimentArgs {
+  name: string;
+  config: string;
+  out?: string;
+  variants?: string;
+  snapshots?: string;
+  'eval-batches'?: number;
+  'final-batches'?: number;
+}
 
 export async function runExperiment(args: ExperimentArgs): Promise<void> {
   const cfg = loadConfig(args.config);

@@ -1,11 +1,6 @@
 // `nasgrow export-seeds`: the yargs module; the work is in ./export-seeds.ts.
 import type { Argv, CommandModule } from 'yargs';
-
-export interface ExportSeedsArgs {
-  out: string;
-  batch?: number;
-  seed?: number;
-}
+import type { ExportSeedsArgs } from './export-seeds';
 
 export const exportSeedsCommand: CommandModule<object, ExportSeedsArgs> = {
   command: 'export-seeds',

@@ -2,7 +2,13 @@
 import * as path from 'path';
 import { FAMILIES } from '../../config';
 import { exportGraphs, exportTarget, SEED_WIDTH } from '../export/export';
-import type { ExportSeedsArgs } from './command-object';
+
+/** The command line of `nasgrow export-seeds` (see ./command-object.ts). */
+export interface ExportSeedsArgs {
+  out: string;
+  batch?: number;
+  seed?: number;
+}
 
 export async function runExportSeeds(args: ExportSeedsArgs, out: { write(s: string): unknown } = process.stdout): Promise<void> {
   for (const family of FAMILIES) {

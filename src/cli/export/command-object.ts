@@ -1,16 +1,6 @@
 // `nasgrow export`: the yargs module; the work is in ./export.ts, loaded when the command runs.
 import type { Argv, CommandModule } from 'yargs';
-
-export interface ExportArgs {
-  config?: string;
-  family?: 'vgg19' | 'mobilenetv1';
-  width?: string;
-  input?: string;
-  classes?: number;
-  out: string;
-  batch?: number;
-  seed?: number;
-}
+import type { ExportArgs } from './export';
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export [config]',

@@ -9,7 +9,18 @@ import { freshModelState } from '../../models/state';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { writeArchGraphs } from '../../train/write-graphs';
 import { UsageError } from '../errors';
-import type { ExportArgs } from './command-object';
+
+/** The command line of `nasgrow export` (see ./command-object.ts). */
+export interface ExportArgs {
+  config?: string;
+  family?: 'vgg19' | 'mobilenetv1';
+  width?: string;
+  input?: string;
+  classes?: number;
+  out: string;
+  batch?: number;
+  seed?: number;
+}
 
 /** The paper's seed widths. */
 export const SEED_WIDTH: Record<Family, number> = { vgg19: 16, mobilenetv1: 32 };

@@ -1,6 +1,6 @@
 // `nasgrow run CONFIG`: the yargs module; the work is in ./run.ts, loaded when the command runs.
 import type { Argv, CommandModule } from 'yargs';
-import type { TrainArgs } from '../train/command-object';
+import type { TrainArgs } from '../shared/run-setup';
 
 export const runCommand: CommandModule<object, TrainArgs> = {
   command: 'run <config>',

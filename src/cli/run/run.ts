@@ -38,8 +38,7 @@ import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
 import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
-import { RunSession, startRun, summaryLines, TrainSummary } from '../shared/run-setup';
-import type { TrainArgs } from '../train/command-object';
+import { RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
 export async function runRun(args: TrainArgs): Promise<void> {

@@ -6,7 +6,17 @@ import { ConfigError, Override, TrainConfig, diffConfigs, inlineYaml, loadConfig
 import { ProgressReporter, RunFolder, RunLog, prepareRunFolder, runFolder } from '../../report';
 import { UsageError } from '../errors';
 import { nasgrowVersion } from '../version';
-import type { TrainArgs } from '../train/command-object';
+
+/** The command line of `nasgrow train` and `nasgrow run` (src/cli/train/command-object.ts, src/cli/run/command-object.ts). */
+export interface TrainArgs {
+  config: string;
+  out?: string;
+  resume?: string;
+  epochs?: number;
+  threads?: number;
+  device?: 'cpu' | 'cuda';
+  verbose?: boolean;
+}
 
 /** Keys that may change when a run is resumed (they do not change what is being trained). */
 const RESUMABLE_CHANGES = ['train.epochs', 'train.eval_every', 'train.checkpoint_every', 'runtime.device', 'runtime.threads', 'data.cache_dir', 'output.dir'];

@@ -1,15 +1,6 @@
 // `nasgrow train CONFIG`: the yargs module; the work is in ./train.ts, loaded when the command runs.
 import type { Argv, CommandModule } from 'yargs';
-
-export interface TrainArgs {
-  config: string;
-  out?: string;
-  resume?: string;
-  epochs?: number;
-  threads?: number;
-  device?: 'cpu' | 'cuda';
-  verbose?: boolean;
-}
+import type { TrainArgs } from '../shared/run-setup';
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train <config>',

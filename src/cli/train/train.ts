@@ -20,8 +20,7 @@ import { sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
 import { writeJsonFile } from '../../util/atomic-write';
-import { RunSession, startRun, summaryLines, TrainSummary } from '../shared/run-setup';
-import type { TrainArgs } from './command-object';
+import { RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow train`: check everything, then train; the summary goes to the terminal and train.log. */
 export async function runTrain(args: TrainArgs): Promise<void> {

@@ -1,9 +1,6 @@
 // `nasgrow validate CONFIG`: the yargs module; the work is in ./validate.ts.
 import type { Argv, CommandModule } from 'yargs';
-
-export interface ValidateArgs {
-  config: string;
-}
+import type { ValidateArgs } from './validate';
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: 'validate <config>',

@@ -1,6 +1,10 @@
 // `nasgrow validate`: a config is valid when it loads; print what it resolves to.
 import { loadConfig, renderConfigYaml } from '../../config';
-import type { ValidateArgs } from './command-object';
+
+/** The command line of `nasgrow validate` (see ./command-object.ts). */
+export interface ValidateArgs {
+  config: string;
+}
 
 export function runValidate(args: ValidateArgs, out: { write(s: string): unknown } = process.stdout): void {
   const cfg = loadConfig(args.config);

@@ -1,0 +1,55 @@
+// Structure every emitted graph must have: no node whose outputs nothing reads (a dead node costs ORT
+// a kernel launch per step and a reader a box in Netron), and the final gradient of every parameter
+// (train) and of every layer's θ (grow) named `<value>_grad`, as ONNX Runtime names gradients.
+import test from 'ava';
+import { buildGrowGraph } from '../../src/grow/graph';
+import { seedArch } from '../../src/models/arch';
+import { gradName, thetaName } from '../../src/models/names';
+import { initParams, trainableSpecs } from '../../src/models/params';
+import type { Graph } from '../../src/onnx/graph';
+import { buildEvalGraph, buildInferenceGraph, buildTrainGraph } from '../../src/train/graphs';
+
+const SGD = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
+
+function deadNodes(g: Graph): string[] {
+  const read = new Set([...g.outputs.map((o) => o.name), ...g.nodes.flatMap((n) => n.inputs)]);
+  return g.nodes.filter((n) => !n.outputs.some((o) => read.has(o))).map((n) => `${n.opType} ${n.name}`);
+}
+
+const produced = (g: Graph) => new Set(g.nodes.flatMap((n) => n.outputs));
+
+for (const [family, width] of [['vgg19', 16], ['mobilenetv1', 32]] as const) {
+  const arch = seedArch(family, width);
+  const graphs: Record<string, () => Graph> = {
+    train: () => buildTrainGraph(arch, 8, SGD),
+    eval: () => buildEvalGraph(arch),
+    infer: () => buildInferenceGraph(arch, initParams(arch, 0)),
+    'grow (batch)': () => buildGrowGraph(arch, 8, { granularity: 'batch' }),
+    'grow (sample)': () => buildGrowGraph(arch, 8, { granularity: 'sample' }),
+  };
+  for (const [kind, build] of Object.entries(graphs)) {
+    test(`${family}-w${width} ${kind}: no dead node`, (t) => {
+      t.deepEqual(deadNodes(build()), []);
+    });
+  }
+
+  test(`${family}-w${width} train: every parameter's gradient is <param>_grad and the SGD update reads it`, (t) => {
+    const g = buildTrainGraph(arch, 8, SGD);
+    const out = produced(g);
+    for (const s of trainableSpecs(arch)) {
+      const name = gradName(s.name);
+      t.true(out.has(name), `${name} is not a value of the graph`);
+      t.true(g.nodes.some((n) => n.inputs.includes(name) && n.name.startsWith('sgd/')), `no SGD node reads ${name}`);
+    }
+  });
+
+  test(`${family}-w${width} grow: every layer's θ gradient is theta.<layer>_grad and Adam reads it`, (t) => {
+    const g = buildGrowGraph(arch, 8, { granularity: 'batch' });
+    const out = produced(g);
+    for (const l of arch.layers) {
+      const name = gradName(thetaName(l.name));
+      t.true(out.has(name), `${name} is not a value of the graph`);
+      t.true(g.nodes.some((n) => n.inputs.includes(name) && n.name.startsWith('adam/')), `no Adam node reads ${name}`);
+    }
+  });
+}
