@@ -71,16 +71,16 @@ async function main(): Promise<void> {
   const sync = new BatchLoader(ds, { ...base, prefetch: 'none' });
   const worker = new BatchLoader(ds, { ...base, prefetch: 'worker' });
   // Warm up both paths (JIT, worker start, shared copy of the images).
-  for await (const b of worker.epoch(0)) void b;
-  for (const b of sync.batches(0)) void b;
+  for await (const b of worker.epoch('train', 0)) void b;
+  for (const b of sync.batches('train', 0)) void b;
 
   let t0 = process.hrtime.bigint();
-  for (const b of sync.batches(1)) void b;
+  for (const b of sync.batches('train', 1)) void b;
   console.log(`prepare only, main thread: ${(ms(t0) / batches).toFixed(2)} ms/batch (${bs}x3x32x32, crop+flip)`);
   for (const width of widths) {
     const session = await ort.InferenceSession.create(cnn(width), { intraOpNumThreads: 2, interOpNumThreads: 1 });
     const feed = (b: { images: Float32Array; dims: number[] }) => ({ x: new ort.Tensor('float32', b.images, b.dims) });
-    const first = sync.batches(0).next().value as Batch;
+    const first = sync.batches('train', 0).next().value as Batch;
     const fixed = { images: Float32Array.from(first.images), dims: first.dims };
     await session.run(feed(fixed));
     // Interleaved repetitions, medians reported: this machine is shared, so single runs are noisy.
@@ -90,10 +90,10 @@ async function main(): Promise<void> {
       for (let i = 0; i < batches; i++) await session.run(feed(fixed));
       results.step.push(ms(t0) / batches);
       t0 = process.hrtime.bigint();
-      for (const b of sync.batches(2 + rep)) await session.run(feed(b));
+      for (const b of sync.batches('train', 2 + rep)) await session.run(feed(b));
       results.main.push(ms(t0) / batches);
       t0 = process.hrtime.bigint();
-      for await (const b of worker.epoch(2 + rep)) await session.run(feed(b));
+      for await (const b of worker.epoch('train', 2 + rep)) await session.run(feed(b));
       results.worker.push(ms(t0) / batches);
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)].toFixed(2);

@@ -22,7 +22,7 @@ async function main() {
 
   // the ranking test's network and its first batch of epoch 1
   const { state, loader } = await brieflyTrained(arch, batch);
-  const first = loader.batches(1).next().value!;
+  const first = loader.batches('train', 1).next().value!;
   const images = Float32Array.from(first.images);
   const labels = BigInt64Array.from(first.labels);
   const probe = await layerProbe(arch, batch, 2);

@@ -18,7 +18,7 @@ export interface BatchLoaderOptions {
   /** Default: none. */
   augment?: AugmentConfig;
   normalization: Normalization;
-  /** Run seed; each epoch's streams derive from (seed, epoch). */
+  /** Run seed; each pass's draws derive from (seed, stream, epoch) (src/data/epoch-order.ts). */
   seed: number;
   /** Use only this many examples (see limit.ts). */
   limit?: number;
@@ -95,15 +95,15 @@ export class BatchLoader {
     return this.options.dropLast ? Math.floor(n / this.options.batchSize) : Math.ceil(n / this.options.batchSize);
   }
 
-  /** The order examples are visited in `epoch`. */
-  order(epoch: number): Uint32Array {
-    return epochOrder(this.examples, this.options.seed, epoch, this.options.shuffle);
+  /** The order examples are visited in pass `epoch` of random stream `stream`. */
+  order(stream: string, epoch: number): Uint32Array {
+    return epochOrder(this.examples, this.options.seed, stream, epoch, this.options.shuffle);
   }
 
-  /** The epoch's batches as plans. Every batch's random draws are made, also for skipped ones. */
-  private *plans(epoch: number, fromBatch: number): Generator<BatchPlan> {
-    const order = this.order(epoch);
-    const rng = augmentRng(this.options.seed, epoch);
+  /** The pass's batches as plans. Every batch's random draws are made, also for skipped ones. */
+  private *plans(stream: string, epoch: number, fromBatch: number): Generator<BatchPlan> {
+    const order = this.order(stream, epoch);
+    const rng = augmentRng(this.options.seed, stream, epoch);
     const bs = this.options.batchSize;
     const count = this.batchesPerEpoch;
     for (let b = 0; b < count; b++) {
@@ -116,14 +116,15 @@ export class BatchLoader {
   }
 
   /**
-   * The batches of `epoch`, prepared on the calling thread when asked for, from batch `fromBatch` on
+   * The batches of pass `epoch` of random stream `stream` (src/util/streams.ts names the streams),
+   * prepared on the calling thread when asked for, from batch `fromBatch` on
    * (to resume mid-epoch: the skipped batches' random draws are still made, so the rest is unchanged).
    *
    * Buffers are reused: a batch's arrays stay valid until the next batch is requested, after which
    * they may be overwritten. Copy them to keep them longer.
    */
-  *batches(epoch: number, fromBatch = 0): Generator<Batch> {
-    for (const plan of this.plans(epoch, fromBatch)) {
+  *batches(stream: string, epoch: number, fromBatch = 0): Generator<Batch> {
+    for (const plan of this.plans(stream, epoch, fromBatch)) {
       const slot = this.slots[plan.index % 2];
       const size = exampleSize(this.dataset);
       const pad = this.augment.cropPadding;
@@ -138,13 +139,13 @@ export class BatchLoader {
    * Like batches(), but with `prefetch: 'worker'` batch i+1 is prepared in a worker thread while the
    * caller works on batch i. Same batches, same buffer-reuse rule. Call close() when done with the loader.
    */
-  async *epoch(epoch: number, fromBatch = 0): AsyncGenerator<Batch> {
+  async *epoch(stream: string, epoch: number, fromBatch = 0): AsyncGenerator<Batch> {
     if (this.options.prefetch !== 'worker') {
-      yield* this.batches(epoch, fromBatch);
+      yield* this.batches(stream, epoch, fromBatch);
       return;
     }
     const worker = this.startWorker();
-    const plans = this.plans(epoch, fromBatch);
+    const plans = this.plans(stream, epoch, fromBatch);
     const request = (plan: BatchPlan): Promise<BatchPlan> => {
       const views = new Int32Array(3 * plan.views.length);
       plan.views.forEach((v, k) => {

@@ -8,6 +8,7 @@
 import { BatchLoader, Dataset, selectExamples } from '../data';
 import type { DataSetup } from '../train/data-setup';
 import { Rng } from '../util/rng';
+import { STREAMS } from '../util/streams';
 
 export interface GrowData {
   /** training images minus the held-out ones, shuffled and augmented like training */
@@ -28,7 +29,7 @@ export const FALLBACK_FINAL_BATCHES = 20;
 
 /** Indices of the `count` held-out examples of an `n`-example training set, sorted; seeded. */
 export function heldOutIndices(n: number, count: number, seed: number): Uint32Array {
-  const order = Rng.derive(seed, 'grow-held-out').shuffle(Uint32Array.from({ length: n }, (_, i) => i));
+  const order = Rng.derive(seed, STREAMS.heldOut).shuffle(Uint32Array.from({ length: n }, (_, i) => i));
   return order.subarray(0, count).sort();
 }
 

@@ -9,12 +9,13 @@ import { param } from '../models/names';
 import { NonFiniteLossError } from '../train/engine';
 import { GrowEngine } from './grow-engine';
 import { EstimateAverage, EstimateMean, Estimates } from './estimates';
+import { STREAMS } from '../util/streams';
 import { rowSumSquares, ThetaState } from './theta';
 
 export interface GrowPhaseOptions {
   epochs: number;
-  /** first global epoch index of this phase (shuffling and augmentation derive from it) */
-  epochOffset: number;
+  /** the pass of the 'grow' random stream this phase's first epoch is (growing epochs counted across phases) */
+  firstEpoch: number;
   thetaLr: number;
   emaWeight: number;
   estimate: 'ema' | 'final';
@@ -22,9 +23,11 @@ export interface GrowPhaseOptions {
   maxSteps: number | null;
   /** after every step, θ_c is scaled back to ‖θ_c‖ ≤ thetaMaxNorm·‖w_in[c]‖ (null: no cap) */
   thetaMaxNorm: number | null;
-  /** the final pass's batches (estimate 'final'): held-out loader, its first `finalBatches` batches */
+  /** the final pass's batches (estimate 'final'): held-out loader, its first `finalBatches` batches
+   *  of pass `finalPassEpoch` of the 'final-pass' stream */
   finalLoader: BatchLoader;
   finalBatches: number;
+  finalPassEpoch: number;
   /** called after every Adam step (the gn-accuracy experiment snapshots θ here) */
   afterStep?: (step: number, theta: ThetaState, ema: EstimateAverage) => void;
 }
@@ -59,7 +62,7 @@ export async function growPhase(
     const inEpoch = Math.min(loader.batchesPerEpoch, stepsTotal - steps);
     progress?.start(opts.epochs > 1 || inEpoch < loader.batchesPerEpoch ? `${label} ${e + 1}/${Math.ceil(stepsTotal / loader.batchesPerEpoch)}` : label, inEpoch);
     let n = 0;
-    for await (const batch of loader.epoch(opts.epochOffset + e)) {
+    for await (const batch of loader.epoch(STREAMS.grow, opts.firstEpoch + e)) {
       if (n++ >= inEpoch) break;
       const r = await engine.step(model, theta, batch.images, batch.labels, opts.thetaLr);
       if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(`${label}: the loss is ${r.loss} at batch ${batch.index + 1}: the model diverged in the training phase before`);
@@ -73,7 +76,7 @@ export async function growPhase(
     }
     progress?.end();
   }
-  const estimates = opts.estimate === 'final' ? await finalPass(engine, model, theta, opts.finalLoader, opts.epochOffset + opts.epochs, opts.finalBatches) : ema.value;
+  const estimates = opts.estimate === 'final' ? await finalPass(engine, model, theta, opts.finalLoader, opts.finalPassEpoch, opts.finalBatches) : ema.value;
   return { estimates, ema: ema.value, loss: lossSum / Math.max(1, images), seconds: (performance.now() - t0) / 1000, images, steps };
 }
 
@@ -94,11 +97,11 @@ export function capTheta(theta: ThetaState, model: ModelState, kappa: number): v
   }
 }
 
-/** The estimates of the morphisms θ now describes: their mean over the first `batches` batches of `loader`'s epoch `epoch`, θ fixed. */
+/** The estimates of the morphisms θ now describes: their mean over the first `batches` batches of `loader`'s pass `epoch` of the 'final-pass' stream, θ fixed. */
 export async function finalPass(engine: GrowEngine, model: ModelState, theta: ThetaState, loader: BatchLoader, epoch: number, batches: number): Promise<Estimates> {
   const mean = new EstimateMean(model.arch);
   let n = 0;
-  for await (const batch of loader.epoch(epoch)) {
+  for await (const batch of loader.epoch(STREAMS.finalPass, epoch)) {
     if (n++ >= batches) break;
     mean.add((await engine.step(model, theta, batch.images, batch.labels, 0)).estimates);
   }

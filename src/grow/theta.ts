@@ -2,6 +2,7 @@
 import { ArchState } from '../models/arch';
 import { convSpec, TensorMap } from '../models/params';
 import { Rng } from '../util/rng';
+import { STREAMS } from '../util/streams';
 
 export interface ThetaState {
   /** θ per layer, shape of the layer's conv weight: row c is channel c's split parameters */
@@ -17,7 +18,7 @@ export interface ThetaState {
  * normal with std = scale × RMS(w_in[c]) (docs/method.md; default scale 1e-2).
  */
 export function initTheta(arch: ArchState, weights: TensorMap, scale: number, seed: number, phase: number): ThetaState {
-  const rng = Rng.derive(seed, `theta-phase-${phase}`);
+  const rng = Rng.derive(seed, `${STREAMS.thetaInit}-${phase}`);
   const theta: TensorMap = new Map();
   const adamM: TensorMap = new Map();
   const adamV: TensorMap = new Map();

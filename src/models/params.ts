@@ -2,6 +2,7 @@
 import { ArchState, layerGeometry, lastWidth, seedArch } from './arch';
 import { BN_TENSORS, BnKind, CLASSIFIER, param } from './names';
 import { Rng } from '../util/rng';
+import { STREAMS } from '../util/streams';
 
 /**
  * trainable: updated by SGD (has a momentum buffer).
@@ -64,8 +65,8 @@ export function numel(shape: readonly number[]): number {
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias. Depthwise convs: fan_out = k·k (one output
  * per group).
  */
-export function initParams(arch: ArchState, seed: number): TensorMap {
-  const rng = Rng.derive(seed, 'init');
+export function initParams(arch: ArchState, seed: number, stream: string = STREAMS.init): TensorMap {
+  const rng = Rng.derive(seed, stream);
   const out: TensorMap = new Map();
   for (const s of paramSpecs(arch)) {
     const t = new Float32Array(numel(s.shape));

@@ -3,6 +3,7 @@
 // (src/train/engine.ts); a checkpoint stores one (./checkpoint.ts).
 import { ArchState } from './arch';
 import { initParams, numel, paramSpecs, TensorMap } from './params';
+import { STREAMS } from '../util/streams';
 
 export interface ModelState {
   arch: ArchState;
@@ -12,9 +13,12 @@ export interface ModelState {
   momentum: TensorMap;
 }
 
-/** Fresh weights for `arch` (initParams, drawn from `seed`) and zero momentum buffers. */
-export function freshModelState(arch: ArchState, seed: number): ModelState {
-  const params = initParams(arch, seed);
+/**
+ * Fresh weights for `arch` (initParams, drawn from `seed` and the named random stream `stream`,
+ * src/util/streams.ts) and zero momentum buffers.
+ */
+export function freshModelState(arch: ArchState, seed: number, stream: string = STREAMS.init): ModelState {
+  const params = initParams(arch, seed, stream);
   const momentum: TensorMap = new Map();
   for (const s of paramSpecs(arch)) if (s.trainable) momentum.set(s.name, new Float32Array(numel(s.shape)));
   return { arch, params, momentum };

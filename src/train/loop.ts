@@ -5,6 +5,7 @@
 import type { BatchLoader } from '../data';
 import type { ModelState } from '../models/state';
 import type { ProgressReporter } from '../report';
+import { STREAMS } from '../util/streams';
 import { Engine, NonFiniteLossError } from './engine';
 
 export interface EpochResult {
@@ -33,8 +34,8 @@ export interface EpochLoopOptions {
   end: number;
   /** learning rate of an epoch */
   lr: (epoch: number) => number;
-  /** the loader epoch whose shuffle and augmentation an epoch's batches use */
-  dataEpoch: (epoch: number) => number;
+  /** the random stream of the batches (src/util/streams.ts): epoch e's batches are its pass e */
+  stream: string;
   /** how progress lines and errors name an epoch, e.g. "epoch 3/10" */
   label: (epoch: number) => string;
   /** evaluate on `test` after this epoch? (default: never) */
@@ -54,7 +55,7 @@ export async function trainEpochs(engine: Engine, state: ModelState, loader: Bat
   let last: EpochDone | null = null;
   for (let epoch = opts.first; epoch < opts.end; epoch++) {
     const lr = opts.lr(epoch);
-    const train = await trainEpoch(engine, state, loader, opts.dataEpoch(epoch), lr, opts.progress, opts.label(epoch));
+    const train = await trainEpoch(engine, state, loader, opts.stream, epoch, lr, opts.progress, opts.label(epoch));
     let test: EpochResult | null = null;
     if (opts.evaluateAfter?.(epoch)) {
       if (!opts.test) throw new Error('trainEpochs: evaluateAfter without a test loader');
@@ -66,14 +67,14 @@ export async function trainEpochs(engine: Engine, state: ModelState, loader: Bat
   return last;
 }
 
-/** One pass over `loader`'s epoch `dataEpoch`, an SGD step per batch at learning rate `lr`. */
-async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader, dataEpoch: number, lr: number, progress: ProgressReporter | null, label: string): Promise<EpochResult> {
+/** One pass over `loader`'s epoch `epoch` of `stream`, an SGD step per batch at learning rate `lr`. */
+async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader, stream: string, epoch: number, lr: number, progress: ProgressReporter | null, label: string): Promise<EpochResult> {
   const t0 = performance.now();
   let lossSum = 0;
   let correct = 0;
   let images = 0;
   progress?.start(label, loader.batchesPerEpoch);
-  for await (const batch of loader.epoch(dataEpoch)) {
+  for await (const batch of loader.epoch(stream, epoch)) {
     const r = await engine.trainStep(state, batch.images, batch.labels, lr);
     if (!Number.isFinite(r.loss)) {
       progress?.end('stopped');
@@ -97,7 +98,7 @@ export async function evaluate(engine: Engine, state: ModelState, loader: BatchL
   let lossSum = 0;
   let correct = 0;
   let images = 0;
-  for await (const batch of loader.epoch(0)) {
+  for await (const batch of loader.epoch(STREAMS.test, 0)) {
     const r = await engine.evalBatch(state, batch.images, batch.labels, batch.size);
     lossSum += r.loss;
     correct += r.correct;

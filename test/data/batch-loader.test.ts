@@ -29,7 +29,7 @@ const copy = (b: Batch) => ({
 });
 /** Copies each batch as it is produced: collecting the Batch objects first would see reused buffers. */
 const collect = (batches: Iterable<Batch>) => Array.from(batches, copy);
-const epochIds = (l: BatchLoader, e: number) => Array.from(l.batches(e), ids);
+const epochIds = (l: BatchLoader, e: number) => Array.from(l.batches('train', e), ids);
 
 test('each epoch visits every example once; labels and dims match', (t) => {
   const ds = indexed(10);
@@ -37,7 +37,7 @@ test('each epoch visits every example once; labels and dims match', (t) => {
   t.is(loader.batchesPerEpoch, 3);
   const seen: number[] = [];
   const sizes: number[] = [];
-  for (const b of loader.batches(0)) {
+  for (const b of loader.batches('train', 0)) {
     sizes.push(b.size);
     t.deepEqual(b.dims, [b.size, 1, 2, 2]);
     t.is(b.images.length, 4 * b.size);
@@ -56,29 +56,32 @@ test('dropLast drops the partial batch; no shuffle keeps dataset order', (t) => 
   t.deepEqual(epochIds(loader, 5), [[0, 1, 2, 3], [4, 5, 6, 7]]);
 });
 
-test('same seed gives the same batches; other epochs and seeds give other orders', (t) => {
+test('same seed gives the same batches; other epochs, streams and seeds give other orders', (t) => {
   const ds = indexed(64);
   const a = new BatchLoader(ds, opts({ augment: PAPER_AUGMENT }));
   const b = new BatchLoader(ds, opts({ augment: PAPER_AUGMENT }));
-  t.deepEqual(collect(a.batches(3)), collect(b.batches(3)));
+  t.deepEqual(collect(a.batches('train', 3)), collect(b.batches('train', 3)));
   t.notDeepEqual(epochIds(a, 0), epochIds(a, 1));
   t.notDeepEqual(epochIds(a, 0), epochIds(new BatchLoader(ds, opts({ seed: 43 })), 0));
+  // the same epoch number of two named streams (training and retraining, say) draws independently
+  t.notDeepEqual(Array.from(a.batches('retrain', 0), ids), epochIds(a, 0));
+  t.notDeepEqual(collect(a.batches('retrain', 3)).map((x) => x.images), collect(a.batches('train', 3)).map((x) => x.images));
 });
 
 test("epoch k does not depend on whether earlier epochs ran (resume)", (t) => {
   const ds = indexed(40);
   const full = new BatchLoader(ds, opts({ augment: PAPER_AUGMENT }));
   const seen: ReturnType<typeof copy>[][] = [];
-  for (let e = 0; e < 3; e++) seen.push(collect(full.batches(e)));
+  for (let e = 0; e < 3; e++) seen.push(collect(full.batches('train', e)));
   const fresh = new BatchLoader(ds, opts({ augment: PAPER_AUGMENT }));
-  t.deepEqual(collect(fresh.batches(2)), seen[2]);
+  t.deepEqual(collect(fresh.batches('train', 2)), seen[2]);
   // Resuming mid-epoch gives the rest of the epoch unchanged, augmentation included.
-  t.deepEqual(collect(fresh.batches(2, 7)), seen[2].slice(7));
+  t.deepEqual(collect(fresh.batches('train', 2, 7)), seen[2].slice(7));
 });
 
 test('batch buffers are preallocated and used in turn', (t) => {
   const loader = new BatchLoader(indexed(16), opts({ dropLast: true }));
-  const arrays = [...loader.batches(0)].map((b) => b.images);
+  const arrays = [...loader.batches('train', 0)].map((b) => b.images);
   t.is(arrays[0], arrays[2]);
   t.is(arrays[1], arrays[3]);
   t.not(arrays[0], arrays[1]);
@@ -99,7 +102,7 @@ test('augmentation is applied and reproducible on a 3x32x32 dataset', (t) => {
   const n = 16;
   const images = new Uint8Array(n * 3072).map((_, i) => 1 + (i % 250));
   const ds: Dataset = { name: 'c', images, labels: new Uint8Array(n), n, shape: [3, 32, 32], classes: 1, classNames: ['x'], source: 't' };
-  const first = (o: Partial<BatchLoaderOptions>) => new BatchLoader(ds, opts({ batchSize: 16, shuffle: false, normalization: { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] }, ...o })).batches(0).next().value as Batch;
+  const first = (o: Partial<BatchLoaderOptions>) => new BatchLoader(ds, opts({ batchSize: 16, shuffle: false, normalization: { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] }, ...o })).batches('train', 0).next().value as Batch;
   const plain = first({});
   const aug = first({ augment: PAPER_AUGMENT });
   t.notDeepEqual(copy(plain).images, copy(aug).images);
@@ -120,21 +123,21 @@ test('worker prefetch yields exactly the batches of the synchronous path', async
   const worker = new BatchLoader(ds, { ...base, prefetch: 'worker' });
   t.teardown(() => worker.close());
   for (const epoch of [0, 1]) {
-    const expected = collect(sync.batches(epoch));
+    const expected = collect(sync.batches('train', epoch));
     const got: ReturnType<typeof copy>[] = [];
-    for await (const b of worker.epoch(epoch)) got.push(copy(b));
+    for await (const b of worker.epoch('train', epoch)) got.push(copy(b));
     t.deepEqual(got, expected);
   }
   // Leaving an epoch early, then starting another, still gives the right batches.
-  for await (const b of worker.epoch(2)) {
+  for await (const b of worker.epoch('train', 2)) {
     t.is(b.index, 0);
     break;
   }
   const again: ReturnType<typeof copy>[] = [];
-  for await (const b of worker.epoch(3, 2)) again.push(copy(b));
-  t.deepEqual(again, collect(sync.batches(3, 2)));
+  for await (const b of worker.epoch('train', 3, 2)) again.push(copy(b));
+  t.deepEqual(again, collect(sync.batches('train', 3, 2)));
   // The synchronous path works on the same loader afterwards too.
-  t.deepEqual(collect(worker.batches(1)), collect(sync.batches(1)));
+  t.deepEqual(collect(worker.batches('train', 1)), collect(sync.batches('train', 1)));
 });
 
 test('bad options are rejected', (t) => {

@@ -19,7 +19,7 @@ import { brieflyTrained } from '../helpers/briefly-trained';
 async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
   const batch = 64;
   const { state, loader } = await brieflyTrained(seedArch, batch);
-  const batches = loader.batches(Number(process.env.NASGROW_RANKING_EPOCH ?? 1));
+  const batches = loader.batches('train', Number(process.env.NASGROW_RANKING_EPOCH ?? 1));
   const evalBatch = Array.from({ length: Number(process.env.NASGROW_RANKING_BATCHES ?? 1) }, () => {
     const b = batches.next().value!;
     return { images: Float32Array.from(b.images), labels: BigInt64Array.from(b.labels) };

@@ -67,6 +67,6 @@ test('held-out batches mix the classes even when the dataset is stored by class 
   const g = growData({ train, test: train, normalization, trainLoader, testLoader: trainLoader }, 32, 4, 0);
   t.is(g.heldOut, 128);
   t.is(g.growLoader.size + g.heldOut, train.n);
-  for await (const b of g.heldOutLoader!.epoch(7)) t.true(new Set(b.labels).size >= 5, `batch ${b.index}: labels ${[...new Set(b.labels)]}`);
+  for await (const b of g.heldOutLoader!.epoch('final-pass', 7)) t.true(new Set(b.labels).size >= 5, `batch ${b.index}: labels ${[...new Set(b.labels)]}`);
   await g.close();
 });

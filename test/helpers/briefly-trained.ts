@@ -14,7 +14,7 @@ export async function brieflyTrained(arch: ArchState, batch: number): Promise<{ 
   const loader = new BatchLoader(train, { batchSize: batch, shuffle: true, dropLast: true, normalization: channelStats(train), seed: 1 });
   const state = freshModelState(arch, 2);
   const engine = await Engine.create(arch, batch, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, { device: 'cpu', threads: 2 });
-  for (const b of loader.batches(0)) await engine.trainStep(state, b.images, b.labels, 0.05);
+  for (const b of loader.batches('train', 0)) await engine.trainStep(state, b.images, b.labels, 0.05);
   await engine.release();
   return { state, loader };
 }

@@ -37,6 +37,7 @@ import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
 import { UserError } from '../../util/errors';
 import { median, pearson, spearman } from '../../util/stats';
+import { STREAMS } from '../../util/streams';
 
 /** One way of learning θ: the Gauss-Newton granularity of objective and estimates, and the norm cap. */
 export interface ThetaVariant {
@@ -118,7 +119,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
       first: 0,
       end: g.phase_epochs,
       lr: (epoch) => lrAt(schedule, epoch),
-      dataEpoch: (epoch) => epoch,
+      stream: STREAMS.train,
       label: (epoch) => `train ${epoch + 1}/${g.phase_epochs}`,
       progress: opts.progress,
     });
@@ -145,7 +146,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
       split.growLoader,
       {
         epochs: g.phase_epochs,
-        epochOffset: 1000,
+        firstEpoch: 0,
         thetaLr: g.theta_lr,
         emaWeight,
         estimate: 'ema',
@@ -153,6 +154,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
         thetaMaxNorm: variant.thetaMaxNorm,
         finalLoader,
         finalBatches,
+        finalPassEpoch: 0,
         afterStep: (step, th, ema) => {
           if (wanted.has(step)) taken.push({ step, theta: copy(th.theta), ema: cloneEstimates(ema.value) });
         },
@@ -162,7 +164,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
     );
     if (!taken.some((t) => t.step === grown.steps)) taken.push({ step: grown.steps, theta: copy(theta.theta), ema: cloneEstimates(grown.ema) });
     for (const t of taken) {
-      const final = await finalPass(grow, state, { ...theta, theta: t.theta }, finalLoader, 2000, finalBatches);
+      const final = await finalPass(grow, state, { ...theta, theta: t.theta }, finalLoader, 0, finalBatches);
       snapshots.push({ variant, step: t.step, theta: t.theta, ema: t.ema, final });
     }
     await grow.release();
@@ -172,7 +174,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
   // Two disjoint evaluation sets of test batches (copied: the loader reuses its buffers).
   const evalLoader = new BatchLoader(data.test, { batchSize: batch, shuffle: true, dropLast: true, normalization: data.normalization, seed: cfg.seed });
   const sets: EvalBatch[][] = [[], []];
-  for (const b of evalLoader.batches(0)) {
+  for (const b of evalLoader.batches(STREAMS.evalSets, 0)) {
     const k = sets[0]!.length < opts.evalBatches ? 0 : 1;
     if (sets[1]!.length >= opts.evalBatches) break;
     sets[k]!.push({ images: Float32Array.from(b.images), labels: BigInt64Array.from(b.labels) });

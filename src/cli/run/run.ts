@@ -38,6 +38,7 @@ import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
 import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
+import { STREAMS } from '../../util/streams';
 import { RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
@@ -106,7 +107,7 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
         first: k * g.phase_epochs,
         end: (k + 1) * g.phase_epochs,
         lr: (epoch) => lrAt(schedule, epoch),
-        dataEpoch: (epoch) => epoch,
+        stream: STREAMS.train,
         label: (epoch) => `phase ${k + 1} train ${epoch - k * g.phase_epochs + 1}/${g.phase_epochs}`,
         evaluateAfter: (epoch) => epoch === last,
         test: data.testLoader,
@@ -132,8 +133,7 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
         grownData.growLoader,
         {
           epochs: g.phase_epochs,
-          // growing epochs get their own shuffles: offset past every training epoch
-          epochOffset: totalTrainEpochs + k * (g.phase_epochs + 1),
+          firstEpoch: k * g.phase_epochs,
           thetaLr: g.theta_lr,
           emaWeight,
           estimate: g.estimate,
@@ -141,6 +141,7 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
           thetaMaxNorm: g.theta_max_norm,
           finalLoader: grownData.finalLoader,
           finalBatches: grownData.finalBatches,
+          finalPassEpoch: k,
         },
         progress,
         `phase ${k + 1} grow`,
@@ -231,15 +232,16 @@ interface FromScratchResult {
 }
 
 /**
- * Train `arch` from a fresh initialisation (seed + 1) for `epochs` epochs on the run's schedule, with
- * checkpoints in `dir`/checkpoints (a resumed run continues from the last one); then the test set.
- * `kind` labels its metrics records (retrain, baseline).
+ * Train `arch` from a fresh initialisation (the run's seed, stream 'init/retrain') for `epochs` epochs
+ * on the run's schedule and the 'retrain' data stream, with checkpoints in `dir`/checkpoints (a resumed
+ * run continues from the last one); then the test set. `kind` labels its metrics records (retrain,
+ * baseline).
  */
 async function trainFromScratch(arch: ArchState, dir: string, label: string, kind: string, c: FromScratchContext): Promise<FromScratchResult> {
   const ckptDir = path.join(dir, 'checkpoints');
   fs.mkdirSync(ckptDir, { recursive: true });
   const ckpt = latestCheckpoint(ckptDir);
-  const model = ckpt ? loadCheckpoint(ckpt.file).state : freshModelState(arch, c.cfg.seed + 1);
+  const model = ckpt ? loadCheckpoint(ckpt.file).state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
   const schedule = scheduleOf(c.cfg, c.epochs);
   const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);
   let train = { loss: NaN, accuracy: NaN };
@@ -249,7 +251,7 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
       first: ckpt?.epoch ?? 0,
       end: c.epochs,
       lr: (epoch) => lrAt(schedule, epoch),
-      dataEpoch: (epoch) => 10_000 + epoch,
+      stream: STREAMS.retrain,
       label: (epoch) => `${label} ${epoch + 1}/${c.epochs}`,
       progress: c.progress,
       afterEpoch: ({ epoch, lr, train: r }) => {

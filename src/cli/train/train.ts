@@ -3,8 +3,8 @@
 // The run folder gets arch.json, normalization.json, graphs/ (train, eval and — at the end — the
 // standalone inference model with the trained weights), metrics.{jsonl,csv} and checkpoints/. A
 // checkpoint is written after every `checkpoint_every` epochs; `--resume` restarts after the newest
-// one. Shuffling and augmentation of epoch k derive from (seed, k) alone, so a resumed run sees exactly
-// the batches an uninterrupted run would.
+// one. Shuffling and augmentation of epoch k derive from (seed, 'train', k) alone, so a resumed run
+// sees exactly the batches an uninterrupted run would.
 import * as path from 'path';
 import { resolveArch } from '../../config';
 import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
@@ -20,6 +20,7 @@ import { sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
 import { writeJsonFile } from '../../util/atomic-write';
+import { STREAMS } from '../../util/streams';
 import { RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow train`: check everything, then train; the summary goes to the terminal and train.log. */
@@ -65,7 +66,7 @@ export async function trainFromConfig({ cfg, run, resume, log, progress }: RunSe
       first: firstEpoch,
       end: E,
       lr: (epoch) => lrAt(schedule, epoch),
-      dataEpoch: (epoch) => epoch,
+      stream: STREAMS.train,
       label: (epoch) => `epoch ${epoch + 1}/${E}`,
       evaluateAfter: (epoch) => (epoch + 1) % cfg.train.eval_every === 0 || epoch + 1 === E,
       test: data.testLoader,
