@@ -22,7 +22,3 @@ export function normalizeAxes(axes: number[] | undefined, rank: number): number[
 export function scale(b: GraphBuilder, v: string, factor: number): string {
   return b.op1('Mul', [v, b.floats([factor])]);
 }
-
-export function neg(b: GraphBuilder, v: string): string {
-  return b.op1('Neg', [v]);
-}

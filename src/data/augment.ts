@@ -28,10 +28,6 @@ export interface ExampleView {
   flip: boolean;
 }
 
-export function isAugmenting(cfg: AugmentConfig): boolean {
-  return cfg.cropPadding > 0 || cfg.flip;
-}
-
 /** Draws one example's view (identity parts for disabled augmentations). */
 export function drawView(rng: Rng, cfg: AugmentConfig): ExampleView {
   const p = cfg.cropPadding;

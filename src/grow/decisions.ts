@@ -3,6 +3,7 @@
 import type { ArchState } from '../models/arch';
 import type { TensorMap } from '../models/params';
 import type { Decision, Morphism } from '../morphisms';
+import { csvRows, type MetricValue } from '../report';
 import type { Estimates } from './estimates';
 
 /**
@@ -10,16 +11,16 @@ import type { Estimates } from './estimates';
  * the two (`chosen`), its parameter change, its tradeoff margin, whether it was applied and why (not).
  */
 export function estimatesCsv(arch: ArchState, estimates: Estimates, decisions: Decision[]): string {
-  const rows = ['layer,channel,split_dl,prune_dl,chosen,delta_params,margin,applied,reason'];
+  const rows: MetricValue[][] = [['layer', 'channel', 'split_dl', 'prune_dl', 'chosen', 'delta_params', 'margin', 'applied', 'reason']];
   const byKey = new Map(decisions.map((d) => [`${d.layer}/${d.channel}`, d]));
   for (const layer of arch.layers) {
     const e = estimates.get(layer.name)!;
     for (let c = 0; c < layer.width; c++) {
       const d = byKey.get(`${layer.name}/${c}`);
-      rows.push([layer.name, c, e.split[c], e.prune[c], d?.kind ?? '', d?.deltaParams ?? '', d?.margin ?? '', d?.applied ? 1 : 0, d?.reason ?? ''].join(','));
+      rows.push([layer.name, c, e.split[c]!, e.prune[c]!, d?.kind ?? null, d?.deltaParams ?? null, d?.margin ?? null, d?.applied ? 1 : 0, d?.reason ?? null]);
     }
   }
-  return rows.join('\n') + '\n';
+  return csvRows(rows);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Report layer: run folders, metrics files, terminal progress. May import src/util only (and node, sharp).
-export { MetricRecord, MetricValue, MetricsWriter, MetricsWriterOptions, csvLine, jsonLine, parseCsvLine, readJsonl } from './metrics';
+export { MetricRecord, MetricValue, MetricsWriter, MetricsWriterOptions, csvLine, csvRows, jsonLine, parseCsvLine, readJsonl } from './metrics';
 export { BatchResult, EpochStats, ProgressOptions, ProgressReporter, ProgressStream, summaryLine } from './progress';
 export { PrepareOptions, RunFolder, RunFolderError, RunLog, prepareRunFolder, runFolder } from './run-folder';
 export { writeFileAtomic, writeJsonFile } from '../util/atomic-write';

@@ -6,9 +6,12 @@
 //   resumed run appends to the files again: the header is written once. Keys outside those columns
 //   go to the JSONL file only (with one warning).
 // - Numbers are formatted by formatNumber (same value, same text). In JSONL, NaN and ±Infinity are
-//   written as the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers).
+//   written as the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers). CSV is written by
+//   csv-stringify and its header read back by csv-parse.
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { formatNumber } from './format';
 import { writeFileAtomic } from '../util/atomic-write';
 
@@ -110,38 +113,28 @@ export function jsonLine(record: MetricRecord): string {
   return `{${Object.entries(record).map(([k, v]) => `${JSON.stringify(k)}:${jsonValue(v)}`).join(',')}}\n`;
 }
 
-function csvCell(v: MetricValue | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return formatNumber(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
+/**
+ * CSV text of `rows` (RFC 4180, by csv-stringify): numbers as formatNumber writes them, booleans as
+ * true/false, null and undefined as empty cells; a cell is quoted when it holds a comma, a quote or a
+ * line break, or starts or ends with white space. Every row ends with a newline.
+ */
+export function csvRows(rows: Array<Array<MetricValue | undefined>>): string {
+  return stringify(rows, {
+    cast: { number: formatNumber, boolean: (v) => (v ? 'true' : 'false') },
+    quoted_match: /^\s|\s$/,
+    eof: true,
+  });
 }
 
+/** One CSV row (see csvRows). */
 export function csvLine(values: Array<MetricValue | undefined>): string {
-  return values.map(csvCell).join(',') + '\n';
+  return csvRows([values]);
 }
 
-/** Split one CSV line (quoted cells allowed). */
+/** The cells of one CSV line (quoted cells allowed), by csv-parse. */
 export function parseCsvLine(line: string): string[] {
-  const cells: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      cells.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  cells.push(cur);
-  return cells;
+  const rows = parse(line, { relax_column_count: true }) as string[][];
+  return rows[0] ?? [''];
 }
 
 function fileSize(file: string): number {

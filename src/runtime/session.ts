@@ -62,8 +62,6 @@ export async function createSession(model: Uint8Array | string, opts: RuntimeOpt
   }
 }
 
-export type Feeds = Record<string, ort.Tensor>;
-
 export function f32Tensor(data: Float32Array, shape: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', data, shape);
 }

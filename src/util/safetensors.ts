@@ -77,7 +77,3 @@ export function readSafetensors(path: string): { tensors: Map<string, SafeTensor
   if (!fs.existsSync(path)) throw new Error(`${path}: file not found`);
   return decodeSafetensors(fs.readFileSync(path), path);
 }
-
-export function f32(shape: number[], data: Float32Array): SafeTensor {
-  return { dtype: 'F32', shape, data };
-}

@@ -28,7 +28,7 @@ import { param } from '../../models/names';
 import type { TensorMap } from '../../models/params';
 import { freshModelState } from '../../models/state';
 import { applyMorphisms } from '../../morphisms';
-import { ProgressReporter, writeScatterGridPng } from '../../report';
+import { csvRows, ProgressReporter, writeScatterGridPng } from '../../report';
 import { setupData } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
 import { trainEpochs } from '../../train/loop';
@@ -236,10 +236,10 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
 
   writeFileAtomic(
     path.join(outDir, 'gn-accuracy.csv'),
-    [
-      'variant,step,layer,channel,kind,estimate_ema,estimate_final,true_dl_a,true_dl_b,theta_over_w',
-      ...rows.map((r) => [r.variant, r.step, r.layer, r.channel, r.kind, r.ema, r.final, r.trueA, r.trueB, r.thetaOverW].join(',')),
-    ].join('\n') + '\n',
+    csvRows([
+      ['variant', 'step', 'layer', 'channel', 'kind', 'estimate_ema', 'estimate_final', 'true_dl_a', 'true_dl_b', 'theta_over_w'],
+      ...rows.map((r) => [r.variant, r.step, r.layer, r.channel, r.kind, r.ema, r.final, r.trueA, r.trueB, r.thetaOverW]),
+    ]),
   );
   const results = snapshots.map((snap) => {
     const mine = rows.filter((r) => r.variant === variantName(snap.variant) && r.step === snap.step);
