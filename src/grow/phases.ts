@@ -1,6 +1,6 @@
 // One growing phase: learn θ with Adam on the Gauss-Newton objective for `epochs` epochs (or
 // `maxSteps` steps, whichever ends first), averaging every morphism's estimate across mini-batches;
-// optionally a final pass with θ fixed over held-out batches (ALGORITHM.md: the moving average mixes
+// optionally a final pass with θ fixed over held-out batches (docs/method.md#moving-average-and-final-pass: the moving average mixes
 // estimates made with earlier θ; the final pass estimates the morphism that will actually be applied).
 import type { BatchLoader } from '../data';
 import type { ProgressReporter } from '../report';

@@ -15,7 +15,7 @@ export interface ThetaState {
 
 /**
  * θ = 0 is a stationary point of the split estimate (s is even in θ), so θ starts random: row c is
- * normal with std = scale × RMS(w_in[c]) (docs/method.md; default scale 1e-2).
+ * normal with std = scale × RMS(w_in[c]) (docs/method.md#theta-initialisation; default scale 1e-2).
  */
 export function initTheta(arch: ArchState, weights: TensorMap, scale: number, seed: number, phase: number): ThetaState {
   const rng = Rng.derive(seed, `${STREAMS.thetaInit}-${phase}`);

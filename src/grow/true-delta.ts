@@ -1,6 +1,6 @@
 // The true change in loss of one morphism: apply it alone, evaluate the loss on fixed batches with
-// batch-statistics BatchNorm (the mode the estimates assume; ALGORITHM.md: eval-mode BN with copied
-// running statistics gives a different, unstable truth), and subtract the unchanged network's loss.
+// batch-statistics BatchNorm (the mode the estimates assume; docs/method.md#batchnorm-mode: eval-mode BN with
+// copied running statistics gives a different, unstable truth), and subtract the unchanged network's loss.
 // The loss is the mean cross-entropy computed in float64 from the float32 logits, so that small ΔL are
 // not lost to float32 rounding of L ≈ 1.
 import { ArchState } from '../models/arch';

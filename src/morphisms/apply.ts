@@ -2,7 +2,7 @@
 // momentum) and the chosen morphisms to the new model state. All morphisms of all layers are applied
 // at once; every channel index and every θ refers to the state passed in.
 //
-// Split channel c of layer l with θ (ALGORITHM.md "Split morphism"):
+// Split channel c of layer l with θ (docs/method.md#split-morphism):
 //   incoming kernel  W_l[c]  → W_l[c] + θ  and  W_l[c] − θ     (the copy is inserted right after c)
 //   channel-wise parameters of c (l's BN γ, β, running mean/var; MobileNet: layer l+1's depthwise
 //   kernel row c and its BN) → copied to both

@@ -1,4 +1,4 @@
-// Resource change of one morphism (ALGORITHM.md "Selection and application").
+// Resource change of one morphism (docs/method.md#resource-change).
 //
 // One more output channel of dense layer l costs (trainable parameters, as paramCount):
 //   its incoming kernel                in_l·k_l²

@@ -1,4 +1,4 @@
-// Choosing the morphisms to apply (paper §3.3, ALGORITHM.md "Selection and application").
+// Choosing the morphisms to apply (paper §3.3, docs/method.md#selection).
 //
 // Morphism m of a channel, with estimated loss change ΔL_m and resource change ΔR_m (split +ΔR,
 // prune −ΔR, see resources.ts):

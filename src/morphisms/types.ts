@@ -2,7 +2,7 @@
 //
 //   split: channel c becomes two channels with incoming kernels w_in[c] + θ and w_in[c] − θ, each
 //          with half of c's outgoing weights; θ = 0 preserves the function exactly.
-//   prune: channel c is removed (ALGORITHM.md: removal is what is applied, not the paper's θ = w_in).
+//   prune: channel c is removed (docs/method.md#prune-morphism: removal is what is applied, not the paper's θ = w_in).
 export type Morphism =
   | {
       kind: 'split';

@@ -45,7 +45,7 @@ export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.Sessi
     enableMemPattern: process.env.NASGROW_MEMPATTERN !== '0',
     enableProfiling: !!opts.profilePrefix,
     profileFilePrefix: opts.profilePrefix,
-    // Spinning pool threads make small graphs erratic on 2 cores (PERF-NOTES: 5.1 ms vs 3.0 ms).
+    // Spinning pool threads make small graphs erratic on 2 cores (docs/performance.md#threads-and-spinning: 5.1 ms vs 3.0 ms).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
 }

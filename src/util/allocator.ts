@@ -1,7 +1,7 @@
 // glibc malloc settings for large tensors. ONNX Runtime allocates its big activations with malloc;
 // above glibc's default mmap threshold each one is a fresh mmap, paid in page faults on every step
-// (≈2.9 ms per MiB on our machines, PERF-NOTES). We run with the same settings PERF-NOTES gives the
-// PyTorch reference. glibc reads GLIBC_TUNABLES only at start-up: bin/nasgrow sets them before it
+// (≈2.9 ms per MiB on our machines, docs/performance.md#allocator). We run with the same settings the
+// PyTorch reference gets. glibc reads GLIBC_TUNABLES only at start-up: bin/nasgrow sets them before it
 // starts node; the benchmark re-executes itself with them (it is never killed mid-run, so the child
 // process a re-execution leaves behind on SIGKILL does not matter there).
 import { spawnSync } from 'child_process';

@@ -1,5 +1,5 @@
 // Architecture states, parameter and MAC counts: checked against PyTorch's own parameter count of the
-// reference model (test/reference/nasgrow_ref.py) and PERF-NOTES' MMAC/img.
+// reference model (test/reference/nasgrow_ref.py) and the MMAC/img of docs/performance.md#pytorch-reference.
 import test from 'ava';
 import { spawnSync } from 'child_process';
 import { ArchState, mobilenetv1, validateArch, vgg19, layerGeometry } from '../../src/models/arch';
@@ -30,7 +30,7 @@ for line in sys.stdin:
   cases.forEach(([name, a], i) => t.is(paramCount(a), torchCounts[i], name));
 });
 
-test('MACs per image match PERF-NOTES (VGG-19 w=16 4.76, w=64 70.8, MobileNetV1 w=32 3.20 MMAC)', (t) => {
+test('MACs per image match docs/performance.md (VGG-19 w=16 4.76, w=64 70.8, MobileNetV1 w=32 3.20 MMAC)', (t) => {
   t.is(Math.round(macCount(vgg19(16)) / 1e4) / 100, 4.76);
   t.is(Math.round(macCount(vgg19(64)) / 1e5) / 10, 70.8);
   t.is(Math.round(macCount(mobilenetv1(32)) / 1e4) / 100, 3.2); // 3.205

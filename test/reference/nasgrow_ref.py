@@ -26,7 +26,7 @@ BN_MOMENTUM = 0.1
 SGD_MOMENTUM = 0.9
 WEIGHT_DECAY = 1e-4
 
-# PERF-NOTES.md: glibc's allocator thresholds, without which PyTorch's conv is several times slower.
+# docs/performance.md#allocator: glibc's allocator thresholds, without which PyTorch's conv is several times slower.
 GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296'
 
 
@@ -340,7 +340,7 @@ def init_like_nasgrow(model, seed=0):
 # Environment
 # --------------------------------------------------------------------------------------------------
 def ensure_glibc_tunables():
-    """Re-exec this process with PERF-NOTES's allocator settings if GLIBC_TUNABLES lacks them (they
+    """Re-exec this process with the allocator settings of docs/performance.md#allocator if GLIBC_TUNABLES lacks them (they
     are read by glibc at start-up, so setting them later has no effect)."""
     cur = os.environ.get('GLIBC_TUNABLES', '')
     if 'glibc.malloc.mmap_threshold=' in cur and 'glibc.malloc.trim_threshold=' in cur:

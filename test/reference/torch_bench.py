@@ -11,7 +11,7 @@ ms_per_step is the median over repeats of the mean step time within a repeat; im
 fastest repeat (the better estimate when other processes share the cores). A train step is forward, mean cross-entropy, backward and the SGD
 Nesterov update (momentum 0.9, weight decay 1e-4) of all parameters, as torch_train.py does.
 
-PERF-NOTES.md settings are applied: torch.set_num_threads(--threads), and the process re-executes
+The settings of docs/performance.md#pytorch-reference are applied: torch.set_num_threads(--threads), and the process re-executes
 itself with GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296
 when that is missing from the environment (glibc reads it only at start-up). Run it with nothing else
 busy on the machine: spinning OpenMP threads of two processes make each other ~40x slower.
