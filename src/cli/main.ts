@@ -14,6 +14,7 @@ import { nasgrowVersion } from './version';
 
 const COMMANDS = ['run', 'train', 'export', 'export-seeds', 'experiment', 'validate', 'config-reference'];
 
+/** The yargs parser of nasgrow's command line; `.fail` turns argument problems into UsageErrors. */
 export function buildCli(argv: string[]) {
   return yargs(argv)
     .scriptName('nasgrow')

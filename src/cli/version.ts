@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** The version in nasgrow's package.json ('unknown' when it cannot be read). */
 export function nasgrowVersion(): string {
   // dist/src/cli/version.js and src/cli/version.ts are both three levels below the package root,
   // but dist adds one more: look upwards for the nearest package.json.

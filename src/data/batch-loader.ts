@@ -56,6 +56,10 @@ interface Slot {
   labels: BigInt64Array;
 }
 
+/**
+ * Batches of one dataset for ONNX Runtime: per pass of a named random stream an order and augmentation
+ * draws (src/data/epoch-order.ts), normalised float32 NCHW images and int64 labels, in reused buffers.
+ */
 export class BatchLoader {
   readonly dataset: Dataset;
   readonly options: Readonly<BatchLoaderOptions>;

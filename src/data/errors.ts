@@ -4,6 +4,7 @@
 
 import { UserError } from '../util/errors';
 
+/** A data file or folder that cannot be used; the message names it, says what is wrong and what to do. */
 export class DataError extends UserError {
   /** The file or folder the problem is in. */
   readonly file: string;

@@ -66,6 +66,10 @@ function sourceIdentity(p: string, tree: ImageTree | null): unknown {
   return { path: abs, classNames: tree.classNames, files };
 }
 
+/**
+ * One split of an image-folder dataset, decoded (sharp) or read from the decode cache.
+ * @throws DataError naming the folder, archive or image that cannot be read or decoded.
+ */
 export async function loadImageFolder(opts: ImageFolderOptions): Promise<Dataset> {
   const log = opts.log ?? (() => {});
   const archive = isArchivePath(opts.path) || (fs.existsSync(opts.path) && fs.statSync(opts.path).isFile());

@@ -54,6 +54,10 @@ function applyLimit(ds: Dataset, spec: DatasetSpec): Dataset {
   return selectExamples(ds, limitIndices(ds.labels, ds.classes, spec.limit, mode), `${ds.source} (limit ${spec.limit}, ${mode})`);
 }
 
+/**
+ * One split of a dataset, as the spec describes it (src/data/README.md has the formats).
+ * @throws DataError naming the file or folder when the data is missing, truncated or not of the kind said.
+ */
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
   const imageFolderOptions = {
     path: spec.path,

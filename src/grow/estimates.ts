@@ -10,6 +10,7 @@ export interface LayerEstimates {
 
 export type Estimates = Map<string, LayerEstimates>;
 
+/** All-zero split and prune estimates for every channel of every layer of `arch`. */
 export function zeroEstimates(arch: ArchState): Estimates {
   return new Map(arch.layers.map((l) => [l.name, { split: new Float64Array(l.width), prune: new Float64Array(l.width) }]));
 }

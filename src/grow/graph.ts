@@ -44,6 +44,13 @@ function perSampleLoss(b: GraphBuilder, logits: string, labels: string, classes:
   return b.op1('Softplus', [lse], {}, { name: 'per_sample_loss' });
 }
 
+/**
+ * The growing step of `arch` for batches of `batch` images (inputs, outputs and formulas in the file
+ * comment above; the method in docs/method.md#gauss-newton-estimate and #learning-theta): per dense
+ * layer the split and prune estimates of every channel, and one Adam step on θ of the Gauss-Newton
+ * objective, at `opts.granularity` (per mini-batch or per sample).
+ * @throws Error when the loss does not depend on a layer's output (a malformed architecture)
+ */
 export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOptions): Graph {
   const b = new GraphBuilder('grow_step');
   b.graph.doc = `nasgrow growing step: split/prune morphisms of every channel, Gauss-Newton estimates (${opts.granularity}), Adam on θ; batch ${batch}`;

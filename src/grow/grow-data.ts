@@ -36,6 +36,12 @@ export function heldOutIndices(n: number, count: number, seed: number): Uint32Ar
 /** At most this fraction of the training set is held out (small datasets get fewer final-pass batches). */
 export const MAX_HELD_OUT_FRACTION = 0.1;
 
+/**
+ * Split the training set for the growing phases: `heldOutBatches` × `batchSize` images (at most
+ * MAX_HELD_OUT_FRACTION of the set, seeded by `seed` on the 'grow-held-out' stream) are held out from θ
+ * learning for the final pass; the rest, shuffled and augmented like training, teach θ. When nothing
+ * can be held out the final pass reads FALLBACK_FINAL_BATCHES training batches. Call close() when done.
+ */
 export function growData(data: DataSetup, batchSize: number, heldOutBatches: number, seed: number): GrowData {
   const count = Math.min(heldOutBatches, Math.floor((MAX_HELD_OUT_FRACTION * data.train.n) / batchSize)) * batchSize;
   // tiny datasets (under 10 batches) estimate on training batches

@@ -9,6 +9,10 @@ import { buildGrowGraph, Granularity } from './graph';
 import { Estimates } from './estimates';
 import { ThetaState } from './theta';
 
+/**
+ * Runs the growing-step graph (src/grow/graph.ts) of one architecture state on ONNX Runtime; create a
+ * new one when the architecture changes.
+ */
 export class GrowEngine {
   private constructor(
     readonly arch: ArchState,
@@ -16,6 +20,7 @@ export class GrowEngine {
     private readonly session: ort.InferenceSession,
   ) {}
 
+  /** Build and load the growing step of `arch` (batch `batchSize`, Gauss-Newton `granularity`). */
   static async create(arch: ArchState, batchSize: number, granularity: Granularity, runtime: RuntimeOptions): Promise<GrowEngine> {
     return new GrowEngine(arch, batchSize, await createSession(modelBytes(buildGrowGraph(arch, batchSize, { granularity })), runtime));
   }
@@ -58,6 +63,7 @@ export class GrowEngine {
     return { loss: (out.loss!.data as Float32Array)[0]!, estimates };
   }
 
+  /** Free the ORT session. */
   async release(): Promise<void> {
     await this.session.release();
   }

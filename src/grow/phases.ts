@@ -43,6 +43,14 @@ export interface GrowPhaseResult {
   steps: number;
 }
 
+/**
+ * Run one growing phase on `loader` (the 'grow' random stream): an Adam step on `theta` (updated in
+ * place) per batch, `model` frozen, every morphism's estimate averaged; then, with estimate 'final',
+ * the final pass. Progress goes to `progress` under `label`.
+ * @returns the estimates selection ranks by ('final' or the moving average), the moving average, the
+ *   mean loss seen, and counts.
+ * @throws NonFiniteLossError when the loss is NaN or infinite (the training phase before diverged).
+ */
 export async function growPhase(
   engine: GrowEngine,
   model: ModelState,

@@ -82,6 +82,7 @@ export function mobilenetv1(width: number | number[], inputShape: [number, numbe
   return validateArch({ family: 'mobilenetv1', inputShape, classes, layers });
 }
 
+/** The seed network of `family` at `width` (one for all dense layers, or one per layer). @throws Error for a wrong number of widths or an input too small for the network. */
 export function seedArch(family: Family, width: number | number[], inputShape?: [number, number, number], classes?: number): ArchState {
   return family === 'vgg19' ? vgg19(width, inputShape, classes) : mobilenetv1(width, inputShape, classes);
 }
@@ -113,6 +114,7 @@ export interface LayerGeometry {
   poolHW: [number, number];
 }
 
+/** Channel counts and spatial sizes of every dense layer's input and output, in layer order. */
 export function layerGeometry(arch: ArchState): LayerGeometry[] {
   let c = arch.inputShape[0];
   let h = arch.inputShape[1];
@@ -173,10 +175,12 @@ export function validateArch(arch: ArchState): ArchState {
   return arch;
 }
 
+/** Output channels of the last dense layer (the classifier's input width). */
 export function lastWidth(arch: ArchState): number {
   return arch.layers[arch.layers.length - 1]!.width;
 }
 
+/** A deep copy of `arch`. */
 export function cloneArch(arch: ArchState): ArchState {
   return JSON.parse(JSON.stringify(arch)) as ArchState;
 }

@@ -55,6 +55,7 @@ export function convSpec(arch: ArchState, layer: string): ParamSpec {
   return spec;
 }
 
+/** Number of elements of a tensor of `shape` (1 for a scalar). */
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -75,6 +75,14 @@ function checkState(state: ModelState): void {
   }
 }
 
+/**
+ * The model state after `morphisms` (all at once; every channel index and θ refers to `state`):
+ * architecture, weights, BN statistics and momentum rewritten as the file comment says. Pure: the
+ * result shares no buffer with `state`.
+ * @throws Error for an unknown layer, a channel out of range, two morphisms on one channel, a θ of the
+ *   wrong size or not finite, prunes below `opts.minWidth` (default 1) of a layer's channels, or a
+ *   state whose tensors do not fit its architecture.
+ */
 export function applyMorphisms(state: ModelState, morphisms: readonly Morphism[], opts: ApplyOptions = {}): ModelState {
   const minWidth = opts.minWidth ?? 1;
   if (!Number.isInteger(minWidth) || minWidth < 1) throw new Error(`minWidth must be a positive integer, got ${minWidth}`);

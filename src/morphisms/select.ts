@@ -66,6 +66,12 @@ export function topCount(fraction: number, width: number): number {
   return Math.max(0, Math.ceil(fraction * width - 1e-9));
 }
 
+/**
+ * One Decision per channel of every layer of `arch` (layer order, then channel order), by the rule in
+ * the file comment: the better of each channel's split and prune by tradeoff margin, and per layer the
+ * ones with a positive margin applied in margin order up to ceil(topFraction · width).
+ * @throws Error when an estimate is missing or has the wrong length, or an option is out of range.
+ */
 export function selectMorphisms(arch: ArchState, estimates: ReadonlyMap<string, ChannelEstimates>, opts: SelectionOptions): Decision[] {
   checkOptions(opts);
   const decisions: Decision[] = [];

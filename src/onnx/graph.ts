@@ -33,6 +33,7 @@ export interface OpOptions {
   doc?: string;
 }
 
+/** Builds one Graph (see the file comment): ops, inputs, initializers, constants, outputs, scopes. */
 export class GraphBuilder {
   readonly graph: Graph;
   private scopes: string[] = [];
@@ -88,6 +89,7 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Declare graph input `name` (dtype, shape with numbers or symbolic names); returns its name. @throws Error when taken. */
   input(name: string, dtype: DType, shape: Dim[], doc?: string): string {
     this.claim(name);
     const vi: ValueInfo = { name, dtype, shape, doc };
@@ -96,6 +98,7 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Add initializer `name` holding `t` (also a build-time constant for shape rules); returns its name. @throws Error when taken. */
   initializer(name: string, t: TensorData, doc?: string): string {
     this.claim(name);
     this.graph.initializers.set(name, t);
@@ -160,6 +163,7 @@ export class GraphBuilder {
     return this.op(opType, inputs, attrs, opts)[0]!;
   }
 
+  /** Declare value `name` a graph output. @throws Error when it is not a value of the graph. */
   output(name: string, doc?: string): void {
     const vi = this.graph.values.get(name);
     if (!vi) throw new Error(`graph ${this.graph.name}: output ${name} is not a value`);
@@ -188,6 +192,7 @@ export class GraphBuilder {
     }
   }
 
+  /** The (possibly symbolic) shape of value `name`. */
   shape(name: string): Dim[] {
     const vi = this.graph.values.get(name);
     if (!vi) throw new Error(`unknown value ${name}`);
@@ -203,12 +208,14 @@ export class GraphBuilder {
     return s;
   }
 
+  /** The element type of value `name`. */
   dtype(name: string): DType {
     const vi = this.graph.values.get(name);
     if (!vi) throw new Error(`unknown value ${name}`);
     return vi.dtype;
   }
 
+  /** A model metadata entry (Netron's properties panel shows them). */
   setMetadata(key: string, value: string): void {
     this.graph.metadata.set(key, value);
   }

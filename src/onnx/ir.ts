@@ -64,6 +64,7 @@ export interface Composite {
   scope: string;
 }
 
+/** A graph under construction or finished: nodes in topological order, and every value's dtype and shape. */
 export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: ValueInfo[] = [];
@@ -77,6 +78,7 @@ export class Graph {
   doc = '';
   constructor(public name: string) {}
 
+  /** The node that outputs `value`, or undefined for graph inputs and initializers. */
   producerOf(value: string): Node | undefined {
     // Linear scan is fine at our graph sizes (a few thousand nodes) and callers are off the hot path.
     for (const n of this.nodes) if (n.outputs.includes(value)) return n;

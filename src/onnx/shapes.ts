@@ -83,6 +83,11 @@ function reduceShape(x: Dim[], axes: number[] | undefined, keep: boolean): Dim[]
   return out;
 }
 
+/**
+ * The dtype and static shape of each output of node `n`, from its inputs' (already in `g`) and its
+ * attributes. @throws Error for an op without a rule here, or inputs that do not fit (shapes that do not
+ * broadcast, a reshape that changes the element count, a non-constant shape or axes input).
+ */
 export function inferShapes(g: Graph, n: Node): Out[] {
   const X = (i: number) => info(g, n.inputs[i]!);
   const same = (i = 0): Out => ({ dtype: X(i).dtype, shape: [...X(i).shape] });

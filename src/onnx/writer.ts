@@ -48,6 +48,7 @@ function attributeProto(name: string, a: AttrValue): onnx.IAttributeProto {
   }
 }
 
+/** The ONNX GraphProto of `g`: nodes, initializers, inputs, outputs and value_info for every other value. */
 export function graphProto(g: Graph): onnx.IGraphProto {
   const io = new Set([...g.inputs.map((v) => v.name), ...g.outputs.map((v) => v.name), ...g.initializers.keys()]);
   const valueInfo: onnx.IValueInfoProto[] = [];
@@ -76,6 +77,11 @@ export function graphProto(g: Graph): onnx.IGraphProto {
   };
 }
 
+/**
+ * `g` serialised as an ONNX ModelProto (opset 17, IR 8), with its doc string and metadata; the same
+ * graph always gives the same bytes.
+ * @throws Error when the proto does not verify (a bug in the builder).
+ */
 export function modelBytes(g: Graph): Uint8Array {
   const model: onnx.IModelProto = {
     irVersion: IR_VERSION,

@@ -25,6 +25,7 @@ export interface MetricsWriterOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Appends per-epoch records to a run folder's <name>.jsonl and <name>.csv (rules in the file comment). */
 export class MetricsWriter {
   readonly jsonlPath: string;
   readonly csvPath: string;
@@ -89,6 +90,7 @@ export class MetricsWriter {
   }
 }
 
+/** Every record of a JSONL file ([] when it does not exist). @throws Error naming the file and line of a line that is not JSON. */
 export function readJsonl(file: string): MetricRecord[] {
   if (!fs.existsSync(file)) return [];
   return fs
@@ -109,6 +111,7 @@ function jsonValue(v: MetricValue | undefined): string {
   return JSON.stringify(v ?? null);
 }
 
+/** One JSONL line of `record`: keys in order, numbers by formatNumber, non-finite numbers as strings. */
 export function jsonLine(record: MetricRecord): string {
   return `{${Object.entries(record).map(([k, v]) => `${JSON.stringify(k)}:${jsonValue(v)}`).join(',')}}\n`;
 }

@@ -50,6 +50,7 @@ export interface EpochStats {
   accuracy: number;
 }
 
+/** Per-epoch progress on stderr and log lines on stdout (the file comment shows the use). */
 export class ProgressReporter {
   private readonly stream: ProgressStream;
   private readonly logStream: ProgressStream;

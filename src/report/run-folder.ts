@@ -85,6 +85,7 @@ export class RunLog {
     fs.mkdirSync(path.dirname(file), { recursive: true });
   }
 
+  /** Append `line` (each of its lines stamped with the current time, ISO 8601). */
   write(line: string): void {
     const stamp = new Date().toISOString();
     const text = line

@@ -78,6 +78,7 @@ function panelSvg(p: ScatterPanel, ox: number, oy: number, opts: ScatterGridOpti
   return out.join('\n');
 }
 
+/** The SVG text of a grid of scatter panels (`columns` per row, default 4), one legend from the first panel's series. */
 export function scatterGridSvg(panels: ScatterPanel[], opts: ScatterGridOptions): string {
   const cols = Math.min(opts.columns ?? 4, Math.max(1, panels.length));
   const rows = Math.ceil(panels.length / cols);

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
+import { UserError } from '../util/errors';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -25,15 +26,25 @@ function cudaProviderPath(): string {
   return path.join(pkg, 'bin', 'napi-v6', `${process.platform}`, `${process.arch}`, 'libonnxruntime_providers_cuda.so');
 }
 
+/**
+ * @throws UserError (exit 1) when `device` is 'cuda' and the CUDA provider is not installed, naming
+ *   the command that installs it (README "CUDA").
+ */
 export function checkDevice(device: Device): void {
   if (device === 'cuda' && !fs.existsSync(cudaProviderPath())) {
-    throw new Error(
+    throw new UserError(
       `runtime.device is 'cuda' but the CUDA execution provider is not installed (${cudaProviderPath()} is missing).\n` +
         `Install it with:  ${CUDA_INSTALL_COMMAND}\n(it needs network access to download the provider, and CUDA 12 + cuDNN 9 on the machine), or set runtime.device: cpu.`,
     );
   }
 }
 
+/**
+ * ORT session options for nasgrow's graphs: the device's provider (CUDA falls back to CPU for ops it
+ * lacks), `threads` intra-op threads and one inter-op thread, sequential execution, all graph
+ * optimisations, and pool threads that sleep instead of spinning. NASGROW_ARENA=0 and
+ * NASGROW_MEMPATTERN=0 turn ORT's memory arena and memory patterns off (for profiling).
+ */
 export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: opts.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
@@ -50,6 +61,12 @@ export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.Sessi
   };
 }
 
+/**
+ * An ONNX Runtime session for a serialised model (`Uint8Array`, e.g. modelBytes(graph)) or a model
+ * file (path), with sessionOptions(opts).
+ * @throws UserError when opts.device is 'cuda' without its provider; Error naming the model when ORT
+ *   cannot load it (a bug in an emitted graph, or a damaged file).
+ */
 export async function createSession(model: Uint8Array | string, opts: RuntimeOptions = DEFAULT_RUNTIME): Promise<ort.InferenceSession> {
   checkDevice(opts.device);
   try {
@@ -62,10 +79,12 @@ export async function createSession(model: Uint8Array | string, opts: RuntimeOpt
   }
 }
 
+/** A float32 ORT tensor over `data` (no copy), `shape` row-major. */
 export function f32Tensor(data: Float32Array, shape: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', data, shape);
 }
 
+/** An int64 ORT tensor over `data` (no copy), `shape` row-major. */
 export function i64Tensor(data: BigInt64Array, shape: readonly number[]): ort.Tensor {
   return new ort.Tensor('int64', data, shape);
 }

@@ -88,6 +88,7 @@ export class Engine {
     return { loss: (out.loss_sum!.data as Float32Array)[0]!, correct: (out.correct!.data as Float32Array)[0]! };
   }
 
+  /** Free both ORT sessions. */
   async release(): Promise<void> {
     await this.train.release();
     await this.evaluation.release();

@@ -30,6 +30,15 @@ export interface TrainGraphOptions {
   exposeGradients?: boolean;
 }
 
+/**
+ * The training step of `arch` for batches of `batch` images, as one graph: forward in training mode
+ * (BatchNorm on batch statistics), mean cross-entropy, backward (src/autodiff/backward.ts), SGD with
+ * `hyper` and the BN running-statistics update (formulas above).
+ * Inputs: images [batch, C, H, W] float, labels [batch] int64, lr [] float, every tensor of
+ * paramSpecs(arch) and `momentum.<p>` of every trainable one. Outputs: loss [] (the batch mean),
+ * correct [] (hits), `<p>.next` of every tensor and `momentum.<p>.next`; with `exposeGradients` also
+ * `<p>_grad` (∂loss/∂p before weight decay).
+ */
 export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper, opts: TrainGraphOptions = {}): Graph {
   const b = new GraphBuilder('train_step');
   b.graph.doc = `nasgrow training step: forward, backward and SGD (momentum ${hyper.momentum}, nesterov ${hyper.nesterov}, weight decay ${hyper.weightDecay}) for batch ${batch}`;

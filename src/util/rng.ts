@@ -4,6 +4,7 @@
 // Generator: xoshiro128** (32-bit state words, period 2^128 - 1), seeded through splitmix32 so that
 // nearby seeds give unrelated streams.
 
+/** A seeded xoshiro128** generator; Rng.derive(seed, label) gives the named streams (src/util/streams.ts). */
 export class Rng {
   private s0: number;
   private s1: number;

@@ -8,6 +8,7 @@ export type SafeTensor =
   | { dtype: 'F32'; shape: number[]; data: Float32Array }
   | { dtype: 'I64'; shape: number[]; data: BigInt64Array };
 
+/** The safetensors bytes of `tensors` (in map order) with `metadata` in the header's __metadata__. */
 export function encodeSafetensors(tensors: Map<string, SafeTensor>, metadata?: Record<string, string>): Buffer {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
@@ -35,6 +36,11 @@ export function encodeSafetensors(tensors: Map<string, SafeTensor>, metadata?: R
   return out;
 }
 
+/**
+ * The tensors and metadata of safetensors bytes; tensor data are copies (aligned, owned).
+ * @throws Error naming `source` when the bytes are too short, the header is not JSON, a tensor runs past
+ *   the end, or a dtype is not F32 or I64.
+ */
 export function decodeSafetensors(buf: Buffer, source = 'safetensors data'): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
   if (buf.length < 8) throw new Error(`${source}: file too short to be safetensors (${buf.length} bytes)`);
   const headerLen = Number(buf.readBigUInt64LE(0));
@@ -73,6 +79,7 @@ export function writeSafetensors(path: string, tensors: Map<string, SafeTensor>,
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
+/** decodeSafetensors of a file. @throws Error when the file does not exist or does not decode. */
 export function readSafetensors(path: string): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
   if (!fs.existsSync(path)) throw new Error(`${path}: file not found`);
   return decodeSafetensors(fs.readFileSync(path), path);

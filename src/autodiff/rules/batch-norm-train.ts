@@ -18,6 +18,11 @@ export function channelSum(b: GraphBuilder, x: string, square = false, name = 'c
   const inner = b.op1(square ? 'ReduceSumSquare' : 'ReduceSum', square ? [x] : [x, b.ints([2, 3])], square ? { axes: [2, 3], keepdims: 1 } : { keepdims: 1 });
   return b.op1('ReduceSum', [inner, b.ints([0])], { keepdims: 1 }, { name });
 }
+/**
+ * BatchNorm in training mode on NCHW `x` (static shape) with scale `gamma` and shift `beta` [C], emitted
+ * as the composite above so autodiff uses its rule below. Returns y (shaped as x) and the batch mean and
+ * biased variance [C].
+ */
 export function batchNormTrain(b: GraphBuilder, x: string, gamma: string, beta: string, eps = 1e-5): { y: string; mean: string; variance: string } {
   const [N, C, H, W] = b.staticShape(x) as [number, number, number, number];
   const M = N * H * W;

@@ -16,6 +16,7 @@ export interface ExperimentArgs {
   'final-batches'?: number;
 }
 
+/** `nasgrow experiment gn-accuracy`: check the config and the flags, run the measurement, print its table. */
 export async function runExperiment(args: ExperimentArgs): Promise<void> {
   const cfg = loadConfig(args.config);
   const out = path.resolve(args.out ?? path.join('runs', `${configName(args.config)}-gn-accuracy`));

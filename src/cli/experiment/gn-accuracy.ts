@@ -103,6 +103,11 @@ interface Snapshot {
   final: Estimates;
 }
 
+/**
+ * The Appendix B measurement (steps in the file comment) on `cfg`'s seed network, written into `outDir`:
+ * gn-accuracy.csv, .json, .md and the scatter PNGs. Returns the summary written to gn-accuracy.json.
+ * @throws UserError when the test split has fewer than 2 × evalBatches batches; DataError for unreadable data.
+ */
 export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccuracyOptions): Promise<Record<string, unknown>> {
   fs.mkdirSync(outDir, { recursive: true });
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };

@@ -10,6 +10,7 @@ export interface ExportSeedsArgs {
   seed?: number;
 }
 
+/** `nasgrow export-seeds`: write both seed networks' graphs into OUT/<family>-w<width>/ and print the paths. */
 export async function runExportSeeds(args: ExportSeedsArgs, out: { write(s: string): unknown } = process.stdout): Promise<void> {
   for (const family of FAMILIES) {
     const width = SEED_WIDTH[family];

@@ -6,6 +6,7 @@ export interface ValidateArgs {
   config: string;
 }
 
+/** `nasgrow validate`: print the resolved config. @throws ConfigError (exit 1) listing every problem. */
 export function runValidate(args: ValidateArgs, out: { write(s: string): unknown } = process.stdout): void {
   const cfg = loadConfig(args.config);
   out.write(renderConfigYaml(cfg, { header: [`${args.config} is valid; resolved with defaults, paths absolute`] }));
