@@ -3,7 +3,8 @@ export { ConfigError, ConfigProblem, formatProblem } from './errors';
 export { LoadOptions, Override, configName, diffConfigs, loadConfig, parseConfig, renderConfigYaml } from './load';
 export { FAMILIES, TrainConfig, checkConsistency, configSchema, denseLayerCount } from './schema';
 export { DATASETS, DataShape, Dataset, datasetShape } from './datasets';
-export { ArchFileError, archShapeMismatch, checkArch, loadArchFile, resolveArch } from './arch-file';
+export { ArchFileError, archShapeMismatch, checkArch, loadArchFile } from './arch-file';
+export { resolveArch } from './resolve-arch';
 export { inlineYaml, renderMarkdownTable } from './dsl';
 
 import { renderMarkdownTable } from './dsl';
