@@ -1,15 +1,15 @@
-// Architecture JSON files (an ArchState, as a run folder's arch.json holds it) and the architecture a
-// config describes.
+// Architecture JSON files (an ArchState, as a run folder's arch.json holds it): reading, checking,
+// and whether one fits a dataset. Depends on nothing in src/config but datasets.ts, so that
+// schema.ts can use it for its cross-key checks; resolve-arch.ts, which needs a config, builds on it.
 import * as fs from 'fs';
-import { ArchState, seedArch, validateArch } from '../models/arch';
-import { DataShape, datasetShape } from './datasets';
-import type { TrainConfig } from './schema';
+import { ArchState, validateArch } from '../models/arch';
+import { DataShape } from './datasets';
 import { UserError } from '../util/errors';
 
 /** An error in what the user supplied (exit code 1 in the CLI), not a bug. */
 export class ArchFileError extends UserError {}
 
-/** Read and validate an architecture JSON file; errors name the file and the offending field. */
+/** Read and validate an architecture JSON file. Throws ArchFileError naming the file and the offending field. */
 export function loadArchFile(file: string): ArchState {
   let text: string;
   try {
@@ -26,7 +26,7 @@ export function loadArchFile(file: string): ArchState {
   return checkArch(raw, file);
 }
 
-/** Check that a parsed JSON value is a valid ArchState; `where` names it in messages. */
+/** Check that a parsed JSON value is a valid ArchState; throws ArchFileError, whose message starts with `where`. */
 export function checkArch(raw: unknown, where: string): ArchState {
   const fail = (msg: string): never => {
     throw new ArchFileError(`${where}: ${msg}`);
@@ -48,33 +48,6 @@ export function checkArch(raw: unknown, where: string): ArchState {
     return validateArch(a as unknown as ArchState);
   } catch (err) {
     return fail((err as Error).message);
-  }
-}
-
-/**
- * The architecture a config describes: the model.arch file when set, else the seed family at the
- * configured width. `data` gives the image shape and class count; it defaults to the dataset's own
- * (required for image-folder datasets, whose shape is known only after reading them).
- */
-export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
-  const shape = data ?? datasetShape(cfg.data.dataset);
-  if (cfg.model.arch !== null) {
-    const arch = loadArchFile(cfg.model.arch);
-    if (shape) {
-      const mismatch = archShapeMismatch(arch, shape);
-      if (mismatch) throw new ArchFileError(`${cfg.model.arch}: ${mismatch}`);
-    }
-    return arch;
-  }
-  if (!shape) {
-    throw new ArchFileError(
-      `the seed architecture needs the image shape and class count, which an ${cfg.data.dataset} dataset reveals only once read`,
-    );
-  }
-  try {
-    return seedArch(cfg.model.family, cfg.model.width, shape.inputShape, shape.classes);
-  } catch (err) {
-    throw new ArchFileError(`model: ${(err as Error).message}`);
   }
 }
 

@@ -13,6 +13,7 @@ export interface ConfigProblem {
   line?: number;
 }
 
+/** One problem as the user reads it: "<source>: <key> <problem> (line N)". */
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line !== undefined ? ` (line ${p.line})` : '';
   return p.key === '' ? `${p.source}: ${p.problem}${where}` : `${p.source}: ${p.key} ${p.problem}${where}`;

@@ -1,15 +1,16 @@
 // Config layer: schema, loading and validation, rendering. May import src/util and src/models only.
 export { ConfigError, ConfigProblem, formatProblem } from './errors';
 export { LoadOptions, Override, configName, diffConfigs, loadConfig, parseConfig, renderConfigYaml } from './load';
-export { FAMILIES, TrainConfig, checkConsistency, configSchema, denseLayerCount } from './schema';
+export { CheckContext, FAMILIES, TrainConfig, checkConsistency, configSchema, configStructure, denseLayerCount } from './schema';
 export { DATASETS, DataShape, Dataset, datasetShape } from './datasets';
-export { ArchFileError, archShapeMismatch, checkArch, loadArchFile, resolveArch } from './arch-file';
-export { inlineYaml, renderMarkdownTable } from './dsl';
+export { ArchFileError, archShapeMismatch, checkArch, loadArchFile } from './arch-file';
+export { resolveArch } from './resolve-arch';
+export { inlineYaml, renderMarkdownTable } from './describe';
 
-import { renderMarkdownTable } from './dsl';
-import { configSchema } from './schema';
+import { renderMarkdownTable } from './describe';
+import { configStructure } from './schema';
 
-/** The whole config schema as a Markdown table (key, type, default, description). */
+/** The whole config schema as a Markdown table (key, type, default, description); throws nothing. */
 export function configReference(): string {
-  return renderMarkdownTable(configSchema);
+  return renderMarkdownTable(configStructure);
 }

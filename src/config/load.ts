@@ -1,12 +1,14 @@
 // Loading a YAML config: parse (syntax errors name the file and line), apply command-line
-// overrides, validate against the schema, fill defaults, resolve paths, then cross-key checks.
-// Every problem is collected and reported at once, before any work starts.
+// overrides, validate against the zod schema (which fills defaults and resolves paths), then
+// cross-key checks. Every problem is collected and reported at once, in file order, before any
+// work starts.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Document, LineCounter, Node as YamlNode, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { CheckContext, Issue, KeyPath, differingKeys, formatKeyPath, nodeAt, toPlain, validateSection } from './dsl';
 import { ConfigError, ConfigProblem } from './errors';
-import { TrainConfig, checkConsistency, configSchema } from './schema';
+import { Issue, KeyPath, formatKeyPath, issuesFromZod } from './issues';
+import { CheckContext, TrainConfig, checkConsistency, configSchema, configStructure } from './schema';
+import { differingKeys, nodeAt, sectionShape, toPlain } from './walk';
 
 /** A value set on the command line, e.g. { key: 'train.epochs', value: 5, origin: '--epochs' }. */
 export interface Override {
@@ -32,7 +34,10 @@ export function configName(sourceName: string): string {
   return path.basename(sourceName).replace(/\.ya?ml$/i, '');
 }
 
-/** Read and validate a config file. Throws ConfigError naming the file, key, value and expectation. */
+/**
+ * Read and validate a config file. Throws ConfigError (one problem per line: the file, key, value
+ * and expectation) when the file cannot be read, is not YAML, or is not a valid config.
+ */
 export function loadConfig(file: string, options: LoadOptions = {}): TrainConfig {
   let text: string;
   try {
@@ -45,7 +50,11 @@ export function loadConfig(file: string, options: LoadOptions = {}): TrainConfig
   return parseConfig(text, file, options);
 }
 
-/** Validate config text; `sourceName` is the file name used in messages and for relative paths. */
+/**
+ * Validate config text; `sourceName` is the file name used in messages and for relative paths.
+ * Throws ConfigError listing every problem, and a plain Error for an override of an unknown key
+ * (a bug in the caller, not in the config).
+ */
 export function parseConfig(text: string, sourceName: string, options: LoadOptions = {}): TrainConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -64,8 +73,8 @@ export function parseConfig(text: string, sourceName: string, options: LoadOptio
     if (raw === null || raw === undefined) raw = {};
     if (typeof raw === 'object' && !Array.isArray(raw)) {
       for (const o of options.overrides) {
-        const node = nodeAt(configSchema, o.key);
-        if (node === null || node.kind !== 'field') throw new Error(`internal: override of unknown config key ${o.key}`);
+        const node = nodeAt(configStructure, o.key);
+        if (node === null || sectionShape(node) !== null) throw new Error(`internal: override of unknown config key ${o.key}`);
         setIn(raw as Record<string, unknown>, o.key.split('.'), o.value);
         origins.set(o.key, o.origin);
       }
@@ -78,16 +87,19 @@ export function parseConfig(text: string, sourceName: string, options: LoadOptio
     configName: configName(sourceName),
     cwd: options.cwd ?? process.cwd(),
   };
-  const { value, issues } = validateSection(configSchema, raw, ctx);
-  const cfg = value as TrainConfig;
-  if (issues.length === 0) issues.push(...checkConsistency(cfg, ctx));
-  if (issues.length > 0) {
-    const problems = issues.map((i) => toProblem(i, sourceName, doc, lineCounter, origins));
-    // in file order; problems without a line (command-line values, missing keys) after those
-    problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
-    throw new ConfigError(problems);
-  }
-  return cfg;
+  const fail = (issues: Issue[]) => {
+    const located = issues.map((i) => toProblem(i, sourceName, doc, lineCounter, origins));
+    // in file order (by offset, so two problems on one line keep their columns' order); problems
+    // without a place in the file (command-line values, missing keys) after those
+    located.sort((a, b) => (a.offset ?? Infinity) - (b.offset ?? Infinity));
+    return new ConfigError(located.map((l) => l.problem));
+  };
+  const schema = configSchema(ctx);
+  const result = schema.safeParse(raw);
+  if (!result.success) throw fail(issuesFromZod(schema, raw, result.error.issues));
+  const issues = checkConsistency(result.data, ctx);
+  if (issues.length > 0) throw fail(issues);
+  return result.data;
 }
 
 function setIn(obj: Record<string, unknown>, keys: string[], value: unknown): void {
@@ -109,18 +121,22 @@ function yamlSyntaxProblem(message: string, pos: { line: number; col: number } |
   return [`invalid YAML at ${where}: ${what}`, ...context].join('\n');
 }
 
-function toProblem(issue: Issue, source: string, doc: Document, lc: LineCounter, origins: Map<string, string>): ConfigProblem {
+function toProblem(issue: Issue, source: string, doc: Document, lc: LineCounter, origins: Map<string, string>): { problem: ConfigProblem; offset?: number } {
   const key = issue.path.length === 0 ? 'the config' : formatKeyPath(issue.path);
-  const dotted = issue.path.filter((k) => typeof k === 'string').join('.');
+  // a problem with an overridden value (or inside it) is the flag's; compared key by key, as an
+  // unknown top-level key spelt "data.path" in the file is not the value --data set
+  const keys = issue.path.filter((k) => typeof k === 'string');
   for (const [k, origin] of origins) {
-    if (dotted === k || dotted.startsWith(k + '.')) return { source: origin, key, problem: issue.problem };
+    const parts = k.split('.');
+    if (parts.every((p, i) => keys[i] === p)) return { problem: { source: origin, key, problem: issue.problem } };
   }
-  const line = lineOf(doc, lc, issue.path);
-  return line === undefined ? { source, key, problem: issue.problem } : { source, key, problem: issue.problem, line };
+  const offset = offsetOf(doc, issue.path);
+  if (offset === undefined) return { problem: { source, key, problem: issue.problem } };
+  return { problem: { source, key, problem: issue.problem, line: lc.linePos(offset).line }, offset };
 }
 
-/** 1-based line of the value (or of the key, for an empty value) at a key path, if it is in the file. */
-function lineOf(doc: Document, lc: LineCounter, keyPath: KeyPath): number | undefined {
+/** Offset in the file of the value (or of the key, for an empty value) at a key path, if it is in the file. */
+function offsetOf(doc: Document, keyPath: KeyPath): number | undefined {
   let node: unknown = doc.contents;
   let offset: number | undefined = (node as YamlNode | null)?.range?.[0];
   for (const k of keyPath) {
@@ -138,7 +154,7 @@ function lineOf(doc: Document, lc: LineCounter, keyPath: KeyPath): number | unde
       return undefined;
     }
   }
-  return offset === undefined ? undefined : lc.linePos(offset).line;
+  return offset;
 }
 
 /**
@@ -146,7 +162,7 @@ function lineOf(doc: Document, lc: LineCounter, keyPath: KeyPath): number | unde
  * folder (so a copy in a run folder stays valid when the folder moves); otherwise they are absolute.
  */
 export function renderConfigYaml(cfg: TrainConfig, options: { relativeTo?: string | null; header?: string[] } = {}): string {
-  const plain = toPlain(configSchema, cfg, options.relativeTo ?? null);
+  const plain = toPlain(configStructure, cfg, options.relativeTo ?? null);
   const doc = new Document(plain);
   // short lists of scalars read best inline: [300, 450]
   const flowify = (n: unknown): void => {
@@ -164,5 +180,5 @@ export function renderConfigYaml(cfg: TrainConfig, options: { relativeTo?: strin
 /** The keys whose values differ between two configs, with both values (for resume checks). */
 export function diffConfigs(before: TrainConfig, after: TrainConfig): Array<{ key: string; before: unknown; after: unknown }> {
   const get = (cfg: TrainConfig, key: string) => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg);
-  return differingKeys(configSchema, before, after).map((key) => ({ key, before: get(before, key), after: get(after, key) }));
+  return differingKeys(configStructure, before, after).map((key) => ({ key, before: get(before, key), after: get(after, key) }));
 }

@@ -8,16 +8,17 @@ import { parse as parseYaml } from 'yaml';
 import {
   ConfigError,
   configReference,
-  configSchema,
+  configStructure,
   diffConfigs,
   loadConfig,
   parseConfig,
   renderConfigYaml,
   resolveArch,
 } from '../../src/config';
-import { fieldsOf, REQUIRED, Computed } from '../../src/config/dsl';
+import { defaultOf, fieldsOf, unwrap } from '../../src/config/walk';
 import { closestMatch, editDistance } from '../../src/config/suggest';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
+import { ROOT } from '../helpers/root';
 
 /** A fresh folder with data/fm (a stand-in dataset file) and a config writer. */
 function sandbox() {
@@ -99,11 +100,12 @@ test('defaults are copies: changing one config does not change the next', (t) =>
 });
 
 test('every default satisfies its own type', (t) => {
-  const ctx = { baseDir: '/', checkPaths: false, configName: 'x', cwd: '/' };
-  for (const { key, field } of fieldsOf(configSchema)) {
-    if (field.default === REQUIRED || field.default instanceof Computed) continue;
-    const r = field.type.parse(field.default, ctx);
-    t.true(r.ok, `${key.join('.')}: default ${JSON.stringify(field.default)} fails its type`);
+  // (zod's .default() returns the default without parsing it)
+  for (const { key, schema } of fieldsOf(configStructure)) {
+    const d = defaultOf(schema);
+    if (d.kind !== 'value') continue;
+    const r = unwrap(schema).safeParse(d.value);
+    t.true(r.success, `${key.join('.')}: default ${JSON.stringify(d.value)} fails its type`);
   }
 });
 
@@ -347,11 +349,61 @@ test('the Markdown reference lists every key with type, default and doc', (t) =>
   const md = configReference();
   const lines = md.trim().split('\n');
   t.is(lines[0], '| Key | Type | Default | Description |');
-  for (const { key } of fieldsOf(configSchema)) t.true(md.includes(`| \`${key.join('.')}\` |`), key.join('.'));
+  for (const { key } of fieldsOf(configStructure)) t.true(md.includes(`| \`${key.join('.')}\` |`), key.join('.'));
   t.true(md.includes('| `train.lr` | number > 0 | `0.1` | initial learning rate |'));
   t.true(md.includes('| `data.path` | path (existing file or directory) | *required* |'));
   t.true(md.includes('| `model.family` | vgg19 \\| mobilenetv1 | `vgg19` |'));
   for (const l of lines) t.is(l.split(/(?<!\\)\|/).length, 6, l);
+});
+
+test('a list inside a union is explained item by item; a scalar names every member', (t) => {
+  const { write } = sandbox();
+  const file = write('u.yaml', minimal + 'model:\n  width: [a]\n');
+  t.deepEqual(problemsOf(() => loadConfig(file)), [`${file}: model.width[0] must be an integer >= 1, got "a" (line 4)`]);
+  const file2 = write('u2.yaml', minimal + 'model:\n  width: []\n');
+  t.deepEqual(problemsOf(() => loadConfig(file2)), [`${file2}: model.width must have at least 1 item, got [] (line 4)`]);
+  const file3 = write('u3.yaml', minimal + 'model:\n  width: 0\n');
+  t.deepEqual(problemsOf(() => loadConfig(file3)), [`${file3}: model.width must be an integer >= 1 or a list of integers >= 1, got 0 (line 4)`]);
+});
+
+test('normalize: a wrong structure is named as a whole, a bad number by its place', (t) => {
+  const { write } = sandbox();
+  const file = write('n1.yaml', minimal + '  normalize: [1, [2]]\n');
+  t.deepEqual(problemsOf(() => loadConfig(file)), [
+    `${file}: data.normalize must be a pair of lists [[means], [stds]], one number per channel, got [1, [2]] (line 3)`,
+  ]);
+  const file2 = write('n2.yaml', minimal + '  normalize: [[0.5], [0]]\n');
+  t.deepEqual(problemsOf(() => loadConfig(file2)), [`${file2}: data.normalize[1][0] must be a number > 0, got 0 (line 3)`]);
+  const file3 = write('n3.yaml', minimal + '  normalize: [[0.5, 0.5], [1]]\n');
+  t.deepEqual(problemsOf(() => loadConfig(file3)), [`${file3}: data.normalize must have as many stds as means (one per channel), got [[0.5, 0.5], [1]] (line 3)`]);
+});
+
+test('empty sections and an empty file take the defaults', (t) => {
+  const { write } = sandbox();
+  const cfg = loadConfig(write('e.yaml', minimal + 'train:\ngrow: {}\n'));
+  t.is(cfg.train.epochs, 10);
+  t.is(cfg.grow.cycles, 30);
+  const file = write('empty.yaml', '');
+  t.deepEqual(problemsOf(() => loadConfig(file)), [`${file}: data.path is required (dataset file or folder, relative to the config file)`]);
+});
+
+test('problems on one line come in column order; a key spelt with dots in the file is the file\'s', (t) => {
+  const { write } = sandbox();
+  const file = write('flow.yaml', minimal + 'train: { lr: fast, lrr: 1 }\ndata.path: x\n');
+  t.deepEqual(problemsOf(() => loadConfig(file, { overrides: [{ key: 'data.path', value: 'data/fm', origin: '--data' }] })), [
+    `${file}: train.lr must be a number > 0, got "fast" (line 3)`,
+    `${file}: train.lrr is not a known key (did you mean train.lr?) (line 3)`,
+    `${file}: data.path is not a known key: write it nested, as "data: { path: ... }" (line 4)`,
+  ]);
+});
+
+test("README's config reference is the generated table", (t) => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const intro = 'The full reference (`nasgrow config-reference`):\n';
+  const start = readme.indexOf(intro);
+  const end = readme.indexOf('\n## The run folder', start);
+  t.true(start >= 0 && end > start, 'README has the reference section');
+  t.is(readme.slice(start + intro.length, end).trim(), configReference().trim(), 'regenerate it with `node dist/src/cli/main.js config-reference`');
 });
 
 test('edit distance and suggestions', (t) => {

@@ -2,6 +2,7 @@
 import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config';
 
 import { ROOT } from '../helpers/root';
@@ -18,7 +19,16 @@ test('configs/ holds the quickstart, short-budget configs and one file per row o
 for (const file of files) {
   test(`${path.relative(ROOT, file)} is a valid config`, (t) => {
     const cfg = loadConfig(file, { checkPaths: false });
-    t.truthy(cfg.data.path);
+    // data.path is resolved against the config file's folder, not the working directory
+    const written = (parseYaml(fs.readFileSync(file, 'utf8')) as { data: { path: string } }).data.path;
+    t.is(cfg.data.path, path.resolve(path.dirname(file), written));
+    // data inside the repository (the bundled sample) must be there; data elsewhere (../shared,
+    // /usr/share/datasets, a CIFAR-100 download) depends on the machine
+    if (cfg.data.path.startsWith(ROOT + path.sep)) {
+      t.true(fs.existsSync(cfg.data.path), `${cfg.data.path} does not exist`);
+      t.notThrows(() => loadConfig(file), 'with path checks on');
+    }
+    if (file.endsWith('quickstart.yaml')) t.is(cfg.data.path, path.join(ROOT, 'data', 'sample', 'fashion-mnist'));
     if (file.includes('/paper/')) {
       t.is(cfg.grow.cycles, 30);
       t.is(cfg.grow.phase_epochs, 20);

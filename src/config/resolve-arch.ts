@@ -1,0 +1,34 @@
+// The architecture a config describes. Apart from arch-file.ts because it needs TrainConfig, whose
+// schema.ts imports arch-file.ts for its cross-key checks: kept together they made an import cycle.
+import { ArchState, seedArch } from '../models/arch';
+import { ArchFileError, archShapeMismatch, loadArchFile } from './arch-file';
+import { DataShape, datasetShape } from './datasets';
+import type { TrainConfig } from './schema';
+
+/**
+ * The architecture a config describes: the model.arch file when set, else the seed family at the
+ * configured width. `data` gives the image shape and class count; it defaults to the dataset's own
+ * (required for image-folder datasets, whose shape is known only after reading them). Throws
+ * ArchFileError when the file cannot be read or does not fit the data, or the seed cannot be built.
+ */
+export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
+  const shape = data ?? datasetShape(cfg.data.dataset);
+  if (cfg.model.arch !== null) {
+    const arch = loadArchFile(cfg.model.arch);
+    if (shape) {
+      const mismatch = archShapeMismatch(arch, shape);
+      if (mismatch) throw new ArchFileError(`${cfg.model.arch}: ${mismatch}`);
+    }
+    return arch;
+  }
+  if (!shape) {
+    throw new ArchFileError(
+      `the seed architecture needs the image shape and class count, which an ${cfg.data.dataset} dataset reveals only once read`,
+    );
+  }
+  try {
+    return seedArch(cfg.model.family, cfg.model.width, shape.inputShape, shape.classes);
+  } catch (err) {
+    throw new ArchFileError(`model: ${(err as Error).message}`);
+  }
+}
