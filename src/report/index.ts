@@ -2,6 +2,5 @@
 export { MetricRecord, MetricValue, MetricsWriter, MetricsWriterOptions, csvLine, csvRows, jsonLine, parseCsvLine, readJsonl } from './metrics';
 export { BatchResult, EpochStats, ProgressOptions, ProgressReporter, ProgressStream, summaryLine } from './progress';
 export { PrepareOptions, RunFolder, RunFolderError, RunLog, prepareRunFolder, runFolder } from './run-folder';
-export { writeFileAtomic, writeJsonFile } from '../util/atomic-write';
 export { formatDuration, formatNumber } from './format';
 export { ScatterGridOptions, ScatterPanel, ScatterSeries, scatterGridSvg, writeScatterGridPng } from './scatter';

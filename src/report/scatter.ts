@@ -1,7 +1,7 @@
 // Scatter figures: a grid of panels (one per layer, say), drawn as SVG and rasterised to PNG by sharp.
 // Deterministic: the same points give the same SVG text, so the same PNG.
-import * as fs from 'fs';
 import sharp from 'sharp';
+import { writeFileAtomic } from '../util/atomic-write';
 
 export interface ScatterSeries {
   label: string;
@@ -101,6 +101,6 @@ export function scatterGridSvg(panels: ScatterPanel[], opts: ScatterGridOptions)
 /** Writes the grid as a PNG (and returns its SVG text). */
 export async function writeScatterGridPng(file: string, panels: ScatterPanel[], opts: ScatterGridOptions): Promise<string> {
   const svg = scatterGridSvg(panels, opts);
-  fs.writeFileSync(file, await sharp(Buffer.from(svg)).png().toBuffer());
+  writeFileAtomic(file, await sharp(Buffer.from(svg)).png().toBuffer());
   return svg;
 }

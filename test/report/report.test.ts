@@ -3,6 +3,7 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeJsonFile } from '../../src/util/atomic-write';
 import {
   MetricsWriter,
   ProgressReporter,
@@ -13,7 +14,6 @@ import {
   parseCsvLine,
   prepareRunFolder,
   runFolder,
-  writeJsonFile,
 } from '../../src/report';
 
 function tmp(): string {
