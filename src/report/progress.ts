@@ -7,6 +7,10 @@
 //   progress.start('epoch 3/10', batches);
 //   for (...) progress.update({ size: 64, loss: batchMeanLoss, correct: 51 });
 //   const stats = progress.end();          // running loss/accuracy over the epoch, images/s, ...
+//
+// Ours rather than a library's: cli-progress (the common choice) repeats the bar on a timer when
+// stderr is not a terminal, where CI logs and train.log want one summary line per epoch, and its
+// single bar has no way to print log lines above itself; on top of it this file would be as long.
 import { formatDuration } from './format';
 
 export interface ProgressStream {
