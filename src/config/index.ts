@@ -1,7 +1,7 @@
 // Config layer: schema, loading and validation, rendering. May import src/util and src/models only.
 export { ConfigError, ConfigProblem, formatProblem } from './errors';
 export { LoadOptions, Override, configName, diffConfigs, loadConfig, parseConfig, renderConfigYaml } from './load';
-export { CheckContext, FAMILIES, TrainConfig, checkConsistency, configSchema, configStructure, denseLayerCount } from './schema';
+export { CheckContext, FAMILIES, TrainConfig, assertTrainable, checkConsistency, checkTrainable, configSchema, configStructure, denseLayerCount } from './schema';
 export { DATASETS, DataShape, Dataset, datasetShape } from './datasets';
 export { ArchFileError, archShapeMismatch, checkArch, loadArchFile } from './arch-file';
 export { resolveArch } from './resolve-arch';

@@ -6,11 +6,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { z } from 'zod';
-import { Family, seedArch } from '../models/arch';
+import { ArchState, Family, seedArch } from '../models/arch';
+import { fewestBatchNormValues, machineMemory, stepMemoryLowerBound } from '../models/feasibility';
+import { paramCount } from '../models/params';
 import { archShapeMismatch, loadArchFile } from './arch-file';
 import { DATASETS, datasetShape } from './datasets';
 import { describeValue } from './describe';
-import type { Issue } from './issues';
+import { ConfigError } from './errors';
+import { formatKeyPath, type Issue } from './issues';
 import { PathKind, configMeta } from './walk';
 
 export const FAMILIES = ['vgg19', 'mobilenetv1'] as const satisfies readonly Family[];
@@ -276,6 +279,52 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
   }
   if (cfg.train.nesterov && cfg.train.momentum === 0) {
     issues.push({ path: ['train', 'nesterov'], problem: 'needs train.momentum > 0 (set nesterov: false or a momentum)' });
+  }
+  // what the network at this batch size needs; an image-folder's shape is known only once read, and the
+  // CLI checks the same with checkTrainable() then
+  if (issues.length === 0 && shape) {
+    let arch: ArchState | null = null;
+    try {
+      arch = cfg.model.arch === null ? seedArch(cfg.model.family, cfg.model.width, shape.inputShape, shape.classes) : ctx.checkPaths ? loadArchFile(cfg.model.arch) : null;
+    } catch {
+      /* reported above */
+    }
+    if (arch) issues.push(...checkTrainable(arch, cfg.train.batch_size, 'train'));
+  }
+  return issues;
+}
+
+/**
+ * checkTrainable as an error: once an image-folder's shape is known, or for the growing step.
+ * @throws ConfigError naming `source` (the config file) and the key, when there is a problem.
+ */
+export function assertTrainable(arch: ArchState, batch: number, kind: 'train' | 'grow', source: string): void {
+  const issues = checkTrainable(arch, batch, kind);
+  if (issues.length > 0) throw new ConfigError(issues.map((i) => ({ source, key: formatKeyPath(i.path), problem: i.problem })));
+}
+
+/**
+ * Problems that keep `arch` from training at `batch` on this machine, as config issues: a
+ * training-mode BatchNorm with one value per channel (no variance to normalise by: PyTorch refuses it
+ * too, nasgrow would silently leave the weights unchanged), or a step graph whose memory lower bound
+ * (src/models/feasibility.ts) exceeds this machine's memory.
+ */
+export function checkTrainable(arch: ArchState, batch: number, kind: 'train' | 'grow'): Issue[] {
+  const issues: Issue[] = [];
+  const bn = fewestBatchNormValues(arch, batch);
+  if (bn.values < 2) {
+    issues.push({
+      path: ['train', 'batch_size'],
+      problem: `is ${batch}, so the ${bn.bn} (on ${bn.hw.join('x')} maps) would normalise ${bn.values} value per channel; training-mode BatchNorm needs at least 2: use a larger batch`,
+    });
+  }
+  const need = stepMemoryLowerBound(arch, batch, kind);
+  if (need > machineMemory()) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    issues.push({
+      path: arch.layers.length > 0 ? ['model', 'width'] : [],
+      problem: `gives a network of ${paramCount(arch).toLocaleString('en-US')} parameters whose ${kind === 'grow' ? 'growing' : 'training'} step needs at least ${gib(need)} at batch ${batch}, more than this machine's ${gib(machineMemory())}: use narrower layers or a smaller train.batch_size`,
+    });
   }
   return issues;
 }

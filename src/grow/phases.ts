@@ -9,6 +9,7 @@ import { param } from '../models/names';
 import { NonFiniteLossError } from '../train/engine';
 import { GrowEngine } from './grow-engine';
 import { EstimateAverage, EstimateMean, Estimates } from './estimates';
+import { faultPoint } from '../util/fault-injection';
 import { STREAMS } from '../util/streams';
 import { rowSumSquares, ThetaState } from './theta';
 
@@ -74,6 +75,7 @@ export async function growPhase(
       if (n++ >= inEpoch) break;
       const r = await engine.step(model, theta, batch.images, batch.labels, opts.thetaLr);
       if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(`${label}: the loss is ${r.loss} at batch ${batch.index + 1}: the model diverged in the training phase before`);
+      faultPoint('grow-step');
       if (opts.thetaMaxNorm !== null) capTheta(theta, model, opts.thetaMaxNorm);
       ema.add(r.estimates);
       lossSum += r.loss * batch.size;

@@ -7,10 +7,13 @@
 //   <run>/train.log       the log lines, time-stamped   (RunLog)
 //   <run>/checkpoints/
 //   <run>/graphs/
+//   <run>/.lock           PID of the process writing the folder (RunLock), removed when it ends
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../util/errors';
 import { writeFileAtomic } from '../util/atomic-write';
+import { makeFolder, userFsError } from '../util/folders';
 
 export interface RunFolder {
   dir: string;
@@ -49,10 +52,13 @@ export interface PrepareOptions {
 }
 
 /**
- * Create the run folder (or check the one being resumed), its subfolders, and config.yaml.
- * A new run refuses a folder that already has files in it.
+ * Create the run folder (or check the one being resumed), take its lock (RunLock), create its
+ * subfolders and write config.yaml. A new run refuses a folder that already has files in it; a
+ * resumed run loses the temporary files a killed process left behind.
+ * @throws RunFolderError (exit 1) naming the folder: not a folder, not a run folder, not empty, in use
+ *   by another process; FolderError when it cannot be created.
  */
-export function prepareRunFolder(dir: string, options: PrepareOptions): RunFolder {
+export function prepareRunFolder(dir: string, options: PrepareOptions & { log?: (line: string) => void }): RunFolder & { lock: RunLock } {
   const run = runFolder(dir);
   const stat = statOrNull(run.dir);
   if (stat && !stat.isDirectory()) throw new RunFolderError(`${run.dir} exists and is not a folder: choose another --out`);
@@ -64,10 +70,21 @@ export function prepareRunFolder(dir: string, options: PrepareOptions): RunFolde
       `the run folder ${run.dir} already exists and is not empty: use --resume ${dir} to continue that run, or choose a new --out`,
     );
   }
-  fs.mkdirSync(run.checkpoints, { recursive: true });
-  fs.mkdirSync(run.graphs, { recursive: true });
-  writeFileAtomic(run.config, options.configYaml);
-  return run;
+  makeFolder(run.dir, 'the run folder');
+  const lock = RunLock.acquire(run.dir, options.log);
+  try {
+    if (options.resume) {
+      const removed = removeLeftovers(run.dir);
+      if (removed.length > 0) options.log?.(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} a killed process left behind (${removed.map((f) => path.relative(run.dir, f)).join(', ')})`);
+    }
+    makeFolder(run.checkpoints);
+    makeFolder(run.graphs);
+    writeFileAtomic(run.config, options.configYaml);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  return { ...run, lock };
 }
 
 function statOrNull(p: string): fs.Stats | null {
@@ -78,20 +95,122 @@ function statOrNull(p: string): fs.Stats | null {
   }
 }
 
+/**
+ * A temporary file of an atomic write (src/util/atomic-write.ts: write-file-atomic names it
+ * `<file>.<number>`) or of an earlier nasgrow version (`<file>.tmp-<pid>`, `.<file>.<pid>.tmp`).
+ */
+const LEFTOVER = /(\.(json|jsonl|csv|yaml|onnx|safetensors|png|md|txt)\.\d+|\.tmp-\d+|\.\d+\.tmp)$/;
+
+/** Delete the temporary files a killed writer left anywhere under `dir`; returns their paths. */
+export function removeLeftovers(dir: string): string[] {
+  const removed: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && LEFTOVER.test(e.name)) {
+        fs.rmSync(p, { force: true });
+        removed.push(p);
+      }
+    }
+  };
+  walk(dir);
+  return removed.sort();
+}
+
+/**
+ * The lock of a run folder: `<run>/.lock` holds the PID, host and start time of the process writing
+ * the folder, so that a second `train`, `run` or `--resume` on the same folder is refused instead of
+ * interleaving its records with the first's. A lock left by a process that no longer runs on this host
+ * (killed with SIGKILL, a power cut) is taken over, with a note.
+ */
+export class RunLock {
+  private released = false;
+  private readonly onExit = () => this.release();
+
+  private constructor(readonly file: string) {
+    process.once('exit', this.onExit);
+  }
+
+  /**
+   * Take the lock of run folder `dir` (which exists).
+   * @throws RunFolderError naming the holder's PID (and host) when another live process holds it.
+   */
+  static acquire(dir: string, log?: (line: string) => void): RunLock {
+    const file = path.join(dir, '.lock');
+    const me = JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        fs.writeFileSync(file, me, { flag: 'wx' });
+        return new RunLock(file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw userFsError(e, 'lock the run folder by writing', file);
+      }
+      const holder = readHolder(file);
+      if (holder && holder.host === os.hostname() && processAlive(holder.pid)) {
+        throw new RunFolderError(`the run folder ${dir} is in use by process ${holder.pid} (since ${holder.started}): wait for it to finish or stop it, then --resume`);
+      }
+      if (holder && holder.host !== os.hostname()) {
+        throw new RunFolderError(`the run folder ${dir} is locked by process ${holder.pid} on host ${holder.host} (since ${holder.started}); if that process is gone, delete ${file} and try again`);
+      }
+      log?.(holder ? `took over the lock of process ${holder.pid} (since ${holder.started}), which no longer runs` : `replaced an unreadable lock file ${file}`);
+      fs.rmSync(file, { force: true });
+    }
+    throw new RunFolderError(`could not lock the run folder ${dir}: another process keeps taking ${file}`);
+  }
+
+  /** Give the lock up (also done when the process exits normally). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.removeListener('exit', this.onExit);
+    try {
+      const holder = readHolder(this.file);
+      if (holder?.pid === process.pid) fs.rmSync(this.file, { force: true });
+    } catch {
+      /* the folder went away: nothing to release */
+    }
+  }
+}
+
+function readHolder(file: string): { pid: number; host: string; started: string } | null {
+  try {
+    const h = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown; host?: unknown; started?: unknown };
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? { pid: h.pid, host: h.host, started: String(h.started) } : null;
+  } catch {
+    return null;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Appends time-stamped lines to a log file (train.log); each line is written before log() returns. */
 export class RunLog {
   constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeFolder(path.dirname(file));
   }
 
-  /** Append `line` (each of its lines stamped with the current time, ISO 8601). */
+  /**
+   * Append `line` (each of its lines stamped with the current time, ISO 8601).
+   * @throws UserError naming the file when the disk is full or the file cannot be written.
+   */
   write(line: string): void {
     const stamp = new Date().toISOString();
     const text = line
       .split('\n')
       .map((l) => `${stamp} ${l}`)
       .join('\n');
-    fs.appendFileSync(this.file, text + '\n');
+    try {
+      fs.appendFileSync(this.file, text + '\n');
+    } catch (e) {
+      throw userFsError(e, 'append to', this.file);
+    }
   }
 }

@@ -11,6 +11,8 @@ export interface DataSetup {
   normalization: Normalization;
   trainLoader: BatchLoader;
   testLoader: BatchLoader;
+  /** close both loaders (the training loader's worker thread); safe to call twice */
+  close(): Promise<void>;
 }
 
 /**
@@ -47,7 +49,22 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
     prefetch: 'worker',
   });
   const testLoader = new BatchLoader(test, { batchSize: 256, shuffle: false, dropLast: false, normalization, seed: cfg.seed });
-  return { train, test, normalization, trainLoader, testLoader };
+  return {
+    train,
+    test,
+    normalization,
+    trainLoader,
+    testLoader,
+    close: async () => {
+      await trainLoader.close();
+      await testLoader.close();
+    },
+  };
+}
+
+/** `<dir>/classes.json`: the class names in label order (label i is classNames[i]). */
+export function writeClassNames(dir: string, classNames: readonly string[]): void {
+  writeJsonFile(path.join(dir, 'classes.json'), classNames);
 }
 
 /** `<dir>/normalization.json`: the per-channel mean and std the inputs were normalised with. */

@@ -28,6 +28,7 @@ export class Engine {
   private constructor(
     readonly arch: ArchState,
     readonly batchSize: number,
+    readonly hyper: SgdHyper,
     private readonly train: ort.InferenceSession,
     private readonly evaluation: ort.InferenceSession,
     private readonly specs: ParamSpec[],
@@ -41,7 +42,7 @@ export class Engine {
   static async create(arch: ArchState, batchSize: number, hyper: SgdHyper, runtime: RuntimeOptions): Promise<Engine> {
     const train = await createSession(modelBytes(buildTrainGraph(arch, batchSize, hyper)), runtime);
     const evaluation = await createSession(modelBytes(buildEvalGraph(arch)), runtime);
-    return new Engine(arch, batchSize, train, evaluation, paramSpecs(arch));
+    return new Engine(arch, batchSize, hyper, train, evaluation, paramSpecs(arch));
   }
 
   /**

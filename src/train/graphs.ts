@@ -116,11 +116,18 @@ export function buildEvalGraph(arch: ArchState): Graph {
   return b.finish();
 }
 
-/** Standalone inference model: the weights are initializers, it runs and opens by itself. */
-export function buildInferenceGraph(arch: ArchState, weights: TensorMap, normalization?: { mean: number[]; std: number[] }): Graph {
+/**
+ * Standalone inference model: the weights are initializers, it runs and opens by itself. Its metadata
+ * hold the architecture, the input normalisation and the class names in label order (output column i
+ * of `logits` and `probabilities` is class classNames[i]).
+ */
+export function buildInferenceGraph(arch: ArchState, weights: TensorMap, normalization?: { mean: number[]; std: number[] }, classNames?: readonly string[]): Graph {
   const b = new GraphBuilder('nasgrow_inference');
   b.graph.doc = 'nasgrow inference model: input normalised images NCHW, output class logits and probabilities';
-  addMetadata(b, arch, 'infer', normalization ? { 'nasgrow.normalization': JSON.stringify(normalization) } : {});
+  const extra: Record<string, string> = {};
+  if (normalization) extra['nasgrow.normalization'] = JSON.stringify(normalization);
+  if (classNames) extra['nasgrow.classes'] = JSON.stringify(classNames);
+  addMetadata(b, arch, 'infer', extra);
   const [C, H, W] = arch.inputShape;
   const images = b.input('images', DType.FLOAT, ['N', C, H, W], 'normalised images, NCHW');
   for (const s of paramSpecs(arch)) {

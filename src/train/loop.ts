@@ -6,7 +6,9 @@ import type { BatchLoader } from '../data';
 import type { ModelState } from '../models/state';
 import type { ProgressReporter } from '../report';
 import { STREAMS } from '../util/streams';
+import { faultPoint } from '../util/fault-injection';
 import { Engine, NonFiniteLossError } from './engine';
+import type { SgdHyper } from './optimizer';
 
 export interface EpochResult {
   /** mean loss per example */
@@ -63,6 +65,7 @@ export async function trainEpochs(engine: Engine, state: ModelState, loader: Bat
     }
     last = { epoch, lr, train, test };
     opts.afterEpoch?.(last);
+    faultPoint('epoch');
   }
   return last;
 }
@@ -76,12 +79,10 @@ async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader
   progress?.start(label, loader.batchesPerEpoch);
   for await (const batch of loader.epoch(stream, epoch)) {
     const r = await engine.trainStep(state, batch.images, batch.labels, lr);
+    faultPoint('train-step');
     if (!Number.isFinite(r.loss)) {
       progress?.end('stopped');
-      throw new NonFiniteLossError(
-        `${label}: the training loss became ${r.loss} at batch ${batch.index + 1} (lr ${lr}). ` +
-          'The weights diverged: lower train.lr (or raise train.batch_size) and start again, or resume from the last checkpoint with a lower lr.',
-      );
+      throw new NonFiniteLossError(`${label}: the training loss became ${r.loss} at batch ${batch.index + 1} (lr ${lr}). ${divergenceAdvice(engine.hyper, lr)}`);
     }
     lossSum += r.loss * batch.size;
     correct += r.correct;
@@ -90,6 +91,43 @@ async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader
   }
   progress?.end();
   return { loss: lossSum / images, accuracy: correct / images, images, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The training numbers of an epoch as checkpoint metadata (safetensors metadata are strings), so that
+ * a run resumed after its last epoch still reports them.
+ */
+export function trainResultMetadata(r: EpochResult): Record<string, string> {
+  // (not the wall time: a checkpoint holds only what the same run reproduces bit for bit)
+  return { train_loss: String(r.loss), train_acc: String(r.accuracy), train_images: String(r.images) };
+}
+
+/** The training numbers trainResultMetadata stored, or null (a checkpoint written without them). */
+export function trainResultOf(metadata: Record<string, string>): EpochResult | null {
+  const loss = Number(metadata.train_loss);
+  const accuracy = Number(metadata.train_acc);
+  if (metadata.train_loss === undefined || !Number.isFinite(loss) || !Number.isFinite(accuracy)) return null;
+  return { loss, accuracy, images: Number(metadata.train_images) || 0, seconds: 0 };
+}
+
+/**
+ * What most likely made the weights diverge, and what to do. SGD's weight decay multiplies every weight
+ * by (1 − lr·wd) per step on top of the gradient step; at lr·wd ≥ 1 that alone flips and grows the
+ * weights, whatever the data. Otherwise the learning rate is the usual suspect. Both ways out are
+ * named: a new run, or --resume from the last checkpoint with a lower train.lr (resume allows lowering it).
+ */
+export function divergenceAdvice(hyper: SgdHyper, lr: number): string {
+  const product = lr * hyper.weightDecay;
+  if (product >= 1) {
+    return (
+      `Likely cause: train.weight_decay ${hyper.weightDecay} × lr ${lr} = ${product} ≥ 1, so weight decay alone makes every weight overshoot zero and grow. ` +
+      'Lower train.weight_decay (1e-4 is usual) and start a new run with --out (a resumed run keeps its weight decay).'
+    );
+  }
+  return (
+    `The weights diverged; likely cause: train.lr ${lr} is too large for this network and train.batch_size. Lower train.lr: ` +
+    'start a new run with --out, or --resume this run from its last checkpoint with a lower train.lr (resume allows lowering it).'
+  );
 }
 
 /** Mean loss and accuracy of `state` over every example of `loader` (BatchNorm running statistics). */

@@ -1,8 +1,10 @@
-// Writes the graphs of one architecture state that training uses: train.onnx (the SGD step),
-// eval.onnx (running-statistics evaluation) and infer.onnx (standalone, with the state's weights),
-// beside arch.json. The growing step's graph is written by src/grow/graph.ts (writeGrowGraph).
+// Writes the graphs of one architecture state that training uses: train.onnx (the SGD step) and
+// eval.onnx (running-statistics evaluation) beside arch.json, and infer.onnx (standalone, with a
+// state's weights) once there are weights worth keeping. The growing step's graph is written by
+// src/grow/graph.ts (writeGrowGraph).
 import * as path from 'path';
 import type { Normalization } from '../data';
+import type { ArchState } from '../models/arch';
 import type { ModelState } from '../models/state';
 import { writeModel } from '../onnx/writer';
 import { writeJsonFile } from '../util/atomic-write';
@@ -10,20 +12,23 @@ import { buildEvalGraph, buildInferenceGraph, buildTrainGraph } from './graphs';
 import type { SgdHyper } from './optimizer';
 
 /**
- * Write arch.json, train.onnx (batch `batchSize`, SGD `hyper`), eval.onnx and infer.onnx (the weights
- * of `state`, with `normalization` in its metadata) into `dir`, created when missing.
- * Returns the paths written, in that order.
+ * Write arch.json, train.onnx (batch `batchSize`, SGD `hyper`) and eval.onnx of `arch` into `dir`,
+ * created when missing. Returns the paths written, in that order.
  */
-export function writeArchGraphs(dir: string, state: ModelState, batchSize: number, hyper: SgdHyper, normalization?: Normalization): string[] {
-  const files = {
-    arch: path.join(dir, 'arch.json'),
-    train: path.join(dir, 'train.onnx'),
-    eval: path.join(dir, 'eval.onnx'),
-    infer: path.join(dir, 'infer.onnx'),
-  };
-  writeJsonFile(files.arch, state.arch);
-  writeModel(buildTrainGraph(state.arch, batchSize, hyper), files.train);
-  writeModel(buildEvalGraph(state.arch), files.eval);
-  writeModel(buildInferenceGraph(state.arch, state.params, normalization), files.infer);
+export function writeArchGraphs(dir: string, arch: ArchState, batchSize: number, hyper: SgdHyper): string[] {
+  const files = { arch: path.join(dir, 'arch.json'), train: path.join(dir, 'train.onnx'), eval: path.join(dir, 'eval.onnx') };
+  writeJsonFile(files.arch, arch);
+  writeModel(buildTrainGraph(arch, batchSize, hyper), files.train);
+  writeModel(buildEvalGraph(arch), files.eval);
   return Object.values(files);
+}
+
+/**
+ * Write `<dir>/infer.onnx`: the standalone inference model with `state`'s weights, `normalization` and
+ * the class names in label order in its metadata. Returns its path.
+ */
+export function writeInferenceGraph(dir: string, state: ModelState, normalization?: Normalization, classNames?: readonly string[]): string {
+  const file = path.join(dir, 'infer.onnx');
+  writeModel(buildInferenceGraph(state.arch, state.params, normalization, classNames), file);
+  return file;
 }

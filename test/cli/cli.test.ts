@@ -171,18 +171,20 @@ test('resume: only the config the run started with (up to epochs and runtime)', 
   const file = write('r.yaml', 'data:\n  path: data/fm\n');
   const runDir = path.join(dir, 'runs', 'r');
   const cfg = loadConfig(file, { overrides: [{ key: 'output.dir', value: runDir, origin: '--out' }] });
-  prepareRunFolder(runDir, { resume: false, configYaml: renderConfigYaml(cfg, { relativeTo: runDir }) });
+  prepareRunFolder(runDir, { resume: false, configYaml: renderConfigYaml(cfg, { relativeTo: runDir }) }).lock.release();
   t.notThrows(() => checkResumable(cfg, runDir));
   const longer = { ...cfg, train: { ...cfg.train, epochs: 50 }, runtime: { device: 'cuda' as const, threads: 8 } };
   t.notThrows(() => checkResumable(longer, runDir));
-  const changed = { ...cfg, train: { ...cfg.train, lr: 0.05 }, model: { ...cfg.model, width: 32 } };
+  const changed = { ...cfg, train: { ...cfg.train, lr: 0.2 }, model: { ...cfg.model, width: 32 } };
   const err = t.throws(() => checkResumable(changed, runDir), { instanceOf: UsageError });
   t.deepEqual(err!.message.split('\n').slice(0, 3), [
     `cannot resume ${runDir}: the config differs from the one the run started with`,
     '  model.width: 16 in the run, 32 now',
-    '  train.lr: 0.1 in the run, 0.05 now',
+    '  train.lr: 0.1 in the run, 0.2 now',
   ]);
-  t.regex(err!.message, /start a new run with --out DIR instead$/);
+  t.regex(err!.message, /train\.lr may be lowered; start a new run with --out DIR instead$/);
+  // the advice after a diverged run: resume at a lower learning rate, noted in the log
+  t.deepEqual(checkResumable({ ...cfg, train: { ...cfg.train, lr: 0.01 } }, runDir), ['train.lr lowered from 0.1 to 0.01 on resume: the epochs from here on run at the lower rate']);
 });
 
 test('the training summary', (t) => {

@@ -64,7 +64,7 @@ test('held-out batches mix the classes even when the dataset is stored by class 
   t.is(train.labels[0], train.labels[100], 'the sample is expected to be stored by class');
   const normalization = channelStats(train);
   const trainLoader = new BatchLoader(train, { batchSize: 32, shuffle: true, dropLast: true, normalization, seed: 0 });
-  const g = growData({ train, test: train, normalization, trainLoader, testLoader: trainLoader }, 32, 4, 0);
+  const g = growData({ train, test: train, normalization, trainLoader, testLoader: trainLoader, close: async () => {} }, 32, 4, 0);
   t.is(g.heldOut, 128);
   t.is(g.growLoader.size + g.heldOut, train.n);
   for await (const b of g.heldOutLoader!.epoch('final-pass', 7)) t.true(new Set(b.labels).size >= 5, `batch ${b.index}: labels ${[...new Set(b.labels)]}`);

@@ -1,5 +1,6 @@
 // Run folders, metrics files and progress output.
 import test from 'ava';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -195,7 +196,8 @@ test('silent progress still computes statistics', (t) => {
 test('a run folder is created with its layout and the config', (t) => {
   const dir = path.join(tmp(), 'runs', 'a');
   const run = prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' });
-  t.deepEqual(run, runFolder(dir));
+  const { lock, ...paths } = run;
+  t.deepEqual(paths, runFolder(dir));
   t.true(fs.statSync(run.checkpoints).isDirectory());
   t.true(fs.statSync(run.graphs).isDirectory());
   t.is(fs.readFileSync(run.config, 'utf8'), 'seed: 0\n');
@@ -203,22 +205,57 @@ test('a run folder is created with its layout and the config', (t) => {
   t.is(path.basename(run.metricsCsv), 'metrics.csv');
   writeJsonFile(run.arch, { family: 'vgg19' });
   t.is(fs.readFileSync(run.arch, 'utf8'), '{\n  "family": "vgg19"\n}\n');
+  t.deepEqual(fs.readdirSync(run.dir).sort(), ['.lock', 'arch.json', 'checkpoints', 'config.yaml', 'graphs']);
+  lock.release();
   t.deepEqual(fs.readdirSync(run.dir).sort(), ['arch.json', 'checkpoints', 'config.yaml', 'graphs']);
+});
+
+test('a run folder is locked while a process writes it: a second writer is refused naming the PID, a dead holder is taken over', (t) => {
+  const dir = path.join(tmp(), 'locked');
+  const first = prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' });
+  const err = t.throws(() => prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n' }), { instanceOf: RunFolderError });
+  t.regex(err!.message, new RegExp(`is in use by process ${process.pid} \\(since `));
+  first.lock.release();
+  // a lock left by a process that is gone (SIGKILL) is taken over, with a note
+  const gone = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+  fs.writeFileSync(path.join(dir, '.lock'), JSON.stringify({ pid: gone, host: os.hostname(), started: 'earlier' }));
+  const notes: string[] = [];
+  const second = prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n', log: (l) => notes.push(l) });
+  t.deepEqual(notes, [`took over the lock of process ${gone} (since earlier), which no longer runs`]);
+  t.is(JSON.parse(fs.readFileSync(path.join(dir, '.lock'), 'utf8')).pid, process.pid);
+  second.lock.release();
+  t.false(fs.existsSync(path.join(dir, '.lock')));
+});
+
+test('resuming removes the temporary files of interrupted atomic writes, and nothing else', (t) => {
+  const dir = path.join(tmp(), 'leftovers');
+  prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' }).lock.release();
+  const keep = ['checkpoints/epoch-0001.safetensors', 'metrics.jsonl', 'phases/phase-00/state.safetensors', 'notes.2024'];
+  const stale = ['checkpoints/epoch-0002.safetensors.2864016321', 'metrics.csv.77', 'phases/phase-00/grow.onnx.123456', 'report.json.tmp-4242'];
+  for (const f of [...keep, ...stale]) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), 'x');
+  }
+  const notes: string[] = [];
+  prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n', log: (l) => notes.push(l) }).lock.release();
+  for (const f of keep) t.true(fs.existsSync(path.join(dir, f)), f);
+  for (const f of stale) t.false(fs.existsSync(path.join(dir, f)), f);
+  t.regex(notes[0]!, /^removed 4 temporary files a killed process left behind/);
 });
 
 test('an existing empty folder may become a run folder', (t) => {
   const dir = tmp();
-  t.notThrows(() => prepareRunFolder(dir, { resume: false, configYaml: '' }));
+  t.notThrows(() => prepareRunFolder(dir, { resume: false, configYaml: '' }).lock.release());
 });
 
 test('a non-empty run folder is not overwritten unless resuming', (t) => {
   const dir = path.join(tmp(), 'r');
-  prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' });
+  prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' }).lock.release();
   const err = t.throws(() => prepareRunFolder(dir, { resume: false, configYaml: 'seed: 1\n' }), { instanceOf: RunFolderError });
   t.is(err!.message, `the run folder ${dir} already exists and is not empty: use --resume ${dir} to continue that run, or choose a new --out`);
   t.true(err!.userError);
   t.is(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8'), 'seed: 0\n');
-  t.notThrows(() => prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n' }));
+  t.notThrows(() => prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n' }).lock.release());
 });
 
 test('resuming needs an existing run folder', (t) => {

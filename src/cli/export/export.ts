@@ -7,7 +7,7 @@ import { writeGrowGraph, Granularity } from '../../grow/graph';
 import { ArchState, Family, seedArch } from '../../models/arch';
 import { freshModelState } from '../../models/state';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
-import { writeArchGraphs } from '../../train/write-graphs';
+import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
 import { UsageError } from '../errors';
 
 /** The command line of `nasgrow export` (see ./command-object.ts). */
@@ -48,7 +48,7 @@ export interface ExportTarget {
  */
 export function exportGraphs(t: ExportTarget & { outDir: string }): string[] {
   const state = freshModelState(t.arch, t.seed);
-  return [...writeArchGraphs(t.outDir, state, t.batchSize, t.sgd), writeGrowGraph(t.outDir, t.arch, t.batchSize, t.granularity)];
+  return [...writeArchGraphs(t.outDir, t.arch, t.batchSize, t.sgd), writeInferenceGraph(t.outDir, state), writeGrowGraph(t.outDir, t.arch, t.batchSize, t.granularity)];
 }
 
 /** The config every key of which has its default (data.path, which has none, is a placeholder). */

@@ -17,7 +17,7 @@
 //   report.json, arch.json  the final result
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveArch, TrainConfig } from '../../config';
+import type { TrainConfig } from '../../config';
 import { GrowEngine } from '../../grow/grow-engine';
 import { growData } from '../../grow/grow-data';
 import { writeGrowGraph } from '../../grow/graph';
@@ -31,21 +31,24 @@ import { freshModelState, ModelState } from '../../models/state';
 import { applyMorphisms, selectMorphisms } from '../../morphisms';
 import { MetricsWriter, ProgressReporter } from '../../report';
 import type { RuntimeOptions } from '../../runtime/session';
-import { DataSetup, setupData, writeNormalization } from '../../train/data-setup';
+import { DataSetup, writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
-import { evaluate, EpochResult, trainEpochs } from '../../train/loop';
+import { evaluate, EpochResult, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
-import { writeArchGraphs } from '../../train/write-graphs';
+import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
 import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
+import { faultPoint } from '../../util/fault-injection';
 import { STREAMS } from '../../util/streams';
-import { RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
+import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
 export async function runRun(args: TrainArgs): Promise<void> {
-  const session = startRun(args);
-  const summary = await growFromConfig(session);
-  for (const line of summaryLines(summary)) session.log(line);
+  const session = await startRun(args, 'grow');
+  await inSession(session, async () => {
+    const summary = await growFromConfig(session);
+    for (const line of summaryLines(summary)) session.log(line);
+  });
 }
 
 interface Progress {
@@ -64,13 +67,13 @@ function readProgress(file: string): Progress {
 }
 
 /** Grow from the config's seed in the session's run folder, resuming after its last completed phase. */
-export async function growFromConfig({ cfg, run, resume, log, progress }: RunSession): Promise<TrainSummary> {
+export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, progress }: RunSession): Promise<TrainSummary> {
   const started = performance.now();
   const progressFile = path.join(run.dir, 'progress.json');
   const progressState = resume ? readProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
   const secondsBefore = progressState.seconds;
-  const data = await setupData(cfg, log);
   writeNormalization(run.dir, data.normalization);
+  writeClassNames(run.dir, data.train.classNames);
   const grownData = growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed);
   if (cfg.grow.estimate === 'final') {
     log(grownData.heldOutLoader ? `final pass on ${grownData.heldOut} training images held out from θ learning` : 'final pass on training batches (the training set is too small to hold any out)');
@@ -82,20 +85,30 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
   const schedule = scheduleOf(cfg, totalTrainEpochs);
   const emaWeight = g.ema_weight === 'auto' ? cfg.train.batch_size / (2 * data.trainLoader.size) : g.ema_weight;
   const metrics = new MetricsWriter(run.dir);
-  metrics.retain((r) => typeof r.phase === 'number' && r.phase < progressState.completedPhases);
+  // On resume, keep the records of what is done: the completed phases, and the retraining and baseline
+  // epochs up to their last checkpoints (those epochs are not run again).
+  const doneEpochs = (folder: string) => latestCheckpoint(path.join(run.dir, folder, 'checkpoints'))?.epoch ?? 0;
+  const allPhasesDone = progressState.completedPhases >= g.cycles;
+  const kept = { retrain: allPhasesDone ? doneEpochs('retrain') : 0, baseline: allPhasesDone ? doneEpochs('uniform-baseline') : 0 };
+  metrics.retain((r) => {
+    if (typeof r.phase !== 'number') return false;
+    if (r.kind === 'retrain' || r.kind === 'baseline') return typeof r.epoch === 'number' && r.epoch <= kept[r.kind];
+    return r.phase < progressState.completedPhases;
+  });
 
   let state: ModelState;
   if (progressState.completedPhases > 0) {
     state = loadCheckpoint(path.join(phaseDir(run.dir, progressState.completedPhases - 1), 'state.safetensors')).state;
     log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
   } else {
-    state = freshModelState(resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes }), cfg.seed);
+    state = freshModelState(seed, cfg.seed);
   }
 
   for (let k = progressState.completedPhases; k < g.cycles; k++) {
     const dir = phaseDir(run.dir, k);
     const arch = state.arch;
-    writeArchGraphs(dir, state, cfg.train.batch_size, hyper, data.normalization);
+    writeArchGraphs(dir, arch, cfg.train.batch_size, hyper);
+    writeInferenceGraph(dir, state, data.normalization, data.train.classNames);
     writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity);
     log(`phase ${k + 1}/${g.cycles}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters`);
 
@@ -156,9 +169,11 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
     writeFileAtomic(path.join(dir, 'estimates.csv'), estimatesCsv(arch, grown.estimates, decisions));
     const morphisms = appliedMorphisms(arch, decisions, theta.theta);
     state = applyMorphisms(state, morphisms, { minWidth: g.min_width });
+    faultPoint('phase-rewrite');
     const splits = morphisms.filter((m) => m.kind === 'split').length;
     log(`phase ${k + 1}: ${splits} splits, ${morphisms.length - splits} prunes → ${state.arch.layers.map((l) => l.width).join(',')}`);
     saveCheckpoint(path.join(dir, 'state.safetensors'), state, { phase: `${k}` });
+    faultPoint('phase-saved');
     progressState.completedPhases = k + 1;
     progressState.seconds = secondsBefore + (performance.now() - started) / 1000;
     writeJsonFile(progressFile, progressState);
@@ -181,9 +196,7 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
       baseline = { ...(await trainFromScratch(arch, path.join(run.dir, 'uniform-baseline'), 'uniform baseline', 'baseline', context)), arch };
     }
   } finally {
-    await data.trainLoader.close();
     await grownData.close();
-    await data.testLoader.close();
   }
   const { train, test, checkpoint } = retrained;
   const seconds = secondsBefore + (performance.now() - started) / 1000;
@@ -195,7 +208,7 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
     mmac_per_image: macCount(finalArch) / 1e6,
     flops_per_image: 2 * macCount(finalArch),
     widths: finalArch.layers.map((l) => l.width),
-    seed_params: paramCount(resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes })),
+    seed_params: paramCount(seed),
     wall_seconds: seconds,
     uniform_baseline: baseline && {
       width: baseline.arch.layers[0]!.width,
@@ -241,10 +254,13 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   const ckptDir = path.join(dir, 'checkpoints');
   fs.mkdirSync(ckptDir, { recursive: true });
   const ckpt = latestCheckpoint(ckptDir);
-  const model = ckpt ? loadCheckpoint(ckpt.file).state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
+  const loaded = ckpt ? loadCheckpoint(ckpt.file) : null;
+  const model = loaded ? loaded.state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
   const schedule = scheduleOf(c.cfg, c.epochs);
   const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);
-  let train = { loss: NaN, accuracy: NaN };
+  // a run resumed after its last retraining epoch reports that epoch's numbers from its checkpoint
+  const resumed = loaded ? trainResultOf(loaded.metadata) : null;
+  let train = resumed ? { loss: resumed.loss, accuracy: resumed.accuracy } : { loss: NaN, accuracy: NaN };
   let test: EpochResult;
   try {
     await trainEpochs(engine, model, c.data.trainLoader, {
@@ -256,8 +272,9 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
       progress: c.progress,
       afterEpoch: ({ epoch, lr, train: r }) => {
         train = { loss: r.loss, accuracy: r.accuracy };
-        saveCheckpoint(epochCheckpointPath(ckptDir, epoch + 1), model, { epoch: `${epoch + 1}` });
+        // the record before the checkpoint: a run killed between them repeats the epoch and its record
         c.metrics.write({ phase: c.phase, kind, epoch: epoch + 1, lr, loss: r.loss, acc: r.accuracy, seconds: r.seconds, params: paramCount(arch), test_loss: null, test_acc: null });
+        saveCheckpoint(epochCheckpointPath(ckptDir, epoch + 1), model, { epoch: `${epoch + 1}`, ...trainResultMetadata(r) });
       },
     });
     // after the loop, not in it: a run resumed after its last retraining epoch still needs the test
@@ -265,6 +282,7 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   } finally {
     await engine.release();
   }
-  writeArchGraphs(path.join(dir, 'graphs'), model, c.cfg.train.batch_size, c.hyper, c.data.normalization);
+  writeArchGraphs(path.join(dir, 'graphs'), arch, c.cfg.train.batch_size, c.hyper);
+  writeInferenceGraph(path.join(dir, 'graphs'), model, c.data.normalization, c.data.train.classNames);
   return { train, test: { loss: test.loss, accuracy: test.accuracy }, checkpoint: latestCheckpoint(ckptDir)?.file ?? null };
 }

@@ -1,9 +1,16 @@
-// What `nasgrow train` and `nasgrow run` share before and after their work: the config with the
-// command-line overrides, the resume check, the run folder (config.yaml, train.log), the log and the
-// progress display, and the closing summary.
+// What `nasgrow train` and `nasgrow run` share before and after their work. Everything the user can
+// get wrong is checked before the run folder is touched — the config with its command-line overrides,
+// the device, the output folder, the resume rules, the data (both splits, their shapes, labels and
+// normalisation) and whether the network fits at this batch size — so a failed start leaves nothing
+// behind that would block the same command. Then the folder is locked and prepared, and the log goes to
+// the terminal and to train.log; an error after that point is written into train.log too.
 import * as path from 'path';
-import { ConfigError, Override, TrainConfig, diffConfigs, inlineYaml, loadConfig, renderConfigYaml } from '../../config';
-import { ProgressReporter, RunFolder, RunLog, prepareRunFolder, runFolder } from '../../report';
+import { ConfigError, Override, TrainConfig, assertTrainable, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArch } from '../../config';
+import type { ArchState } from '../../models/arch';
+import { ProgressReporter, RunFolder, RunLock, RunLog, prepareRunFolder, runFolder } from '../../report';
+import { checkDevice } from '../../runtime/session';
+import { DataSetup, setupData } from '../../train/data-setup';
+import { checkFolder } from '../../util/folders';
 import { UsageError } from '../errors';
 import { nasgrowVersion } from '../version';
 
@@ -21,12 +28,16 @@ export interface TrainArgs {
 /** Keys that may change when a run is resumed (they do not change what is being trained). */
 const RESUMABLE_CHANGES = ['train.epochs', 'train.eval_every', 'train.checkpoint_every', 'runtime.device', 'runtime.threads', 'data.cache_dir', 'output.dir'];
 
-/** A run about to start or resume: its config, folder, log and progress display. */
+/** A run about to start or resume: its config, folder, data, seed architecture, log and progress display. */
 export interface RunSession {
   cfg: TrainConfig;
-  run: RunFolder;
+  run: RunFolder & { lock: RunLock };
   /** continue the run in `run.dir` (it already holds that run) */
   resume: boolean;
+  /** the loaded and checked data, with its loaders */
+  data: DataSetup;
+  /** the architecture the config describes for this data (the seed of a growing run) */
+  arch: ArchState;
   /** one line for the user and for <run>/train.log */
   log: (line: string) => void;
   /** per-epoch progress on stderr */
@@ -50,31 +61,80 @@ export interface TrainSummary {
 }
 
 /**
- * Load and check the config (with --epochs/--threads/--device/--out/--resume applied), check that a
- * resumed run keeps its config, create or check the run folder and write config.yaml.
- * @throws ConfigError, UsageError, RunFolderError (all exit 1) before anything is written.
+ * Check everything (config with --epochs/--threads/--device/--out/--resume applied, the device, the
+ * output folder, the resume rules, the data, whether the network fits), then lock and prepare the run
+ * folder and write config.yaml. `kind`: the step graph whose memory need is checked ('grow' for
+ * `nasgrow run`).
+ * @throws ConfigError, UsageError, DataError, FolderError, RunFolderError (all exit 1), before anything
+ *   is written when the problem is in the input.
  */
-export function startRun(args: TrainArgs): RunSession {
+export async function startRun(args: TrainArgs, kind: 'train' | 'grow'): Promise<RunSession> {
   if (args.out !== undefined && args.resume !== undefined && path.resolve(args.out) !== path.resolve(args.resume)) {
     throw new UsageError(`--out ${args.out} and --resume ${args.resume} name different folders: --resume alone names the run folder`);
   }
   const cfg = loadConfig(args.config, { overrides: cliOverrides(args) });
   const resume = args.resume !== undefined;
   const runDir = cfg.output.dir;
-  if (resume) checkResumable(cfg, runDir);
+  checkDevice(cfg.runtime.device);
+  checkFolder(runDir, 'output.dir');
+  const notes = resume ? checkResumable(cfg, runDir) : [];
+
+  // Lines logged before the run folder exists reach train.log once it does.
+  const progress = new ProgressReporter();
+  const early: string[] = [];
+  let runLog: RunLog | null = null;
+  const log = (line: string) => {
+    if (runLog) runLog.write(line);
+    else early.push(line);
+    progress.log(line);
+  };
+  log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${runDir}`);
+  for (const n of notes) log(n);
+  const data = await setupData(cfg, log);
+  let arch: ArchState;
+  try {
+    arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
+    assertTrainable(arch, cfg.train.batch_size, kind, args.config);
+  } catch (e) {
+    await data.close();
+    throw e;
+  }
+
   const configYaml = renderConfigYaml(cfg, {
     relativeTo: runDir,
     header: [`resolved from ${args.config} by nasgrow ${nasgrowVersion()}; paths are relative to this folder`],
   });
-  const run = prepareRunFolder(runDir, { resume, configYaml });
-  const runLog = new RunLog(run.log);
-  const progress = new ProgressReporter();
-  const log = (line: string) => {
-    runLog.write(line);
-    progress.log(line);
-  };
-  log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${run.dir}`);
-  return { cfg, run, resume, log, progress };
+  let run: RunSession['run'];
+  try {
+    run = prepareRunFolder(runDir, { resume, configYaml, log });
+  } catch (e) {
+    await data.close();
+    throw e;
+  }
+  runLog = new RunLog(run.log);
+  for (const line of early) runLog.write(line);
+  return { cfg, run, resume, data, arch, log, progress };
+}
+
+/**
+ * Run a command's work in its session: an error is written into train.log (the terminal gets it from
+ * the CLI's error handler) before it goes on; the data loaders are closed and the run folder's lock
+ * released either way.
+ */
+export async function inSession<T>(session: RunSession, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    try {
+      session.log(`stopped: ${(e as Error)?.message ?? String(e)}`);
+    } catch {
+      /* the log itself failed (a full disk): the error handler still reports the original error */
+    }
+    throw e;
+  } finally {
+    await session.data.close();
+    session.run.lock.release();
+  }
 }
 
 function cliOverrides(args: TrainArgs): Override[] {
@@ -89,29 +149,40 @@ function cliOverrides(args: TrainArgs): Override[] {
 }
 
 /**
- * A run may be resumed only with the config it was started with (up to RESUMABLE_CHANGES).
- * @throws UsageError listing every key that differs, with both values.
+ * A run may be resumed only with the config it was started with, up to RESUMABLE_CHANGES and a lower
+ * train.lr (the advice after a diverged run: resume from the last good checkpoint at a lower rate).
+ * Returns notes for the log about what changed.
+ * @throws UsageError listing every other key that differs, with both values.
  */
-export function checkResumable(cfg: TrainConfig, runDir: string): void {
+export function checkResumable(cfg: TrainConfig, runDir: string): string[] {
   const saved = runFolder(runDir).config;
   let before: TrainConfig;
   try {
     before = loadConfig(saved, { checkPaths: false, cwd: runDir });
   } catch (err) {
-    if (err instanceof ConfigError && err.problems.every((p) => p.problem.startsWith('config file not found'))) return; // prepareRunFolder explains
+    if (err instanceof ConfigError && err.problems.every((p) => p.problem.startsWith('config file not found'))) return []; // prepareRunFolder explains
     throw err;
   }
-  const changes = diffConfigs(before, cfg).filter((d) => !RESUMABLE_CHANGES.includes(d.key));
+  const notes: string[] = [];
+  const changes = diffConfigs(before, cfg).filter((d) => {
+    if (RESUMABLE_CHANGES.includes(d.key)) return false;
+    if (d.key === 'train.lr' && (d.after as number) < (d.before as number)) {
+      notes.push(`train.lr lowered from ${inlineYaml(d.before)} to ${inlineYaml(d.after)} on resume: the epochs from here on run at the lower rate`);
+      return false;
+    }
+    return true;
+  });
   if (changes.length > 0) {
     const list = changes.map((d) => `  ${d.key}: ${inlineYaml(d.before)} in the run, ${inlineYaml(d.after)} now`);
     throw new UsageError(
       [
         `cannot resume ${runDir}: the config differs from the one the run started with`,
         ...list,
-        `only ${RESUMABLE_CHANGES.join(', ')} may change on resume; start a new run with --out DIR instead`,
+        `only ${RESUMABLE_CHANGES.join(', ')} may change on resume, and train.lr may be lowered; start a new run with --out DIR instead`,
       ].join('\n'),
     );
   }
+  return notes;
 }
 
 /** The closing lines: epochs, parameters, time, last training and test numbers, last checkpoint. */

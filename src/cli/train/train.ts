@@ -6,44 +6,46 @@
 // one. Shuffling and augmentation of epoch k derive from (seed, 'train', k) alone, so a resumed run
 // sees exactly the batches an uninterrupted run would.
 import * as path from 'path';
-import { resolveArch } from '../../config';
 import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
 import { macCount, paramCount } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
 import { writeModel } from '../../onnx/writer';
 import { MetricsWriter } from '../../report';
-import { setupData, writeNormalization } from '../../train/data-setup';
+import { writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
 import { buildInferenceGraph } from '../../train/graphs';
-import { EpochResult, trainEpochs } from '../../train/loop';
+import { EpochResult, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
 import { sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
 import { writeJsonFile } from '../../util/atomic-write';
 import { STREAMS } from '../../util/streams';
-import { RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
+import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow train`: check everything, then train; the summary goes to the terminal and train.log. */
 export async function runTrain(args: TrainArgs): Promise<void> {
-  const session = startRun(args);
-  const summary = await trainFromConfig(session);
-  for (const line of summaryLines(summary)) session.log(line);
+  const session = await startRun(args, 'train');
+  await inSession(session, async () => {
+    const summary = await trainFromConfig(session);
+    for (const line of summaryLines(summary)) session.log(line);
+  });
 }
 
 /** Train the config's architecture in the session's run folder (resuming after its last checkpoint). */
-export async function trainFromConfig({ cfg, run, resume, log, progress }: RunSession): Promise<TrainSummary> {
+export async function trainFromConfig({ cfg, run, resume, data, arch, log, progress }: RunSession): Promise<TrainSummary> {
   const started = performance.now();
-  const data = await setupData(cfg, log);
-  const arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
   const hyper = sgdOf(cfg);
   const schedule = scheduleOf(cfg);
 
   let state: ModelState;
   let firstEpoch = 0;
   const ckpt = resume ? latestCheckpoint(run.checkpoints) : null;
+  let lastTrain: EpochResult | null = null;
   if (ckpt) {
-    state = loadCheckpoint(ckpt.file).state;
+    const loaded = loadCheckpoint(ckpt.file);
+    state = loaded.state;
     firstEpoch = ckpt.epoch;
+    lastTrain = trainResultOf(loaded.metadata);
     log(`resuming after epoch ${ckpt.epoch} from ${path.relative(process.cwd(), ckpt.file)}`);
   } else {
     if (resume) log('no checkpoint in the run folder: starting from the beginning');
@@ -53,11 +55,12 @@ export async function trainFromConfig({ cfg, run, resume, log, progress }: RunSe
   metrics.retain((r) => typeof r.epoch === 'number' && r.epoch <= firstEpoch);
   writeJsonFile(run.arch, arch);
   writeNormalization(run.dir, data.normalization);
-  writeArchGraphs(run.graphs, state, cfg.train.batch_size, hyper, data.normalization);
+  writeClassNames(run.dir, data.train.classNames);
+  // infer.onnx is written at the end, with the trained weights: a run that stops leaves none
+  writeArchGraphs(run.graphs, arch, cfg.train.batch_size, hyper);
   log(`${arch.family}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters, ${(macCount(arch) / 1e6).toFixed(2)} MMAC per image`);
 
   const engine = await Engine.create(arch, cfg.train.batch_size, hyper, { device: cfg.runtime.device, threads: cfg.runtime.threads });
-  let lastTrain: EpochResult | null = null;
   let lastTest: EpochResult | null = null;
   let lastCheckpoint: string | null = ckpt?.file ?? null;
   const E = cfg.train.epochs;
@@ -89,7 +92,7 @@ export async function trainFromConfig({ cfg, run, resume, log, progress }: RunSe
         });
         if (done % cfg.train.checkpoint_every === 0 || done === E) {
           lastCheckpoint = epochCheckpointPath(run.checkpoints, done);
-          saveCheckpoint(lastCheckpoint, state, { epoch: `${done}`, seed: `${cfg.seed}` });
+          saveCheckpoint(lastCheckpoint, state, { epoch: `${done}`, seed: `${cfg.seed}`, ...trainResultMetadata(train) });
         }
         log(
           `epoch ${done}/${E}: lr ${lr.toPrecision(3)} train loss ${train.loss.toFixed(4)} acc ${(100 * train.accuracy).toFixed(2)}%` +
@@ -100,10 +103,8 @@ export async function trainFromConfig({ cfg, run, resume, log, progress }: RunSe
     });
   } finally {
     await engine.release();
-    await data.trainLoader.close();
-    await data.testLoader.close();
   }
-  writeModel(buildInferenceGraph(arch, state.params, data.normalization), path.join(run.graphs, 'infer.onnx'));
+  writeModel(buildInferenceGraph(arch, state.params, data.normalization, data.train.classNames), path.join(run.graphs, 'infer.onnx'));
   const t = lastTrain as EpochResult | null;
   const v = lastTest as EpochResult | null;
   return {
