@@ -1,5 +1,5 @@
 // The data layer's public surface: loaders, normalisation, augmentation and batching.
-export { Dataset, Split, exampleSize, classCounts, selectExamples } from './dataset';
+export { Dataset, Split, exampleSize, classCounts, fingerprint, selectExamples } from './dataset';
 export { DataError } from './errors';
 export { DatasetKind, DatasetSpec, loadDataset } from './load-dataset';
 export { loadMnist, MnistVariant } from './mnist';

@@ -1,6 +1,6 @@
 // Report layer: run folders, metrics files, terminal progress. May import src/util only (and node, sharp).
 export { MetricRecord, MetricValue, MetricsWriter, MetricsWriterOptions, csvLine, csvRows, jsonLine, parseCsvLine, readJsonl } from './metrics';
 export { BatchResult, EpochStats, ProgressOptions, ProgressReporter, ProgressStream, summaryLine } from './progress';
-export { PrepareOptions, RunFolder, RunFolderError, RunLock, RunLog, prepareRunFolder, removeLeftovers, runFolder } from './run-folder';
+export { PrepareOptions, RunFolder, RunFolderError, RunLock, RunLog, RunManifest, prepareRunFolder, readManifest, removeLeftovers, runFolder } from './run-folder';
 export { formatDuration, formatNumber } from './format';
 export { ScatterGridOptions, ScatterPanel, ScatterSeries, scatterGridSvg, writeScatterGridPng } from './scatter';

@@ -7,17 +7,19 @@
 //   <run>/train.log       the log lines, time-stamped   (RunLog)
 //   <run>/checkpoints/
 //   <run>/graphs/
+//   <run>/run.json        which command made the folder, with which nasgrow, on which data (RunManifest)
 //   <run>/.lock           PID of the process writing the folder (RunLock), removed when it ends
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../util/errors';
-import { writeFileAtomic } from '../util/atomic-write';
+import { writeFileAtomic, writeJsonFile } from '../util/atomic-write';
 import { makeFolder, userFsError } from '../util/folders';
 
 export interface RunFolder {
   dir: string;
   config: string;
+  manifest: string;
   arch: string;
   metricsJsonl: string;
   metricsCsv: string;
@@ -29,12 +31,49 @@ export interface RunFolder {
 /** An error in what the user asked for (exit code 1 in the CLI), not a bug. */
 export class RunFolderError extends UserError {}
 
+/**
+ * What a run folder is: the command that made it (a `train` folder cannot be resumed by `run`), the
+ * nasgrow version, and the fingerprints of its training and test data (src/data/dataset.ts
+ * fingerprint), so that a resume may read the data from another path — a moved folder, a copied
+ * dataset — but not other data.
+ */
+export interface RunManifest {
+  command: 'train' | 'run';
+  nasgrow: string;
+  data: { train: string; test: string };
+  /** the architecture the run started from (an ArchState, src/models/arch.ts) */
+  arch: unknown;
+}
+
+/**
+ * The manifest of run folder `dir`, or for a folder from before manifests, what its files say (a
+ * progress.json or phases/ means `run`), with no data fingerprints.
+ * @throws RunFolderError naming run.json when it is not a manifest.
+ */
+export function readManifest(dir: string): RunManifest | { command: 'train' | 'run'; nasgrow: null; data: null } {
+  const run = runFolder(dir);
+  if (!fs.existsSync(run.manifest)) {
+    const grown = fs.existsSync(path.join(run.dir, 'progress.json')) || fs.existsSync(path.join(run.dir, 'phases'));
+    return { command: grown ? 'run' : 'train', nasgrow: null, data: null };
+  }
+  let m: Partial<RunManifest>;
+  try {
+    m = JSON.parse(fs.readFileSync(run.manifest, 'utf8')) as Partial<RunManifest>;
+  } catch (e) {
+    throw new RunFolderError(`${run.manifest} is damaged (${(e as Error).message}): it says which command made the run; restore it or start a new run`);
+  }
+  const ok = (m.command === 'train' || m.command === 'run') && typeof m.nasgrow === 'string' && typeof m.data?.train === 'string' && typeof m.data?.test === 'string';
+  if (!ok) throw new RunFolderError(`${run.manifest} is damaged (not a run manifest): restore it or start a new run`);
+  return m as RunManifest;
+}
+
 /** The paths of a run folder's parts (nothing is created). */
 export function runFolder(dir: string): RunFolder {
   const abs = path.resolve(dir);
   return {
     dir: abs,
     config: path.join(abs, 'config.yaml'),
+    manifest: path.join(abs, 'run.json'),
     arch: path.join(abs, 'arch.json'),
     metricsJsonl: path.join(abs, 'metrics.jsonl'),
     metricsCsv: path.join(abs, 'metrics.csv'),
@@ -49,11 +88,13 @@ export interface PrepareOptions {
   resume: boolean;
   /** the resolved config, written to config.yaml */
   configYaml: string;
+  /** a new run's manifest, written to run.json (a resumed run keeps its own) */
+  manifest?: RunManifest;
 }
 
 /**
- * Create the run folder (or check the one being resumed), take its lock (RunLock), create its
- * subfolders and write config.yaml. A new run refuses a folder that already has files in it; a
+ * Create the run folder (or check the one being resumed), take its lock (RunLock), and write
+ * config.yaml (and a new run's run.json); the commands make the subfolders they fill. A new run refuses a folder that already has files in it; a
  * resumed run loses the temporary files a killed process left behind.
  * @throws RunFolderError (exit 1) naming the folder: not a folder, not a run folder, not empty, in use
  *   by another process; FolderError when it cannot be created.
@@ -77,8 +118,7 @@ export function prepareRunFolder(dir: string, options: PrepareOptions & { log?: 
       const removed = removeLeftovers(run.dir);
       if (removed.length > 0) options.log?.(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} a killed process left behind (${removed.map((f) => path.relative(run.dir, f)).join(', ')})`);
     }
-    makeFolder(run.checkpoints);
-    makeFolder(run.graphs);
+    if (!options.resume && options.manifest) writeJsonFile(run.manifest, options.manifest);
     writeFileAtomic(run.config, options.configYaml);
   } catch (e) {
     lock.release();

@@ -15,6 +15,8 @@ export interface EpochResult {
   loss: number;
   /** fraction of examples classified right */
   accuracy: number;
+  /** examples classified right, and seen */
+  correct: number;
   images: number;
   /** wall time, seconds */
   seconds: number;
@@ -90,16 +92,27 @@ async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader
     progress?.update({ size: batch.size, loss: r.loss, correct: r.correct });
   }
   progress?.end();
-  return { loss: lossSum / images, accuracy: correct / images, images, seconds: (performance.now() - t0) / 1000 };
+  return { loss: lossSum / images, accuracy: correct / images, correct, images, seconds: (performance.now() - t0) / 1000 };
 }
 
 /**
  * The training numbers of an epoch as checkpoint metadata (safetensors metadata are strings), so that
  * a run resumed after its last epoch still reports them.
  */
-export function trainResultMetadata(r: EpochResult): Record<string, string> {
+export function trainResultMetadata(r: EpochResult, test?: EpochResult | null): Record<string, string> {
   // (not the wall time: a checkpoint holds only what the same run reproduces bit for bit)
-  return { train_loss: String(r.loss), train_acc: String(r.accuracy), train_images: String(r.images) };
+  const m: Record<string, string> = { train_loss: String(r.loss), train_acc: String(r.accuracy), train_images: String(r.images) };
+  if (test) Object.assign(m, { test_loss: String(test.loss), test_correct: String(test.correct), test_images: String(test.images) });
+  return m;
+}
+
+/** The test evaluation trainResultMetadata stored, or null. */
+export function testResultOf(metadata: Record<string, string>): EpochResult | null {
+  const loss = Number(metadata.test_loss);
+  const correct = Number(metadata.test_correct);
+  const images = Number(metadata.test_images);
+  if (metadata.test_loss === undefined || !Number.isFinite(loss) || !(images > 0)) return null;
+  return { loss, accuracy: correct / images, correct, images, seconds: 0 };
 }
 
 /** The training numbers trainResultMetadata stored, or null (a checkpoint written without them). */
@@ -107,7 +120,8 @@ export function trainResultOf(metadata: Record<string, string>): EpochResult | n
   const loss = Number(metadata.train_loss);
   const accuracy = Number(metadata.train_acc);
   if (metadata.train_loss === undefined || !Number.isFinite(loss) || !Number.isFinite(accuracy)) return null;
-  return { loss, accuracy, images: Number(metadata.train_images) || 0, seconds: 0 };
+  const images = Number(metadata.train_images) || 0;
+  return { loss, accuracy, correct: Math.round(accuracy * images), images, seconds: 0 };
 }
 
 /**
@@ -142,5 +156,5 @@ export async function evaluate(engine: Engine, state: ModelState, loader: BatchL
     correct += r.correct;
     images += batch.size;
   }
-  return { loss: lossSum / images, accuracy: correct / images, images, seconds: (performance.now() - t0) / 1000 };
+  return { loss: lossSum / images, accuracy: correct / images, correct, images, seconds: (performance.now() - t0) / 1000 };
 }

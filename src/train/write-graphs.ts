@@ -7,17 +7,16 @@ import type { Normalization } from '../data';
 import type { ArchState } from '../models/arch';
 import type { ModelState } from '../models/state';
 import { writeModel } from '../onnx/writer';
-import { writeJsonFile } from '../util/atomic-write';
 import { buildEvalGraph, buildInferenceGraph, buildTrainGraph } from './graphs';
 import type { SgdHyper } from './optimizer';
 
 /**
- * Write arch.json, train.onnx (batch `batchSize`, SGD `hyper`) and eval.onnx of `arch` into `dir`,
- * created when missing. Returns the paths written, in that order.
+ * Write train.onnx (batch `batchSize`, SGD `hyper`) and eval.onnx of `arch` into `dir`, created when
+ * missing (the architecture itself is in both graphs' metadata; callers write arch.json where a folder
+ * needs it). Returns the paths written, in that order.
  */
 export function writeArchGraphs(dir: string, arch: ArchState, batchSize: number, hyper: SgdHyper): string[] {
-  const files = { arch: path.join(dir, 'arch.json'), train: path.join(dir, 'train.onnx'), eval: path.join(dir, 'eval.onnx') };
-  writeJsonFile(files.arch, arch);
+  const files = { train: path.join(dir, 'train.onnx'), eval: path.join(dir, 'eval.onnx') };
   writeModel(buildTrainGraph(arch, batchSize, hyper), files.train);
   writeModel(buildEvalGraph(arch), files.eval);
   return Object.values(files);

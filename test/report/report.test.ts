@@ -198,16 +198,16 @@ test('a run folder is created with its layout and the config', (t) => {
   const run = prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' });
   const { lock, ...paths } = run;
   t.deepEqual(paths, runFolder(dir));
-  t.true(fs.statSync(run.checkpoints).isDirectory());
-  t.true(fs.statSync(run.graphs).isDirectory());
+  // the commands make the subfolders they fill (a grow run has no top-level checkpoints/ or graphs/)
+  t.false(fs.existsSync(run.checkpoints));
   t.is(fs.readFileSync(run.config, 'utf8'), 'seed: 0\n');
   t.is(path.basename(run.arch), 'arch.json');
   t.is(path.basename(run.metricsCsv), 'metrics.csv');
   writeJsonFile(run.arch, { family: 'vgg19' });
   t.is(fs.readFileSync(run.arch, 'utf8'), '{\n  "family": "vgg19"\n}\n');
-  t.deepEqual(fs.readdirSync(run.dir).sort(), ['.lock', 'arch.json', 'checkpoints', 'config.yaml', 'graphs']);
+  t.deepEqual(fs.readdirSync(run.dir).sort(), ['.lock', 'arch.json', 'config.yaml']);
   lock.release();
-  t.deepEqual(fs.readdirSync(run.dir).sort(), ['arch.json', 'checkpoints', 'config.yaml', 'graphs']);
+  t.deepEqual(fs.readdirSync(run.dir).sort(), ['arch.json', 'config.yaml']);
 });
 
 test('a run folder is locked while a process writes it: a second writer is refused naming the PID, a dead holder is taken over', (t) => {

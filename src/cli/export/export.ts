@@ -8,6 +8,7 @@ import { ArchState, Family, seedArch } from '../../models/arch';
 import { freshModelState } from '../../models/state';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
+import { writeJsonFile } from '../../util/atomic-write';
 import { UsageError } from '../errors';
 
 /** The command line of `nasgrow export` (see ./command-object.ts). */
@@ -48,7 +49,9 @@ export interface ExportTarget {
  */
 export function exportGraphs(t: ExportTarget & { outDir: string }): string[] {
   const state = freshModelState(t.arch, t.seed);
-  return [...writeArchGraphs(t.outDir, t.arch, t.batchSize, t.sgd), writeInferenceGraph(t.outDir, state), writeGrowGraph(t.outDir, t.arch, t.batchSize, t.granularity)];
+  const arch = path.join(t.outDir, 'arch.json');
+  writeJsonFile(arch, t.arch);
+  return [arch, ...writeArchGraphs(t.outDir, t.arch, t.batchSize, t.sgd), writeInferenceGraph(t.outDir, state), writeGrowGraph(t.outDir, t.arch, t.batchSize, t.granularity)];
 }
 
 /** The config every key of which has its default (data.path, which has none, is a placeholder). */

@@ -96,6 +96,12 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     return r.phase < progressState.completedPhases;
   });
 
+  const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
+  if (resume && progressState.retrainDone && fs.existsSync(path.join(run.dir, 'report.json')) && kept.retrain >= retrainEpochs && (!g.uniform_baseline || retrainEpochs === 0 || kept.baseline >= retrainEpochs)) {
+    log(`${run.dir} is finished (its report.json is up to date): nothing to do; start a new run with --out to grow again`);
+    return finishedSummary(run.dir, g.cycles, retrainEpochs);
+  }
+
   let state: ModelState;
   if (progressState.completedPhases > 0) {
     state = loadCheckpoint(path.join(phaseDir(run.dir, progressState.completedPhases - 1), 'state.safetensors')).state;
@@ -107,6 +113,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   for (let k = progressState.completedPhases; k < g.cycles; k++) {
     const dir = phaseDir(run.dir, k);
     const arch = state.arch;
+    writeJsonFile(path.join(dir, 'arch.json'), arch);
     writeArchGraphs(dir, arch, cfg.train.batch_size, hyper);
     writeInferenceGraph(dir, state, data.normalization, data.train.classNames);
     writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity);
@@ -179,16 +186,27 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     writeJsonFile(progressFile, progressState);
   }
 
-  // Retrain the found architecture from scratch.
+  // Retrain the found architecture from scratch (grow.retrain_epochs 0: report the grown network as it
+  // stands after the last phase, BN statistics and all, and train no baseline).
   const finalArch = state.arch;
   writeJsonFile(run.arch, finalArch);
-  const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
   const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, phase: g.cycles, progress };
   let retrained: FromScratchResult;
   let baseline: (FromScratchResult & { arch: ArchState }) | null = null;
   try {
-    retrained = await trainFromScratch(finalArch, path.join(run.dir, 'retrain'), 'retrain', 'retrain', context);
-    if (g.uniform_baseline) {
+    if (retrainEpochs === 0) {
+      const engine = await Engine.create(finalArch, cfg.train.batch_size, hyper, runtime);
+      try {
+        retrained = { train: null, test: await evaluate(engine, state, data.testLoader), checkpoint: null };
+      } finally {
+        await engine.release();
+      }
+      log('grow.retrain_epochs is 0: the grown network is evaluated as the phases left it, without retraining');
+      if (g.uniform_baseline) log('grow.uniform_baseline: skipped, since nothing is retrained to compare it with');
+    } else {
+      retrained = await trainFromScratch(finalArch, path.join(run.dir, 'retrain'), 'retrain', 'retrain', context);
+    }
+    if (g.uniform_baseline && retrainEpochs > 0) {
       // The comparison the method has to win: a uniform-width seed with at least as many parameters,
       // trained from the same initial seed, data order and schedule as the retraining.
       const arch = uniformMatch(finalArch);
@@ -202,8 +220,9 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   const seconds = secondsBefore + (performance.now() - started) / 1000;
   progressState.seconds = seconds;
   const report = {
-    test_error: 1 - test.accuracy,
+    test_error: errorRate(test),
     test_loss: test.loss,
+    retrained: retrainEpochs > 0,
     params: paramCount(finalArch),
     mmac_per_image: macCount(finalArch) / 1e6,
     flops_per_image: 2 * macCount(finalArch),
@@ -214,7 +233,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
       width: baseline.arch.layers[0]!.width,
       params: paramCount(baseline.arch),
       mmac_per_image: macCount(baseline.arch) / 1e6,
-      test_error: 1 - baseline.test.accuracy,
+      test_error: errorRate(baseline.test),
       test_loss: baseline.test.loss,
     },
   };
@@ -223,7 +242,28 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   if (report.uniform_baseline) log(`uniform baseline: width ${report.uniform_baseline.width} — ${report.uniform_baseline.params.toLocaleString('en-US')} parameters, test error ${(100 * report.uniform_baseline.test_error).toFixed(2)}%`);
   progressState.retrainDone = true;
   writeJsonFile(progressFile, progressState);
-  return { epochs: retrainEpochs, train, test, params: report.params, seconds: (performance.now() - started) / 1000, checkpoint };
+  return { phases: g.cycles, epochs: retrainEpochs, train, test, params: report.params, seconds: (performance.now() - started) / 1000, checkpoint };
+}
+
+/** The fraction of test examples classified wrong, from the counts (1 − accuracy carries rounding noise). */
+function errorRate(r: EpochResult): number {
+  return (r.images - r.correct) / r.images;
+}
+
+/** The summary of a finished run, from its report.json and last retraining checkpoint. */
+function finishedSummary(dir: string, cycles: number, retrainEpochs: number): TrainSummary {
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { test_error: number; test_loss: number; params: number };
+  const ckpt = latestCheckpoint(path.join(dir, 'retrain', 'checkpoints'));
+  const train = ckpt ? trainResultOf(loadCheckpoint(ckpt.file).metadata) : null;
+  return {
+    phases: cycles,
+    epochs: retrainEpochs,
+    train: train && { loss: train.loss, accuracy: train.accuracy },
+    test: { loss: report.test_loss, accuracy: 1 - report.test_error },
+    params: report.params,
+    seconds: 0,
+    checkpoint: ckpt?.file ?? null,
+  };
 }
 
 interface FromScratchContext {
@@ -239,8 +279,9 @@ interface FromScratchContext {
 }
 
 interface FromScratchResult {
-  train: { loss: number; accuracy: number };
-  test: { loss: number; accuracy: number };
+  /** the last retraining epoch's numbers (null: nothing was retrained) */
+  train: { loss: number; accuracy: number } | null;
+  test: EpochResult;
   checkpoint: string | null;
 }
 
@@ -284,5 +325,5 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   }
   writeArchGraphs(path.join(dir, 'graphs'), arch, c.cfg.train.batch_size, c.hyper);
   writeInferenceGraph(path.join(dir, 'graphs'), model, c.data.normalization, c.data.train.classNames);
-  return { train, test: { loss: test.loss, accuracy: test.accuracy }, checkpoint: latestCheckpoint(ckptDir)?.file ?? null };
+  return { train, test, checkpoint: latestCheckpoint(ckptDir)?.file ?? null };
 }

@@ -4,10 +4,12 @@
 // normalisation) and whether the network fits at this batch size — so a failed start leaves nothing
 // behind that would block the same command. Then the folder is locked and prepared, and the log goes to
 // the terminal and to train.log; an error after that point is written into train.log too.
+import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, Override, TrainConfig, assertTrainable, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArch } from '../../config';
 import type { ArchState } from '../../models/arch';
-import { ProgressReporter, RunFolder, RunLock, RunLog, prepareRunFolder, runFolder } from '../../report';
+import { fingerprint } from '../../data';
+import { ProgressReporter, RunFolder, RunFolderError, RunLock, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
 import { checkDevice } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
@@ -25,8 +27,27 @@ export interface TrainArgs {
   verbose?: boolean;
 }
 
-/** Keys that may change when a run is resumed (they do not change what is being trained). */
-const RESUMABLE_CHANGES = ['train.epochs', 'train.eval_every', 'train.checkpoint_every', 'runtime.device', 'runtime.threads', 'data.cache_dir', 'output.dir'];
+/**
+ * Keys that may change when a run is resumed. Where and how fast it runs: runtime.*, data.cache_dir,
+ * output.dir (a moved folder). Paths to the same inputs: data.path and model.arch (the data's
+ * fingerprint and the architecture are checked instead, src/report/run-folder.ts RunManifest). How long
+ * it goes on: train.epochs, grow.retrain_epochs, grow.uniform_baseline — a longer schedule also
+ * stretches the learning rate of the epochs still to come (cosine). And train.lr may be lowered
+ * (checkResumable).
+ */
+const RESUMABLE_CHANGES = [
+  'train.epochs',
+  'train.eval_every',
+  'train.checkpoint_every',
+  'grow.retrain_epochs',
+  'grow.uniform_baseline',
+  'runtime.device',
+  'runtime.threads',
+  'data.cache_dir',
+  'data.path',
+  'model.arch',
+  'output.dir',
+];
 
 /** A run about to start or resume: its config, folder, data, seed architecture, log and progress display. */
 export interface RunSession {
@@ -46,6 +67,8 @@ export interface RunSession {
 
 /** What a training command reports at the end (`nasgrow run`: its retraining). */
 export interface TrainSummary {
+  /** `nasgrow run`: its growing cycles (the epochs are then its retraining's) */
+  phases?: number;
   /** epochs completed in the run folder, counting those before a resume */
   epochs: number;
   /** the last epoch's running training loss and accuracy (fraction), or null if no epoch ran */
@@ -75,8 +98,16 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow'): Promise
   const cfg = loadConfig(args.config, { overrides: cliOverrides(args) });
   const resume = args.resume !== undefined;
   const runDir = cfg.output.dir;
+  const command = kind === 'grow' ? 'run' : 'train';
   checkDevice(cfg.runtime.device);
   checkFolder(runDir, 'output.dir');
+  let manifest: ReturnType<typeof readManifest> | null = null;
+  if (resume && fs.existsSync(runFolder(runDir).config)) {
+    manifest = readManifest(runDir);
+    if (manifest.command !== command) {
+      throw new RunFolderError(`${runDir} is a run of \`nasgrow ${manifest.command}\`: resume it with \`nasgrow ${manifest.command} ${args.config} --resume ${args.resume}\``);
+    }
+  }
   const notes = resume ? checkResumable(cfg, runDir) : [];
 
   // Lines logged before the run folder exists reach train.log once it does.
@@ -92,9 +123,22 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow'): Promise
   for (const n of notes) log(n);
   const data = await setupData(cfg, log);
   let arch: ArchState;
+  const prints = { train: fingerprint(data.train), test: fingerprint(data.test) };
   try {
     arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
     assertTrainable(arch, cfg.train.batch_size, kind, args.config);
+    if (manifest?.data) {
+      for (const split of ['train', 'test'] as const) {
+        if (prints[split] !== manifest.data[split]) {
+          throw new RunFolderError(
+            `cannot resume ${runDir}: the ${split} data now read from ${cfg.data.path} is not the data the run started with (fingerprint ${prints[split]}, the run's ${manifest.data[split]}): point data.path at the run's data, or start a new run`,
+          );
+        }
+      }
+      if ('arch' in manifest && JSON.stringify(manifest.arch) !== JSON.stringify(arch)) {
+        throw new RunFolderError(`cannot resume ${runDir}: the architecture the config now describes is not the one the run started with (run.json): point model.arch at the run's, or start a new run`);
+      }
+    }
   } catch (e) {
     await data.close();
     throw e;
@@ -106,7 +150,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow'): Promise
   });
   let run: RunSession['run'];
   try {
-    run = prepareRunFolder(runDir, { resume, configYaml, log });
+    run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch } });
   } catch (e) {
     await data.close();
     throw e;
@@ -165,7 +209,10 @@ export function checkResumable(cfg: TrainConfig, runDir: string): string[] {
   }
   const notes: string[] = [];
   const changes = diffConfigs(before, cfg).filter((d) => {
-    if (RESUMABLE_CHANGES.includes(d.key)) return false;
+    if (RESUMABLE_CHANGES.includes(d.key)) {
+      if (d.key.startsWith('grow.') || d.key === 'train.epochs') notes.push(`${d.key} changed from ${inlineYaml(d.before)} to ${inlineYaml(d.after)} on resume`);
+      return false;
+    }
     if (d.key === 'train.lr' && (d.after as number) < (d.before as number)) {
       notes.push(`train.lr lowered from ${inlineYaml(d.before)} to ${inlineYaml(d.after)} on resume: the epochs from here on run at the lower rate`);
       return false;
@@ -188,7 +235,9 @@ export function checkResumable(cfg: TrainConfig, runDir: string): string[] {
 /** The closing lines: epochs, parameters, time, last training and test numbers, last checkpoint. */
 export function summaryLines(s: TrainSummary): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const lines = [`done: ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} in the run, ${s.params.toLocaleString('en-US')} parameters, ${s.seconds.toFixed(1)} s in this session`];
+  const epochs = `${s.epochs} ${s.phases === undefined ? '' : 'retraining '}epoch${s.epochs === 1 ? '' : 's'}`;
+  const work = s.phases === undefined ? `${epochs} in the run` : `${s.phases} growing cycle${s.phases === 1 ? '' : 's'} and ${epochs}`;
+  const lines = [`done: ${work}, ${s.params.toLocaleString('en-US')} parameters, ${s.seconds.toFixed(1)} s in this session`];
   if (s.train) lines.push(`  train: loss ${s.train.loss.toFixed(4)}, accuracy ${pct(s.train.accuracy)}`);
   if (s.test) lines.push(`  test:  loss ${s.test.loss.toFixed(4)}, accuracy ${pct(s.test.accuracy)} (error ${pct(1 - s.test.accuracy)})`);
   if (s.checkpoint) lines.push(`  checkpoint: ${s.checkpoint}`);

@@ -14,7 +14,7 @@ import { MetricsWriter } from '../../report';
 import { writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
 import { buildInferenceGraph } from '../../train/graphs';
-import { EpochResult, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
+import { EpochResult, testResultOf, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
 import { sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
@@ -41,11 +41,13 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
   let firstEpoch = 0;
   const ckpt = resume ? latestCheckpoint(run.checkpoints) : null;
   let lastTrain: EpochResult | null = null;
+  let lastTestFromCheckpoint: EpochResult | null = null;
   if (ckpt) {
     const loaded = loadCheckpoint(ckpt.file);
     state = loaded.state;
     firstEpoch = ckpt.epoch;
     lastTrain = trainResultOf(loaded.metadata);
+    lastTestFromCheckpoint = testResultOf(loaded.metadata);
     log(`resuming after epoch ${ckpt.epoch} from ${path.relative(process.cwd(), ckpt.file)}`);
   } else {
     if (resume) log('no checkpoint in the run folder: starting from the beginning');
@@ -61,7 +63,8 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
   log(`${arch.family}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters, ${(macCount(arch) / 1e6).toFixed(2)} MMAC per image`);
 
   const engine = await Engine.create(arch, cfg.train.batch_size, hyper, { device: cfg.runtime.device, threads: cfg.runtime.threads });
-  let lastTest: EpochResult | null = null;
+  let lastTest: EpochResult | null = lastTestFromCheckpoint;
+  if (firstEpoch >= cfg.train.epochs) log(`the run has trained for ${firstEpoch} epochs already (train.epochs ${cfg.train.epochs}): nothing to train; raise train.epochs (--epochs) to train on`);
   let lastCheckpoint: string | null = ckpt?.file ?? null;
   const E = cfg.train.epochs;
   try {
@@ -92,7 +95,7 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
         });
         if (done % cfg.train.checkpoint_every === 0 || done === E) {
           lastCheckpoint = epochCheckpointPath(run.checkpoints, done);
-          saveCheckpoint(lastCheckpoint, state, { epoch: `${done}`, seed: `${cfg.seed}`, ...trainResultMetadata(train) });
+          saveCheckpoint(lastCheckpoint, state, { epoch: `${done}`, seed: `${cfg.seed}`, ...trainResultMetadata(train, test) });
         }
         log(
           `epoch ${done}/${E}: lr ${lr.toPrecision(3)} train loss ${train.loss.toFixed(4)} acc ${(100 * train.accuracy).toFixed(2)}%` +
