@@ -86,7 +86,10 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
 
   let state: ModelState;
   if (progressState.completedPhases > 0) {
-    state = loadCheckpoint(path.join(phaseDir(run.dir, progressState.completedPhases - 1), 'state.safetensors')).state;
+    const n = progressState.completedPhases;
+    // a damaged phase state is redone from the one before it (or from the seed, for phase 1)
+    const remedy = `to redo phase ${n} from the state before it, set "completedPhases" to ${n - 1} in ${progressFile} and resume, or start a new run`;
+    state = loadCheckpoint(path.join(phaseDir(run.dir, n - 1), 'state.safetensors'), { warn: log, remedy }).state;
     log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
   } else {
     state = freshModelState(resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes }), cfg.seed);
@@ -168,7 +171,7 @@ export async function growFromConfig({ cfg, run, resume, log, progress }: RunSes
   const finalArch = state.arch;
   writeJsonFile(run.arch, finalArch);
   const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
-  const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, phase: g.cycles, progress };
+  const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, phase: g.cycles, progress, log };
   let retrained: FromScratchResult;
   let baseline: (FromScratchResult & { arch: ArchState }) | null = null;
   try {
@@ -223,6 +226,8 @@ interface FromScratchContext {
   /** the phase number the metrics records carry (= cycles: after the last growing phase) */
   phase: number;
   progress: ProgressReporter;
+  /** one line for the user and train.log (a checkpoint loaded unverified says so) */
+  log: (line: string) => void;
 }
 
 interface FromScratchResult {
@@ -241,7 +246,7 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   const ckptDir = path.join(dir, 'checkpoints');
   fs.mkdirSync(ckptDir, { recursive: true });
   const ckpt = latestCheckpoint(ckptDir);
-  const model = ckpt ? loadCheckpoint(ckpt.file).state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
+  const model = ckpt ? loadCheckpoint(ckpt.file, { warn: c.log }).state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
   const schedule = scheduleOf(c.cfg, c.epochs);
   const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);
   let train = { loss: NaN, accuracy: NaN };

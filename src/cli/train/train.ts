@@ -42,7 +42,7 @@ export async function trainFromConfig({ cfg, run, resume, log, progress }: RunSe
   let firstEpoch = 0;
   const ckpt = resume ? latestCheckpoint(run.checkpoints) : null;
   if (ckpt) {
-    state = loadCheckpoint(ckpt.file).state;
+    state = loadCheckpoint(ckpt.file, { warn: log }).state;
     firstEpoch = ckpt.epoch;
     log(`resuming after epoch ${ckpt.epoch} from ${path.relative(process.cwd(), ckpt.file)}`);
   } else {
