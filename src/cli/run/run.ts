@@ -29,7 +29,7 @@ import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint }
 import { macCount, paramCount, uniformMatch } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
 import { applyMorphisms, selectMorphisms } from '../../morphisms';
-import { MetricsWriter, ProgressReporter } from '../../report';
+import { MetricsWriter, ProgressReporter, readRunProgress } from '../../report';
 import type { RuntimeOptions } from '../../runtime/session';
 import { DataSetup, setupData, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
@@ -48,26 +48,13 @@ export async function runRun(args: TrainArgs): Promise<void> {
   for (const line of summaryLines(summary)) session.log(line);
 }
 
-interface Progress {
-  /** phases whose morphisms have been applied and whose state is saved */
-  completedPhases: number;
-  retrainDone: boolean;
-  /** wall time of every invocation of this run so far, seconds */
-  seconds: number;
-}
-
 const phaseDir = (dir: string, k: number) => path.join(dir, 'phases', `phase-${String(k).padStart(2, '0')}`);
-
-function readProgress(file: string): Progress {
-  if (!fs.existsSync(file)) return { completedPhases: 0, retrainDone: false, seconds: 0 };
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Progress;
-}
 
 /** Grow from the config's seed in the session's run folder, resuming after its last completed phase. */
 export async function growFromConfig({ cfg, run, resume, log, progress }: RunSession): Promise<TrainSummary> {
   const started = performance.now();
   const progressFile = path.join(run.dir, 'progress.json');
-  const progressState = resume ? readProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
+  const progressState = resume ? readRunProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
   const secondsBefore = progressState.seconds;
   const data = await setupData(cfg, log);
   writeNormalization(run.dir, data.normalization);
