@@ -37,7 +37,11 @@ export class MetricsWriter {
   private readonly warned = new Set<string>();
   private readonly onWarning: (message: string) => void;
 
-  /** Opens (creating if needed) `<runDir>/<name>.jsonl` and `<runDir>/<name>.csv` for appending. */
+  /**
+   * Opens (creating if needed) `<runDir>/<name>.jsonl` and `<runDir>/<name>.csv` for appending; a CSV
+   * without header is written again from the JSONL file.
+   * @throws RunFileError naming the file (and line) when the CSV header or a JSONL line is damaged.
+   */
   constructor(runDir: string, name = 'metrics', options: MetricsWriterOptions = {}) {
     fs.mkdirSync(runDir, { recursive: true });
     this.jsonlPath = path.join(runDir, `${name}.jsonl`);
