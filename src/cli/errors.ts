@@ -2,7 +2,9 @@
 //
 //   exit 1: a user error (bad config, bad arguments, run folder in the way): the message says what
 //           to fix; errors mark themselves with `userError: true` (ConfigError, RunFolderError,
-//           ArchFileError, UsageError, which also carries yargs' complaints about arguments).
+//           ArchFileError, UsageError, which also carries yargs' complaints about arguments, and the
+//           FileErrors of damaged files read back on resume: SafetensorsError, CheckpointError,
+//           RunFileError).
 //   exit 2: an internal error (a bug, or a part not built yet): the message, and the stack with
 //           --verbose.
 import { UserError } from '../util/errors';

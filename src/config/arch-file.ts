@@ -17,11 +17,12 @@ export function loadArchFile(file: string): ArchState {
   } catch (err) {
     throw new ArchFileError(`${file}: cannot read the architecture file (${(err as Error).message})`);
   }
+  if (text.trim() === '') throw new ArchFileError(`${file}: the architecture file is empty; write the architecture into it (a run folder's arch.json holds one) or name another file`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ArchFileError(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new ArchFileError(`${file}: not valid JSON (${(err as Error).message}); the file is truncated or was edited by hand`);
   }
   return checkArch(raw, file);
 }
@@ -39,6 +40,7 @@ export function checkArch(raw: unknown, where: string): ArchState {
     if (typeof l !== 'object' || l === null) fail(`layers[${i}] must be an object`);
     const layer = l as Record<string, unknown>;
     for (const k of ['name', 'kernel', 'stride', 'width', 'pool', 'depthwise']) if (!(k in layer)) fail(`layers[${i}] is missing "${k}"`);
+    if (typeof layer.name !== 'string') fail(`layers[${i}].name must be a string`);
     if (typeof layer.pool !== 'boolean') fail(`layers[${i}].pool must be true or false`);
     if (layer.depthwise !== null && (typeof layer.depthwise !== 'object' || Array.isArray(layer.depthwise))) {
       fail(`layers[${i}].depthwise must be null or { "stride": n }`);

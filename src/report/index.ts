@@ -3,4 +3,6 @@ export { MetricRecord, MetricValue, MetricsWriter, MetricsWriterOptions, csvLine
 export { BatchResult, EpochStats, ProgressOptions, ProgressReporter, ProgressStream, summaryLine } from './progress';
 export { PrepareOptions, RunFolder, RunFolderError, RunLock, RunLog, RunManifest, prepareRunFolder, readManifest, removeLeftovers, runFolder } from './run-folder';
 export { formatDuration, formatNumber } from './format';
+export { RunFileError, readJsonFile } from './json-file';
+export { RunProgress, progressProblem, readRunProgress } from './run-progress';
 export { ScatterGridOptions, ScatterPanel, ScatterSeries, scatterGridSvg, writeScatterGridPng } from './scatter';

@@ -5,6 +5,9 @@
 // - The CSV's columns are fixed by the first record ever written (or by `columns`), and kept when a
 //   resumed run appends to the files again: the header is written once. Keys outside those columns
 //   go to the JSONL file only (with one warning).
+// - Read back on resume, every line of the JSONL file must be a flat JSON object and the CSV's first
+//   line a header of distinct names; anything else is a RunFileError (a user error) naming the file
+//   and line. A CSV without a header (deleted, emptied) is written again from the JSONL file.
 // - Numbers are formatted by formatNumber (same value, same text). In JSONL, NaN and ±Infinity are
 //   written as the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers). CSV is written by
 //   csv-stringify and its header read back by csv-parse.
@@ -13,6 +16,7 @@ import * as path from 'path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { formatNumber } from './format';
+import { RunFileError } from './json-file';
 import { writeFileAtomic } from '../util/atomic-write';
 
 export type MetricValue = number | string | boolean | null;
@@ -33,7 +37,11 @@ export class MetricsWriter {
   private readonly warned = new Set<string>();
   private readonly onWarning: (message: string) => void;
 
-  /** Opens (creating if needed) `<runDir>/<name>.jsonl` and `<runDir>/<name>.csv` for appending. */
+  /**
+   * Opens (creating if needed) `<runDir>/<name>.jsonl` and `<runDir>/<name>.csv` for appending; a CSV
+   * without header is written again from the JSONL file.
+   * @throws RunFileError naming the file (and line) when the CSV header or a JSONL line is damaged.
+   */
   constructor(runDir: string, name = 'metrics', options: MetricsWriterOptions = {}) {
     fs.mkdirSync(runDir, { recursive: true });
     this.jsonlPath = path.join(runDir, `${name}.jsonl`);
@@ -43,8 +51,14 @@ export class MetricsWriter {
     dropPartialLastLine(this.csvPath);
     const header = readHeader(this.csvPath);
     this.columns = header ?? (options.columns ? [...options.columns] : null);
-    if (header === null && this.columns !== null && fileSize(this.csvPath) === 0) {
-      fs.appendFileSync(this.csvPath, csvLine(this.columns));
+    if (header === null) {
+      // No header: a new run, or a CSV the user deleted because its header was damaged (readHeader's
+      // advice). It is derived from the JSONL file, so it is written again from there.
+      const records = readJsonl(this.jsonlPath);
+      if (this.columns === null && records.length > 0) this.columns = Object.keys(records[0]!);
+      const columns = this.columns;
+      if (columns !== null) writeFileAtomic(this.csvPath, csvLine(columns) + records.map((r) => csvLine(columns.map((c) => r[c]))).join(''));
+      else if (fileSize(this.csvPath) > 0) writeFileAtomic(this.csvPath, '');
     }
   }
 
@@ -90,20 +104,44 @@ export class MetricsWriter {
   }
 }
 
-/** Every record of a JSONL file ([] when it does not exist). @throws Error naming the file and line of a line that is not JSON. */
+const JSONL_REMEDY =
+  'nasgrow appends one whole line per epoch, so a crash can only cut the last line, which it drops on resume: this line was changed ' +
+  'outside nasgrow (an edit, an interrupted copy, a disk error). Fix or delete the line (that epoch is then missing from the metrics; ' +
+  'training resumes from its checkpoints all the same), or start a new run';
+
+/**
+ * Every record of a JSONL file of metrics ([] when it does not exist); blank lines are skipped.
+ * @throws RunFileError naming the file and line of a line that is not a flat JSON object (values
+ *   numbers, strings, booleans or null), or naming the file when it cannot be read.
+ */
 export function readJsonl(file: string): MetricRecord[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as MetricRecord;
-      } catch {
-        throw new Error(`${file}:${i + 1}: not a JSON record`);
-      }
-    });
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return [];
+    throw new RunFileError(file, `cannot be read (${err.code ?? err.message})`);
+  }
+  const records: MetricRecord[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const fail = (problem: string): never => {
+      throw new RunFileError(file, `line ${i + 1} ${problem}`, `${file}:${i + 1}: ${problem}. ${JSONL_REMEDY}`);
+    };
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      fail(`is not a JSON record (${(e as Error).message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('is not a JSON object');
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== null && typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') fail(`holds ${JSON.stringify(k)}, which is not a number, string, true/false or null`);
+    }
+    records.push(value as MetricRecord);
+  });
+  return records;
 }
 
 function jsonValue(v: MetricValue | undefined): string {
@@ -148,11 +186,28 @@ function fileSize(file: string): number {
   }
 }
 
+/**
+ * The columns of a CSV file's header line, or null when the file is missing or blank.
+ * @throws RunFileError naming the file when its first line is not a header of distinct, non-empty names.
+ */
 function readHeader(file: string): string[] | null {
   if (fileSize(file) === 0) return null;
   const text = fs.readFileSync(file, 'utf8');
+  if (text.trim() === '') return null;
   const first = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
-  return first.trim() === '' ? null : parseCsvLine(first);
+  const fail = (problem: string): never => {
+    throw new RunFileError(file, `its header line ${problem}`, `${file}: its header line (line 1) ${problem}. Delete ${path.basename(file)}: a resumed run writes it again from the JSONL file beside it`);
+  };
+  let columns: string[] = [];
+  try {
+    columns = parseCsvLine(first);
+  } catch (e) {
+    fail(`is not CSV (${(e as Error).message})`);
+  }
+  if (columns.some((c) => c.trim() === '')) fail(`has an empty column name (${JSON.stringify(first)})`);
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (twice !== undefined) fail(`names the column ${JSON.stringify(twice)} twice`);
+  return columns;
 }
 
 /** A crash mid-write can leave a line without its newline: cut it off. */

@@ -8,3 +8,18 @@ export class UserError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * A file nasgrow reads back (a checkpoint, a phase state, a run folder's progress or metrics) that is
+ * missing, unreadable or damaged. `file` is the path as it was given; `problem` says what is wrong
+ * with it, without the path; the message names the file, the problem and what to do.
+ */
+export class FileError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    message = `${file}: ${problem}`,
+  ) {
+    super(message);
+  }
+}

@@ -29,7 +29,7 @@ import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint }
 import { macCount, paramCount, uniformMatch } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
 import { applyMorphisms, selectMorphisms } from '../../morphisms';
-import { MetricsWriter, ProgressReporter } from '../../report';
+import { MetricsWriter, ProgressReporter, readRunProgress } from '../../report';
 import type { RuntimeOptions } from '../../runtime/session';
 import { DataSetup, writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
@@ -51,26 +51,13 @@ export async function runRun(args: TrainArgs): Promise<void> {
   });
 }
 
-interface Progress {
-  /** phases whose morphisms have been applied and whose state is saved */
-  completedPhases: number;
-  retrainDone: boolean;
-  /** wall time of every invocation of this run so far, seconds */
-  seconds: number;
-}
-
 const phaseDir = (dir: string, k: number) => path.join(dir, 'phases', `phase-${String(k).padStart(2, '0')}`);
-
-function readProgress(file: string): Progress {
-  if (!fs.existsSync(file)) return { completedPhases: 0, retrainDone: false, seconds: 0 };
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Progress;
-}
 
 /** Grow from the config's seed in the session's run folder, resuming after its last completed phase. */
 export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, progress }: RunSession): Promise<TrainSummary> {
   const started = performance.now();
   const progressFile = path.join(run.dir, 'progress.json');
-  const progressState = resume ? readProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
+  const progressState = resume ? readRunProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
   const secondsBefore = progressState.seconds;
   writeNormalization(run.dir, data.normalization);
   writeClassNames(run.dir, data.train.classNames);
@@ -104,7 +91,10 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
 
   let state: ModelState;
   if (progressState.completedPhases > 0) {
-    state = loadCheckpoint(path.join(phaseDir(run.dir, progressState.completedPhases - 1), 'state.safetensors')).state;
+    const n = progressState.completedPhases;
+    // a damaged phase state is redone from the one before it (or from the seed, for phase 1)
+    const remedy = `to redo phase ${n} from the state before it, set "completedPhases" to ${n - 1} in ${progressFile} and resume, or start a new run`;
+    state = loadCheckpoint(path.join(phaseDir(run.dir, n - 1), 'state.safetensors'), { warn: log, remedy }).state;
     log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
   } else {
     state = freshModelState(seed, cfg.seed);
@@ -190,7 +180,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   // stands after the last phase, BN statistics and all, and train no baseline).
   const finalArch = state.arch;
   writeJsonFile(run.arch, finalArch);
-  const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, phase: g.cycles, progress };
+  const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, phase: g.cycles, progress, log };
   let retrained: FromScratchResult;
   let baseline: (FromScratchResult & { arch: ArchState }) | null = null;
   try {
@@ -276,6 +266,8 @@ interface FromScratchContext {
   /** the phase number the metrics records carry (= cycles: after the last growing phase) */
   phase: number;
   progress: ProgressReporter;
+  /** one line for the user and train.log (a checkpoint loaded unverified says so) */
+  log: (line: string) => void;
 }
 
 interface FromScratchResult {
@@ -295,7 +287,7 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   const ckptDir = path.join(dir, 'checkpoints');
   fs.mkdirSync(ckptDir, { recursive: true });
   const ckpt = latestCheckpoint(ckptDir);
-  const loaded = ckpt ? loadCheckpoint(ckpt.file) : null;
+  const loaded = ckpt ? loadCheckpoint(ckpt.file, { warn: c.log }) : null;
   const model = loaded ? loaded.state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
   const schedule = scheduleOf(c.cfg, c.epochs);
   const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);

@@ -43,7 +43,7 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
   let lastTrain: EpochResult | null = null;
   let lastTestFromCheckpoint: EpochResult | null = null;
   if (ckpt) {
-    const loaded = loadCheckpoint(ckpt.file);
+    const loaded = loadCheckpoint(ckpt.file, { warn: log });
     state = loaded.state;
     firstEpoch = ckpt.epoch;
     lastTrain = trainResultOf(loaded.metadata);

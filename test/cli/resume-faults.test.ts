@@ -1,0 +1,86 @@
+// Through the CLI: resuming from a damaged checkpoint, phase state or progress.json exits 1 (a user
+// error) with a message that names the file and what to do, never 2 (an internal error).
+import test from 'ava';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadConfig, renderConfigYaml } from '../../src/config';
+import { prepareRunFolder } from '../../src/report';
+import { ROOT } from '../helpers/root';
+
+const BIN = path.join(ROOT, 'bin', 'nasgrow');
+
+function config(dir: string, grow: boolean): string {
+  const file = path.join(dir, grow ? 'grow.yaml' : 'train.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'seed: 2',
+      'model: { family: vgg19, width: 2 }',
+      'data:',
+      '  dataset: fashion-mnist',
+      `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
+      '  limit_train: 128',
+      '  limit_test: 64',
+      'train: { epochs: 1, batch_size: 32, lr: 0.05 }',
+      ...(grow ? ['grow: { cycles: 2, phase_epochs: 1 }'] : []),
+      'runtime: { threads: 1 }',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function nasgrow(args: string[]) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('nasgrow train --resume from a checkpoint with a flipped bit: exit 1, the file and what to do', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-resume-faults-'));
+  const cfg = config(dir, false);
+  const out = path.join(dir, 'run');
+  const first = nasgrow(['train', cfg, '--out', out]);
+  t.is(first.code, 0, first.stderr);
+  const ckpt = path.join(out, 'checkpoints', 'epoch-0001.safetensors');
+  const buf = fs.readFileSync(ckpt);
+  buf[buf.length - 100]! ^= 0x01;
+  fs.writeFileSync(ckpt, buf);
+  const r = nasgrow(['train', cfg, '--resume', out]);
+  t.is(r.code, 1, r.stderr);
+  t.is(
+    r.stderr.split('\n')[0],
+    `error: checkpoint ${ckpt} is damaged: its content does not match its checksum: the file changed after it was written (a disk, copy or transfer error, or an edit); remove it to resume from the checkpoint before it (or from the beginning, when it is the only one), or start a new run`,
+  );
+  fs.writeFileSync(ckpt, Buffer.alloc(0));
+  const empty = nasgrow(['train', cfg, '--resume', out]);
+  t.is(empty.code, 1, empty.stderr);
+  t.regex(empty.stderr, /is damaged: the file is empty \(0 bytes\)/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('nasgrow run --resume with a damaged progress.json or a missing phase state: exit 1, the file and what to do', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-resume-faults-'));
+  const cfgFile = config(dir, true);
+  const out = path.join(dir, 'run');
+  const cfg = loadConfig(cfgFile, { overrides: [{ key: 'output.dir', value: out, origin: '--out' }] });
+  prepareRunFolder(out, { resume: false, configYaml: renderConfigYaml(cfg, { relativeTo: out }) }).lock.release();
+  const progress = path.join(out, 'progress.json');
+
+  fs.writeFileSync(progress, '{"completedPhases": "x", "retrainDone": false, "seconds": 3}\n');
+  const r = nasgrow(['run', cfgFile, '--resume', out]);
+  t.is(r.code, 1, r.stderr);
+  t.true(r.stderr.startsWith(`error: ${progress}: the progress file of this run is damaged: "completedPhases" must be a whole number >= 0, not "x"`), r.stderr);
+
+  fs.writeFileSync(progress, '');
+  const empty = nasgrow(['run', cfgFile, '--resume', out]);
+  t.is(empty.code, 1, empty.stderr);
+  t.regex(empty.stderr, /progress\.json: the progress file of this run is empty \(0 bytes\); nasgrow replaces this file atomically/);
+
+  fs.writeFileSync(progress, '{"completedPhases": 1, "retrainDone": false, "seconds": 3}\n');
+  const state = path.join(out, 'phases', 'phase-00', 'state.safetensors');
+  const missing = nasgrow(['run', cfgFile, '--resume', out]);
+  t.is(missing.code, 1, missing.stderr);
+  t.is(missing.stderr.split('\n')[0], `error: checkpoint ${state} does not exist; to redo phase 1 from the state before it, set "completedPhases" to 0 in ${progress} and resume, or start a new run`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -1,0 +1,113 @@
+// Run-folder files read back on resume (src/report/json-file.ts, run-progress.ts, metrics.ts): each
+// damaged one is a RunFileError (a user error) naming the file (and line) and what to do.
+import test from 'ava';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeJsonFile } from '../../src/util/atomic-write';
+import { MetricsWriter, RunFileError, readJsonl, readRunProgress } from '../../src/report';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-runfiles-'));
+
+function progressFile(content?: string): string {
+  const file = path.join(tmp(), 'progress.json');
+  if (content === undefined) writeJsonFile(file, { completedPhases: 2, retrainDone: false, seconds: 12.5 });
+  else fs.writeFileSync(file, content);
+  return file;
+}
+
+test('progress.json reads back; a missing one means nothing done yet', (t) => {
+  t.deepEqual(readRunProgress(progressFile()), { completedPhases: 2, retrainDone: false, seconds: 12.5 });
+  t.deepEqual(readRunProgress(path.join(tmp(), 'progress.json')), { completedPhases: 0, retrainDone: false, seconds: 0 });
+});
+
+const damagedProgress: Array<[string, string, RegExp]> = [
+  ['empty', '', /the progress file of this run is empty \(0 bytes\); nasgrow replaces this file atomically, so no crash leaves it like this/],
+  ['truncated', '{\n  "completedPhases": 2,\n  "retr', /is not valid JSON \(.*\); nasgrow replaces this file atomically/],
+  ['not JSON', 'completedPhases=2', /is not valid JSON/],
+  ['an array', '[2]', /is damaged: it is not a JSON object/],
+  ['completedPhases a string', '{"completedPhases": "x", "retrainDone": false, "seconds": 1}', /"completedPhases" must be a whole number >= 0, not "x"/],
+  ['completedPhases negative', '{"completedPhases": -1, "retrainDone": false, "seconds": 1}', /"completedPhases" must be a whole number >= 0, not -1/],
+  ['completedPhases fractional', '{"completedPhases": 1.5, "retrainDone": false, "seconds": 1}', /"completedPhases" must be a whole number/],
+  ['retrainDone missing', '{"completedPhases": 1, "seconds": 1}', /"retrainDone" must be true or false, not missing/],
+  ['seconds a string', '{"completedPhases": 1, "retrainDone": true, "seconds": "1"}', /"seconds" must be a number >= 0, not "1"/],
+];
+
+for (const [name, content, message] of damagedProgress) {
+  test(`progress.json ${name}: a RunFileError naming it and what to do`, (t) => {
+    const file = progressFile(content);
+    const e = t.throws(() => readRunProgress(file), { instanceOf: RunFileError })!;
+    t.true(e.userError);
+    t.true(e.message.startsWith(`${file}: the progress file of this run `), e.message);
+    t.regex(e.message, message);
+    t.regex(e.message, /write it again as \{"completedPhases": N, "retrainDone": false, "seconds": 0\}.*or start a new run$/);
+  });
+}
+
+test('progress.json that is not UTF-8 is named', (t) => {
+  const file = path.join(tmp(), 'progress.json');
+  fs.writeFileSync(file, Buffer.from([0x7b, 0xff, 0x7d]));
+  t.throws(() => readRunProgress(file), { instanceOf: RunFileError, message: /progress\.json: the progress file of this run is not UTF-8 text/ });
+});
+
+test('progress.json that is a folder is named', (t) => {
+  const file = path.join(tmp(), 'progress.json');
+  fs.mkdirSync(file);
+  t.throws(() => readRunProgress(file), { instanceOf: RunFileError, message: /progress\.json: the progress file of this run cannot be read \(EISDIR\)/ });
+});
+
+function metricsDir(lines: string[]): string {
+  const dir = tmp();
+  const w = new MetricsWriter(dir);
+  w.write({ epoch: 1, loss: 2 });
+  w.write({ epoch: 2, loss: 1 });
+  if (lines.length > 0) fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join(''));
+  return dir;
+}
+
+const damagedJsonl: Array<[string, string[], number, RegExp]> = [
+  ['a line that is not JSON', ['{"epoch":1,"loss":2}\n', '{"epoch":2,"lo\n', '{"epoch":3,"loss":1}\n'], 2, /is not a JSON record/],
+  ['a number', ['{"epoch":1,"loss":2}\n', '5\n'], 2, /is not a JSON object/],
+  ['an array', ['[1]\n'], 1, /is not a JSON object/],
+  ['a nested value', ['{"epoch":1,"loss":{"a":1}}\n'], 1, /holds "loss", which is not a number, string, true\/false or null/],
+  ['a bad line after blank lines', ['{"epoch":1}\n', '\n', '\n', 'x\n'], 4, /is not a JSON record/],
+];
+
+for (const [name, lines, line, message] of damagedJsonl) {
+  test(`metrics.jsonl with ${name}: a RunFileError naming the file and line`, (t) => {
+    const dir = metricsDir(lines);
+    const file = path.join(dir, 'metrics.jsonl');
+    for (const read of [() => readJsonl(file), () => new MetricsWriter(dir).readAll()]) {
+      const e = t.throws(read, { instanceOf: RunFileError })!;
+      t.true(e.message.startsWith(`${file}:${line}: `), e.message);
+      t.regex(e.message, message);
+      t.regex(e.message, /a crash can only cut the last line.*Fix or delete the line/);
+    }
+  });
+}
+
+test('metrics.jsonl: a last line cut short by a crash is still dropped on reopening', (t) => {
+  const dir = metricsDir(['{"epoch":1,"loss":2}\n', '{"epoch":2,"lo']);
+  t.deepEqual(new MetricsWriter(dir).readAll(), [{ epoch: 1, loss: 2 }]);
+});
+
+test('metrics.csv with a damaged header: a RunFileError naming it; once deleted it is written again from metrics.jsonl', (t) => {
+  for (const [header, message] of [
+    ['"epoch,loss\n', /its header line \(line 1\) is not CSV/],
+    ['epoch,,loss\n', /has an empty column name/],
+    ['epoch,epoch\n', /names the column "epoch" twice/],
+  ] as const) {
+    const dir = metricsDir([]);
+    const csv = path.join(dir, 'metrics.csv');
+    fs.writeFileSync(csv, header + '1,2\n');
+    const e = t.throws(() => new MetricsWriter(dir), { instanceOf: RunFileError })!;
+    t.true(e.message.startsWith(`${csv}: `), e.message);
+    t.regex(e.message, message);
+    t.regex(e.message, /Delete metrics\.csv: a resumed run writes it again from the JSONL file beside it$/);
+    fs.rmSync(csv);
+    const w = new MetricsWriter(dir);
+    t.deepEqual(w.csvColumns, ['epoch', 'loss']);
+    w.write({ epoch: 3, loss: 0.5 });
+    t.is(fs.readFileSync(csv, 'utf8'), 'epoch,loss\n1,2\n2,1\n3,0.5\n');
+  }
+});
