@@ -7,7 +7,7 @@
 //   autodiff    -> onnx               reverse-mode walker and the gradient rules
 //   models      -> autodiff           architecture, names, parameters, forward pass, state, checkpoints
 //   runtime, data, report -> util     ORT sessions; datasets and batches; run folders, metrics, figures
-//   config      -> models             the YAML schema
+//   config      -> models, data       the YAML schema (dataset kinds and shapes from data)
 //   morphisms   -> models             split and prune as pure functions of the model state
 //   train       -> config, data, report, runtime, models …   training graphs, engine, the epoch loop
 //   grow        -> train, morphisms …                        grow graph, growing phases, estimates
@@ -20,7 +20,7 @@ const BELOW = {
   runtime: ['util'],
   data: ['util'],
   report: ['util'],
-  config: ['models', 'autodiff', 'onnx', 'util'],
+  config: ['models', 'data', 'autodiff', 'onnx', 'util'],
   morphisms: ['models', 'autodiff', 'onnx', 'util'],
   train: ['config', 'data', 'report', 'runtime', 'models', 'autodiff', 'onnx', 'util'],
   grow: ['train', 'morphisms', 'config', 'data', 'report', 'runtime', 'models', 'autodiff', 'onnx', 'util'],

@@ -8,6 +8,7 @@ import { Engine } from '../src/train/engine';
 import { freshModelState } from '../src/models/state';
 import { ensureAllocatorTunables } from '../src/util/allocator';
 import { Rng } from '../src/util/rng';
+import { median } from '../src/util/stats';
 import { GrowEngine } from '../src/grow/grow-engine';
 import { initTheta } from '../src/grow/theta';
 
@@ -22,7 +23,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STEPS = Number(process.env.BENCH_STEPS ?? 8);
 const PYTHON = process.env.NASGROW_PYTHON ?? '/usr/bin/python3';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function nasgrowRound(engine: Engine, arch: ArchState, warmup: number): Promise<number> {
   const rng = new Rng(1);

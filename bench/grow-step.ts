@@ -2,7 +2,7 @@
 import { vgg19, mobilenetv1 } from '../src/models/arch';
 import { initParams, paramSpecs } from '../src/models/params';
 import { buildGrowGraph } from '../src/grow/graph';
-import { thetaName, adamMName, adamVName, estimateName } from '../src/models/names';
+import { thetaName, adamMName, adamVName, estimateName, param } from '../src/models/names';
 import { modelBytes, writeModel } from '../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 import { Rng } from '../src/util/rng';
@@ -24,7 +24,7 @@ async function main() {
   };
   for (const sp of paramSpecs(arch)) feeds[sp.name] = f32Tensor(params.get(sp.name)!, sp.shape);
   for (const l of arch.layers) {
-    const sp = paramSpecs(arch).find((x) => x.name === `${l.name}.conv.weight`)!;
+    const sp = paramSpecs(arch).find((x) => x.name === param.convWeight(l.name))!;
     const wv = params.get(sp.name)!;
     feeds[thetaName(l.name)] = f32Tensor(Float32Array.from(wv, (x) => 0.01 * rng.normal() * Math.abs(x)), sp.shape);
     feeds[adamMName(l.name)] = f32Tensor(new Float32Array(wv.length), sp.shape);

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import { vgg19, mobilenetv1 } from '../src/models/arch';
 import { initParams, paramSpecs } from '../src/models/params';
 import { buildTrainGraph } from '../src/train/graphs';
-import { momentumName, nextName } from '../src/models/names';
+import { momentumName, nextName, param } from '../src/models/names';
 import { buildGrowGraph } from '../src/grow/graph';
 import { adamMName, adamVName, thetaName } from '../src/models/names';
 import { modelBytes } from '../src/onnx/writer';
@@ -37,8 +37,8 @@ async function main() {
     feeds.adam_step = f32Tensor(Float32Array.of(1), []);
     feeds.theta_lr = f32Tensor(Float32Array.of(0.01), []);
     for (const l of arch.layers) {
-      const w = params.get(`${l.name}.conv.weight`)!;
-      const shape = paramSpecs(arch).find((sp) => sp.name === `${l.name}.conv.weight`)!.shape;
+      const w = params.get(param.convWeight(l.name))!;
+      const shape = paramSpecs(arch).find((sp) => sp.name === param.convWeight(l.name))!.shape;
       feeds[thetaName(l.name)] = f32Tensor(Float32Array.from(w, (x) => 0.01 * x), shape);
       feeds[adamMName(l.name)] = f32Tensor(new Float32Array(w.length), shape);
       feeds[adamVName(l.name)] = f32Tensor(new Float32Array(w.length), shape);

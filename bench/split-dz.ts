@@ -6,6 +6,7 @@
 // s (g nearly orthogonal to Δz) can be mis-ranked.
 //   node dist/bench/split-dz.js [mobilenetv1|vgg19] [layer] [channels] [scales]
 //   node dist/bench/split-dz.js mobilenetv1 stem 0,4,13,21,23 0.005,0.01,0.02
+import { param } from '../src/models/names';
 import { mobilenetv1, vgg19 } from '../src/models/arch';
 import { initTheta } from '../src/grow/theta';
 import { brieflyTrained } from '../test/helpers/briefly-trained';
@@ -31,14 +32,14 @@ async function main() {
   const gz = base[`g.${layerName}`]!.data as Float32Array;
   const [N, Cz, Hz, Wz] = base[`z.${layerName}`]!.dims as number[];
   const hw = Hz! * Wz!;
-  const weight = state.params.get(`${layerName}.conv.weight`)!;
+  const weight = state.params.get(param.convWeight(layerName))!;
 
   console.log('scale channel s=Σ Δz·g ‖Δz‖ ‖½(z⁺−z⁻)‖ ‖z‖ active');
   for (const scale of scales) {
     const theta = initTheta(arch, state.params, scale, 3, 0).theta.get(layerName)!;
     const shifted = async (sign: number) => {
       const p = new Map(state.params);
-      p.set(`${layerName}.conv.weight`, Float32Array.from(weight, (v, i) => v + sign * theta[i]!));
+      p.set(param.convWeight(layerName), Float32Array.from(weight, (v, i) => v + sign * theta[i]!));
       return (await probe.run(p, images, labels))[`z.${layerName}`]!.data as Float32Array;
     };
     const zp = await shifted(1);

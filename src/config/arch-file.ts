@@ -3,7 +3,7 @@
 // schema.ts can use it for its cross-key checks; resolve-arch.ts, which needs a config, builds on it.
 import * as fs from 'fs';
 import { ArchState, validateArch } from '../models/arch';
-import { DataShape } from './datasets';
+import type { DataShape } from '../data/kinds';
 import { UserError } from '../util/errors';
 
 /** An error in what the user supplied (exit code 1 in the CLI), not a bug. */

@@ -1,8 +1,8 @@
-// Config layer: schema, loading and validation, rendering. May import src/util and src/models only.
+// Config layer: schema, loading and validation, rendering. Below it: src/models, src/data (dataset kinds), src/util.
 export { ConfigError, ConfigProblem, formatProblem } from './errors';
 export { LoadOptions, Override, configName, diffConfigs, loadConfig, parseConfig, renderConfigYaml } from './load';
 export { CheckContext, FAMILIES, TrainConfig, assertTrainable, checkConsistency, checkTrainable, configSchema, configStructure, denseLayerCount } from './schema';
-export { DATASETS, DataShape, Dataset, datasetShape } from './datasets';
+export { DATASET_KINDS, DataShape, DatasetKind, datasetShape } from '../data/kinds';
 export { ArchFileError, archShapeMismatch, checkArch, loadArchFile } from './arch-file';
 export { resolveArch } from './resolve-arch';
 export { inlineYaml, renderMarkdownTable } from './describe';

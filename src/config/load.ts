@@ -7,6 +7,7 @@ import * as path from 'path';
 import { Document, LineCounter, Node as YamlNode, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { ConfigError, ConfigProblem } from './errors';
 import { Issue, KeyPath, formatKeyPath, issuesFromZod } from './issues';
+import { SEED_WIDTH } from '../models/arch';
 import { CheckContext, TrainConfig, checkConsistency, configSchema, configStructure } from './schema';
 import { differingKeys, nodeAt, sectionShape, toPlain } from './walk';
 
@@ -29,7 +30,7 @@ export interface LoadOptions {
   baseDir?: string;
 }
 
-/** The config's name: its file name without .yaml/.yml ("configs/vgg-c10.yaml" -> "vgg-c10"). */
+/** The config's name: its file name without .yaml/.yml ("configs/quickstart.yaml" -> "quickstart"). */
 export function configName(sourceName: string): string {
   return path.basename(sourceName).replace(/\.ya?ml$/i, '');
 }
@@ -99,7 +100,11 @@ export function parseConfig(text: string, sourceName: string, options: LoadOptio
   if (!result.success) throw fail(issuesFromZod(schema, raw, result.error.issues));
   const issues = checkConsistency(result.data, ctx);
   if (issues.length > 0) throw fail(issues);
-  return result.data;
+  // model.width null means the family's seed width: resolved here, so a config that leaves it out and
+  // one that writes the seed width are the same config (config.yaml, resume checks)
+  const cfg = result.data;
+  if (cfg.model.width === null) cfg.model.width = SEED_WIDTH[cfg.model.family];
+  return cfg;
 }
 
 function setIn(obj: Record<string, unknown>, keys: string[], value: unknown): void {

@@ -2,7 +2,7 @@
 // schema.ts imports arch-file.ts for its cross-key checks: kept together they made an import cycle.
 import { ArchState, seedArch } from '../models/arch';
 import { ArchFileError, archShapeMismatch, loadArchFile } from './arch-file';
-import { DataShape, datasetShape } from './datasets';
+import { DataShape, datasetShape } from '../data/kinds';
 import type { TrainConfig } from './schema';
 
 /**
@@ -27,7 +27,7 @@ export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
     );
   }
   try {
-    return seedArch(cfg.model.family, cfg.model.width, shape.inputShape, shape.classes);
+    return seedArch(cfg.model.family, cfg.model.width ?? undefined, shape.inputShape, shape.classes);
   } catch (err) {
     throw new ArchFileError(`model: ${(err as Error).message}`);
   }

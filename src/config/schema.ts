@@ -6,17 +6,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { z } from 'zod';
-import { ArchState, Family, seedArch } from '../models/arch';
+import { ArchState, FAMILIES, Family, seedArch } from '../models/arch';
 import { fewestBatchNormValues, machineMemory, stepMemoryLowerBound } from '../models/feasibility';
 import { paramCount } from '../models/params';
 import { archShapeMismatch, loadArchFile } from './arch-file';
-import { DATASETS, datasetShape } from './datasets';
+import { DATASET_KINDS, datasetShape } from '../data/kinds';
 import { describeValue } from './describe';
 import { ConfigError } from './errors';
 import { formatKeyPath, type Issue } from './issues';
 import { PathKind, configMeta } from './walk';
 
-export const FAMILIES = ['vgg19', 'mobilenetv1'] as const satisfies readonly Family[];
+export { FAMILIES };
 
 /** What path checks and computed defaults depend on. */
 export interface CheckContext {
@@ -115,15 +115,15 @@ export function configSchema(ctx: CheckContext) {
       family: z.enum(FAMILIES).default('vgg19').meta({
         description: 'seed architecture: CIFAR VGG-19 (16 dense 3x3 convs) or CIFAR MobileNetV1 (3x3 stem + 13 depthwise-separable blocks)',
       }),
-      width: z.union([positiveInt, z.array(positiveInt).min(1)]).default(16).meta({
+      width: z.union([positiveInt, z.array(positiveInt).min(1)]).nullable().default(null).meta({
         description:
-          'channels of each dense conv: one int for all, or a list with one per dense layer (16 entries for vgg19, 14 for mobilenetv1); the paper seeds use 16 (VGG-19) and 32 (MobileNetV1)',
+          "channels of each dense conv: one int for all, or a list with one per dense layer (16 entries for vgg19, 14 for mobilenetv1); null: the paper's seed width, 16 for vgg19 and 32 for mobilenetv1",
       }),
       arch: pathType(ctx, 'file').nullable().default(null).meta({ description: "architecture JSON (an ArchState, like a run folder's arch.json); overrides family and width" }),
     }),
 
     data: section('The dataset', {
-      dataset: z.enum(DATASETS).default('fashion-mnist').meta({ description: 'which dataset (and so which format) data.path holds' }),
+      dataset: z.enum(DATASET_KINDS).default('fashion-mnist').meta({ description: 'which dataset (and so which format) data.path holds' }),
       path: pathType(ctx, 'any').meta({ description: 'dataset file or folder, relative to the config file' }),
       classes: z.array(z.string().min(1)).min(2).check(unique).nullable().default(null).meta({
         description: 'image-folder only: class folder names in label order (null: sorted folder names)',
@@ -240,7 +240,7 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
       issues.push({ path: ['model', 'width'], problem: `has ${width.length} entries, but ${family} has ${n} dense layers: give one integer, or a list of ${n}` });
     } else if (shape) {
       try {
-        seedArch(family, width, shape.inputShape, shape.classes);
+        seedArch(family, width ?? undefined, shape.inputShape, shape.classes);
       } catch (err) {
         issues.push({ path: ['model', 'family'], problem: `cannot take ${cfg.data.dataset} images: ${(err as Error).message}` });
       }
@@ -285,7 +285,7 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
   if (issues.length === 0 && shape) {
     let arch: ArchState | null = null;
     try {
-      arch = cfg.model.arch === null ? seedArch(cfg.model.family, cfg.model.width, shape.inputShape, shape.classes) : ctx.checkPaths ? loadArchFile(cfg.model.arch) : null;
+      arch = cfg.model.arch === null ? seedArch(cfg.model.family, cfg.model.width ?? undefined, shape.inputShape, shape.classes) : ctx.checkPaths ? loadArchFile(cfg.model.arch) : null;
     } catch {
       /* reported above */
     }

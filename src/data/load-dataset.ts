@@ -9,7 +9,8 @@ import { isArchivePath } from './image-tree';
 import { LimitMode, limitIndices } from './limit';
 import { loadMnist } from './mnist';
 
-export type DatasetKind = 'cifar10' | 'cifar100' | 'mnist' | 'fashion-mnist' | 'image-folder';
+import type { DatasetKind } from './kinds';
+export type { DatasetKind };
 
 export interface DatasetSpec {
   kind: DatasetKind;

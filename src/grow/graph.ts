@@ -20,7 +20,7 @@
 import * as path from 'path';
 import { ArchState } from '../models/arch';
 import { convSpec, paramSpecs } from '../models/params';
-import { adamMName, adamVName, estimateName, nextName, thetaName } from '../models/names';
+import { adamMName, adamVName, estimateName, IO, nextName, thetaName } from '../models/names';
 import { emitDenseConv, emitForward, emitTail } from '../models/forward';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { writeModel } from '../onnx/writer';
@@ -59,8 +59,8 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
   b.setMetadata('nasgrow.batch', `${batch}`);
   b.setMetadata('nasgrow.granularity', opts.granularity);
   const [C, H, W] = arch.inputShape;
-  const images = b.input('images', DType.FLOAT, [batch, C, H, W]);
-  const labels = b.input('labels', DType.INT64, [batch]);
+  const images = b.input(IO.images, DType.FLOAT, [batch, C, H, W]);
+  const labels = b.input(IO.labels, DType.INT64, [batch]);
   const specs = paramSpecs(arch);
   for (const s of specs) b.input(s.name, DType.FLOAT, s.shape);
   const convShape = (l: number) => convSpec(arch, arch.layers[l]!.name).shape;
@@ -69,12 +69,12 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
     b.input(adamMName(layer.name), DType.FLOAT, convShape(l));
     b.input(adamVName(layer.name), DType.FLOAT, convShape(l));
   });
-  const step = b.input('adam_step', DType.FLOAT, [], 'Adam step t (1-based)');
-  const lr = b.input('theta_lr', DType.FLOAT, [], 'Adam learning rate of θ');
+  const step = b.input(IO.adamStep, DType.FLOAT, [], 'Adam step t (1-based)');
+  const lr = b.input(IO.thetaLr, DType.FLOAT, [], 'Adam learning rate of θ');
 
   const param = (n: string) => n;
   const base = emitForward(b, arch, images, param, 'train');
-  const [loss] = b.scope('loss', () => b.op('SoftmaxCrossEntropyLoss', [base.logits, labels], { reduction: 'mean' }, { outputs: 2, names: ['loss', 'log_prob'] }));
+  const [loss] = b.scope('loss', () => b.op('SoftmaxCrossEntropyLoss', [base.logits, labels], { reduction: 'mean' }, { outputs: 2, names: [IO.loss, 'log_prob'] }));
   b.output(loss!, 'mean cross-entropy of the batch (L̂)');
   const perSample = opts.granularity === 'sample' ? b.scope('loss', () => perSampleLoss(b, base.logits, labels, arch.classes)) : null;
   const g = backward(b, loss!, base.layers.map((x) => x.z)).grads;

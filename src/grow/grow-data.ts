@@ -5,6 +5,7 @@
 // (grow.final_batches × batch_size images, at most 10% of the set) never reaches θ learning and is the
 // final pass's data.
 // Training phases still use every training image: the subset is held out from θ, not from the model.
+import type { TrainConfig } from '../config';
 import { BatchLoader, Dataset, selectExamples } from '../data';
 import type { DataSetup } from '../train/data-setup';
 import { Rng } from '../util/rng';
@@ -22,6 +23,14 @@ export interface GrowData {
   finalBatches: number;
   /** closes the loaders this made (not the training loader it may share) */
   close(): Promise<void>;
+}
+
+/**
+ * The weight of each mini-batch in the moving average of the estimates: grow.ema_weight, or for
+ * 'auto' the paper's batch_size / (2 · N_train) (about the last two epochs; docs/method.md#ema-weight).
+ */
+export function emaWeightOf(cfg: Pick<TrainConfig, 'train' | 'grow'>, trainImages: number): number {
+  return cfg.grow.ema_weight === 'auto' ? cfg.train.batch_size / (2 * trainImages) : cfg.grow.ema_weight;
 }
 
 /** Training batches of a final pass when nothing is held out (grow.final_batches 0, tiny datasets). */

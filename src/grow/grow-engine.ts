@@ -1,7 +1,7 @@
 // Runs the grow graph of one architecture state on ONNX Runtime (src/grow/graph.ts).
 import { ArchState } from '../models/arch';
 import { convSpec, paramSpecs } from '../models/params';
-import { adamMName, adamVName, estimateName, nextName, thetaName } from '../models/names';
+import { adamMName, adamVName, estimateName, IO, nextName, thetaName } from '../models/names';
 import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
 import type { ModelState } from '../models/state';
@@ -33,10 +33,10 @@ export class GrowEngine {
     const [C, H, W] = this.arch.inputShape;
     const B = this.batchSize;
     const feeds: Record<string, ort.Tensor> = {
-      images: f32Tensor(images, [B, C, H, W]),
-      labels: i64Tensor(labels, [B]),
-      adam_step: f32Tensor(Float32Array.of(theta.step + 1), []),
-      theta_lr: f32Tensor(Float32Array.of(lr), []),
+      [IO.images]: f32Tensor(images, [B, C, H, W]),
+      [IO.labels]: i64Tensor(labels, [B]),
+      [IO.adamStep]: f32Tensor(Float32Array.of(theta.step + 1), []),
+      [IO.thetaLr]: f32Tensor(Float32Array.of(lr), []),
     };
     const specs = paramSpecs(this.arch);
     for (const s of specs) feeds[s.name] = f32Tensor(model.params.get(s.name)!, s.shape);
@@ -60,7 +60,7 @@ export class GrowEngine {
       }
     }
     if (lr > 0) theta.step++;
-    return { loss: (out.loss!.data as Float32Array)[0]!, estimates };
+    return { loss: (out[IO.loss]!.data as Float32Array)[0]!, estimates };
   }
 
   /** Free the ORT session. */

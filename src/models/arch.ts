@@ -14,7 +14,12 @@
 
 import { CLASSIFIER } from './names';
 
-export type Family = 'vgg19' | 'mobilenetv1';
+/** The seed families (src/config's model.family takes these). */
+export const FAMILIES = ['vgg19', 'mobilenetv1'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** The paper's seed widths: VGG-19 with 16 channels per dense conv, MobileNetV1 with 32. */
+export const SEED_WIDTH: Record<Family, number> = { vgg19: 16, mobilenetv1: 32 };
 
 export interface DepthwiseSpec {
   /** stride of the depthwise 3x3 conv that precedes this layer's pointwise conv */
@@ -83,7 +88,7 @@ export function mobilenetv1(width: number | number[], inputShape: [number, numbe
 }
 
 /** The seed network of `family` at `width` (one for all dense layers, or one per layer). @throws Error for a wrong number of widths or an input too small for the network. */
-export function seedArch(family: Family, width: number | number[], inputShape?: [number, number, number], classes?: number): ArchState {
+export function seedArch(family: Family, width: number | number[] = SEED_WIDTH[family], inputShape?: [number, number, number], classes?: number): ArchState {
   return family === 'vgg19' ? vgg19(width, inputShape, classes) : mobilenetv1(width, inputShape, classes);
 }
 

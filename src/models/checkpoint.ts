@@ -1,7 +1,7 @@
 // Checkpoints: a ModelState (architecture, every parameter and running statistic, every momentum
 // buffer) in one safetensors file, readable from Python with numpy alone. The architecture JSON and
 // free-form metadata (epoch, phase, seed) sit in the safetensors header's __metadata__. The phase
-// states of `nasgrow run` (phases/phase-XX/state.safetensors) are checkpoints too.
+// states of `nasgrow run` (phases/phase-NN/state.safetensors) are checkpoints too.
 //
 // Faults (src/util/safetensors.ts checks the file itself): a checkpoint carries a SHA-256 of the whole
 // file (format nasgrow-checkpoint-2), so a flipped bit anywhere, in a weight, a momentum or the

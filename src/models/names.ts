@@ -11,6 +11,29 @@
 //   <layer>.dw_bn.{weight,bias,running_mean,running_var}                  [in]
 //   fc.weight [classes, last width], fc.bias [classes]
 
+/** The inputs and outputs of the step graphs that are not model tensors (src/train/graphs.ts, src/grow/graph.ts). */
+export const IO = {
+  /** normalised images, NCHW float32 */
+  images: 'images',
+  /** class indices, int64 */
+  labels: 'labels',
+  /** training step: its learning rate */
+  lr: 'lr',
+  /** training and growing step: the batch's mean cross-entropy */
+  loss: 'loss',
+  /** evaluation step: the batch's summed cross-entropy */
+  lossSum: 'loss_sum',
+  /** training and evaluation step: examples whose arg-max logit is the label */
+  correct: 'correct',
+  /** inference model (and the loss probes): class logits */
+  logits: 'logits',
+  /** inference model: softmax of the logits */
+  probabilities: 'probabilities',
+  /** growing step: Adam's step t (1-based) and learning rate for θ */
+  adamStep: 'adam_step',
+  thetaLr: 'theta_lr',
+} as const;
+
 /** The classifier's name prefix; no dense layer may take it (validateArch refuses it). */
 export const CLASSIFIER = 'fc';
 

@@ -32,6 +32,8 @@ export interface ProgressOptions {
   redrawMs?: number;
   /** write nothing (stats are still computed) */
   silent?: boolean;
+  /** also hand every epoch's summary line here (a run's train.log) */
+  onSummary?: (line: string) => void;
 }
 
 /** One mini-batch: its size, its mean loss, and how many of its examples were classified right. */
@@ -62,6 +64,7 @@ export class ProgressReporter {
   private readonly now: () => number;
   private readonly redrawMs: number;
   private readonly silent: boolean;
+  private readonly onSummary: ((line: string) => void) | undefined;
 
   private active = false;
   private label = '';
@@ -81,6 +84,7 @@ export class ProgressReporter {
     this.now = options.now ?? (() => performance.now());
     this.redrawMs = options.redrawMs ?? 100;
     this.silent = options.silent ?? false;
+    this.onSummary = options.onSummary;
   }
 
   /** Whether a live bar is drawn (else one plain line per epoch). */
@@ -117,10 +121,13 @@ export class ProgressReporter {
   /** Finish the epoch: print its summary line (with `note` appended) and return its statistics. */
   end(note?: string): EpochStats {
     const stats = this.stats();
-    if (this.active && !this.silent) {
+    if (this.active) {
       const line = summaryLine(stats) + (note ? `  ${note}` : '');
-      if (this.tty) this.stream.write(`\r${fit(line, this.width())}\x1b[K\n`);
-      else this.stream.write(line + '\n');
+      if (!this.silent) {
+        if (this.tty) this.stream.write(`\r${fit(line, this.width())}\x1b[K\n`);
+        else this.stream.write(line + '\n');
+      }
+      this.onSummary?.(line);
     }
     this.active = false;
     this.barShown = false;

@@ -15,7 +15,7 @@ export interface RunProgress {
 
 const REMEDY =
   'Restore it, or write it again as {"completedPhases": N, "retrainDone": false, "seconds": 0} with N the number of ' +
-  'phases/phase-XX folders that hold a state.safetensors (the run then resumes after phase N), or start a new run';
+  'phases/phase-NN folders that hold a state.safetensors (the highest such NN; the run then resumes after phase N), or start a new run';
 
 /** What is wrong with a parsed progress.json, or null when it has the shape of RunProgress. */
 export function progressProblem(value: unknown): string | null {

@@ -3,7 +3,7 @@ import { ArchState } from '../models/arch';
 import { paramSpecs, ParamSpec } from '../models/params';
 import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
-import { momentumName, nextName } from '../models/names';
+import { IO, momentumName, nextName } from '../models/names';
 import type { ModelState } from '../models/state';
 import { UserError } from '../util/errors';
 import { buildEvalGraph, buildTrainGraph } from './graphs';
@@ -58,9 +58,9 @@ export class Engine {
     const [C, H, W] = this.arch.inputShape;
     const B = this.batchSize;
     const feeds: Record<string, ort.Tensor> = {
-      images: f32Tensor(images, [B, C, H, W]),
-      labels: i64Tensor(labels, [B]),
-      lr: f32Tensor(Float32Array.of(lr), []),
+      [IO.images]: f32Tensor(images, [B, C, H, W]),
+      [IO.labels]: i64Tensor(labels, [B]),
+      [IO.lr]: f32Tensor(Float32Array.of(lr), []),
     };
     for (const s of this.specs) {
       feeds[s.name] = f32Tensor(state.params.get(s.name)!, s.shape);
@@ -71,7 +71,7 @@ export class Engine {
       state.params.set(s.name, out[nextName(s.name)]!.data as Float32Array);
       if (s.trainable) state.momentum.set(s.name, out[nextName(momentumName(s.name))]!.data as Float32Array);
     }
-    return { loss: (out.loss!.data as Float32Array)[0]!, correct: (out.correct!.data as Float32Array)[0]! };
+    return { loss: (out[IO.loss]!.data as Float32Array)[0]!, correct: (out[IO.correct]!.data as Float32Array)[0]! };
   }
 
   /**
@@ -81,12 +81,12 @@ export class Engine {
   async evalBatch(state: ModelState, images: Float32Array, labels: BigInt64Array, size: number): Promise<StepResult> {
     const [C, H, W] = this.arch.inputShape;
     const feeds: Record<string, ort.Tensor> = {
-      images: f32Tensor(images.subarray(0, size * C * H * W), [size, C, H, W]),
-      labels: i64Tensor(labels.subarray(0, size), [size]),
+      [IO.images]: f32Tensor(images.subarray(0, size * C * H * W), [size, C, H, W]),
+      [IO.labels]: i64Tensor(labels.subarray(0, size), [size]),
     };
     for (const s of this.specs) feeds[s.name] = f32Tensor(state.params.get(s.name)!, s.shape);
-    const out = await this.evaluation.run(feeds, ['loss_sum', 'correct']);
-    return { loss: (out.loss_sum!.data as Float32Array)[0]!, correct: (out.correct!.data as Float32Array)[0]! };
+    const out = await this.evaluation.run(feeds, [IO.lossSum, IO.correct]);
+    return { loss: (out[IO.lossSum]!.data as Float32Array)[0]!, correct: (out[IO.correct]!.data as Float32Array)[0]! };
   }
 
   /** Free both ORT sessions. */

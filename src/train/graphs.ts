@@ -12,7 +12,7 @@
 //   r_mean ← (1−m)·r_mean + m·μ_B;   r_var ← (1−m)·r_var + m·σ²_B·M/(M−1)
 import { ArchState } from '../models/arch';
 import { paramSpecs, TensorMap } from '../models/params';
-import { momentumName, nextName, param } from '../models/names';
+import { IO, momentumName, nextName, param } from '../models/names';
 import { emitForward } from '../models/forward';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { backward } from '../autodiff/backward';
@@ -44,9 +44,9 @@ export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper,
   b.graph.doc = `nasgrow training step: forward, backward and SGD (momentum ${hyper.momentum}, nesterov ${hyper.nesterov}, weight decay ${hyper.weightDecay}) for batch ${batch}`;
   addMetadata(b, arch, 'train', { 'nasgrow.batch': `${batch}`, 'nasgrow.sgd': JSON.stringify(hyper) });
   const [C, H, W] = arch.inputShape;
-  const images = b.input('images', DType.FLOAT, [batch, C, H, W], 'normalised images, NCHW');
-  const labels = b.input('labels', DType.INT64, [batch], 'class indices');
-  const lr = b.input('lr', DType.FLOAT, [], 'learning rate of this step');
+  const images = b.input(IO.images, DType.FLOAT, [batch, C, H, W], 'normalised images, NCHW');
+  const labels = b.input(IO.labels, DType.INT64, [batch], 'class indices');
+  const lr = b.input(IO.lr, DType.FLOAT, [], 'learning rate of this step');
   const specs = paramSpecs(arch);
   for (const s of specs) b.input(s.name, DType.FLOAT, s.shape);
   for (const s of specs) if (s.trainable) b.input(momentumName(s.name), DType.FLOAT, s.shape, `SGD momentum buffer of ${s.name}`);
@@ -92,10 +92,10 @@ export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper,
 }
 
 function lossAndCorrect(b: GraphBuilder, logits: string, labels: string, reduction: 'mean' | 'sum'): { loss: string; correct: string } {
-  const [loss] = b.op('SoftmaxCrossEntropyLoss', [logits, labels], { reduction }, { outputs: 2, names: [reduction === 'mean' ? 'loss' : 'loss_sum', 'log_prob'] });
+  const [loss] = b.op('SoftmaxCrossEntropyLoss', [logits, labels], { reduction }, { outputs: 2, names: [reduction === 'mean' ? IO.loss : IO.lossSum, 'log_prob'] });
   const pred = b.op1('ArgMax', [logits], { axis: 1, keepdims: 0 }, { name: 'prediction' });
   const hit = b.op1('Cast', [b.op1('Equal', [pred, labels])], { to: DType.FLOAT });
-  const correct = b.op1('ReduceSum', [hit], { keepdims: 0 }, { names: ['correct'] });
+  const correct = b.op1('ReduceSum', [hit], { keepdims: 0 }, { names: [IO.correct] });
   return { loss: loss!, correct };
 }
 
@@ -105,8 +105,8 @@ export function buildEvalGraph(arch: ArchState): Graph {
   b.graph.doc = 'nasgrow evaluation step: forward with BN running statistics; summed loss and correct count';
   addMetadata(b, arch, 'eval');
   const [C, H, W] = arch.inputShape;
-  const images = b.input('images', DType.FLOAT, ['N', C, H, W]);
-  const labels = b.input('labels', DType.INT64, ['N']);
+  const images = b.input(IO.images, DType.FLOAT, ['N', C, H, W]);
+  const labels = b.input(IO.labels, DType.INT64, ['N']);
   for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
   const fwd = emitForward(b, arch, images, (n) => n, 'eval');
   const { loss, correct } = b.scope('loss', () => lossAndCorrect(b, fwd.logits, labels, 'sum'));
@@ -129,15 +129,15 @@ export function buildInferenceGraph(arch: ArchState, weights: TensorMap, normali
   if (classNames) extra['nasgrow.classes'] = JSON.stringify(classNames);
   addMetadata(b, arch, 'infer', extra);
   const [C, H, W] = arch.inputShape;
-  const images = b.input('images', DType.FLOAT, ['N', C, H, W], 'normalised images, NCHW');
+  const images = b.input(IO.images, DType.FLOAT, ['N', C, H, W], 'normalised images, NCHW');
   for (const s of paramSpecs(arch)) {
     const data = weights.get(s.name);
     if (!data) throw new Error(`inference model: weights lack ${s.name}`);
     b.initializer(s.name, { dtype: DType.FLOAT, shape: s.shape, data });
   }
   const fwd = emitForward(b, arch, images, (n) => n, 'eval');
-  const logits = b.op1('Identity', [fwd.logits], {}, { names: ['logits'] });
+  const logits = b.op1('Identity', [fwd.logits], {}, { names: [IO.logits] });
   b.output(logits);
-  b.output(b.op1('Softmax', [logits], { axis: 1 }, { names: ['probabilities'] }));
+  b.output(b.op1('Softmax', [logits], { axis: 1 }, { names: [IO.probabilities] }));
   return b.finish();
 }

@@ -4,7 +4,7 @@
 // to record after an epoch — is passed in; the loop itself only steps, checks the loss and evaluates.
 import type { BatchLoader } from '../data';
 import type { ModelState } from '../models/state';
-import type { ProgressReporter } from '../report';
+import type { MetricRecord, ProgressReporter } from '../report';
 import { STREAMS } from '../util/streams';
 import { faultPoint } from '../util/fault-injection';
 import { Engine, NonFiniteLossError } from './engine';
@@ -93,6 +93,32 @@ async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader
   }
   progress?.end();
   return { loss: lossSum / images, accuracy: correct / images, correct, images, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The metrics record of one epoch, the same columns for every command: phase (a growing run's phase
+ * number, else null), kind (train, grow, retrain, baseline), epoch (1-based, on the schedule), lr,
+ * train_loss and train_acc (running over the epoch), seconds and img_per_s (wall time), params, and
+ * test_loss and test_acc (null where the test set was not evaluated). A growing phase's record has no
+ * epoch; its lr is θ's and its train_loss the mean loss seen while learning θ.
+ */
+export function epochRecord(phase: number | null, kind: string, done: EpochDone | null, params: number, grow?: { lr: number; loss: number; seconds: number; images: number }): MetricRecord {
+  const r = done?.train;
+  const seconds = r?.seconds ?? grow?.seconds ?? null;
+  const images = r?.images ?? grow?.images ?? null;
+  return {
+    phase,
+    kind,
+    epoch: done ? done.epoch + 1 : null,
+    lr: done?.lr ?? grow?.lr ?? null,
+    train_loss: r?.loss ?? grow?.loss ?? null,
+    train_acc: r?.accuracy ?? null,
+    seconds,
+    img_per_s: seconds && images ? images / seconds : null,
+    params,
+    test_loss: done?.test?.loss ?? null,
+    test_acc: done?.test?.accuracy ?? null,
+  };
 }
 
 /**

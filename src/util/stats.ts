@@ -2,10 +2,15 @@
 // and Spearman's ρ as Pearson's r of the midranks (tied values share the mean of their ranks).
 import * as ss from 'simple-statistics';
 
-/** Pearson correlation of paired samples; NaN when there are fewer than 2 pairs or a sample is constant. */
+const allFinite = (x: ArrayLike<number>) => Array.prototype.every.call(x, (v: number) => Number.isFinite(v));
+
+/**
+ * Pearson correlation of paired samples; NaN when there are fewer than 2 pairs, a sample is constant,
+ * or a value is not finite (a missing measurement must not become a correlation).
+ */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`pearson: ${a.length} and ${b.length} values are not pairs`);
-  if (a.length < 2) return NaN;
+  if (a.length < 2 || !allFinite(a) || !allFinite(b)) return NaN;
   const r = ss.sampleCorrelation(Array.from(a), Array.from(b));
   return Number.isFinite(r) ? r : NaN;
 }
@@ -13,7 +18,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Spearman rank correlation (ties get their average rank); NaN as for pearson. */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`spearman: ${a.length} and ${b.length} values are not pairs`);
-  if (a.length < 2) return NaN;
+  if (a.length < 2 || !allFinite(a) || !allFinite(b)) return NaN;
   const r = ss.sampleRankCorrelation(Array.from(a), Array.from(b));
   return Number.isFinite(r) ? r : NaN;
 }

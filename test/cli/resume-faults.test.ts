@@ -78,7 +78,7 @@ test('nasgrow run --resume with a damaged progress.json or a missing phase state
   t.regex(empty.stderr, /progress\.json: the progress file of this run is empty \(0 bytes\); nasgrow replaces this file atomically/);
 
   fs.writeFileSync(progress, '{"completedPhases": 1, "retrainDone": false, "seconds": 3}\n');
-  const state = path.join(out, 'phases', 'phase-00', 'state.safetensors');
+  const state = path.join(out, 'phases', 'phase-01', 'state.safetensors');
   const missing = nasgrow(['run', cfgFile, '--resume', out]);
   t.is(missing.code, 1, missing.stderr);
   t.is(missing.stderr.split('\n')[0], `error: checkpoint ${state} does not exist; to redo phase 1 from the state before it, set "completedPhases" to 0 in ${progress} and resume, or start a new run`);

@@ -49,7 +49,7 @@ test('a grow run killed mid-phase and resumed ends like the uninterrupted run', 
 
   const out = path.join(dir, 'killed');
   const child = spawn(BIN, ['run', cfg, '--out', out], { stdio: 'ignore' });
-  const marker = path.join(out, 'phases', 'phase-00', 'state.safetensors');
+  const marker = path.join(out, 'phases', 'phase-01', 'state.safetensors');
   const started = Date.now();
   while (!fs.existsSync(marker) && Date.now() - started < 300_000) await new Promise((r) => setTimeout(r, 10));
   await new Promise((r) => setTimeout(r, 300)); // into phase 2
@@ -74,7 +74,7 @@ test('a grow run killed mid-phase and resumed ends like the uninterrupted run', 
   const last = (d: string) => fs.readFileSync(path.join(d, 'retrain', 'checkpoints', 'epoch-0001.safetensors'));
   t.true(last(out).equals(last(path.join(dir, 'full'))), 'final weights differ');
   for (const f of ['train.onnx', 'grow.onnx', 'eval.onnx', 'infer.onnx', 'arch.json', 'estimates.csv', 'state.safetensors']) {
-    t.true(fs.existsSync(path.join(dir, 'full', 'phases', 'phase-01', f)), `phase-01/${f} missing`);
+    t.true(fs.existsSync(path.join(dir, 'full', 'phases', 'phase-02', f)), `phase-02/${f} missing`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -11,7 +11,7 @@ import { ArchState, mobilenetv1, vgg19 } from '../../src/models/arch';
 import { initParams, paramSpecs } from '../../src/models/params';
 import { modelBytes } from '../../src/onnx/writer';
 import { buildGrowGraph, Granularity } from '../../src/grow/graph';
-import { estimateName, thetaName, adamMName, adamVName, nextName } from '../../src/models/names';
+import { estimateName, thetaName, adamMName, adamVName, nextName, param } from '../../src/models/names';
 import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
 import { Rng } from '../../src/util/rng';
 import { checkModels } from '../helpers/onnx-checker';
@@ -25,7 +25,7 @@ async function check(t: import('ava').ExecutionContext, arch: ArchState, granula
   const images = Float32Array.from({ length: batch * C * H * W }, () => rng.normal());
   const labels = BigInt64Array.from({ length: batch }, () => BigInt(rng.int(arch.classes)));
   const thetas = new Map<string, Float32Array>();
-  for (const l of arch.layers) thetas.set(l.name, Float32Array.from(params.get(`${l.name}.conv.weight`)!, () => 0.3 * rng.normal()));
+  for (const l of arch.layers) thetas.set(l.name, Float32Array.from(params.get(param.convWeight(l.name))!, () => 0.3 * rng.normal()));
 
   const graph = buildGrowGraph(arch, batch, { granularity });
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-grow-')), 'grow.onnx');
@@ -40,7 +40,7 @@ async function check(t: import('ava').ExecutionContext, arch: ArchState, granula
   };
   for (const s of paramSpecs(arch)) feeds[s.name] = f32Tensor(params.get(s.name)!, s.shape);
   for (const l of arch.layers) {
-    const shape = paramSpecs(arch).find((s) => s.name === `${l.name}.conv.weight`)!.shape;
+    const shape = paramSpecs(arch).find((s) => s.name === param.convWeight(l.name))!.shape;
     feeds[thetaName(l.name)] = f32Tensor(thetas.get(l.name)!, shape);
     feeds[adamMName(l.name)] = f32Tensor(new Float32Array(thetas.get(l.name)!.length), shape);
     feeds[adamVName(l.name)] = f32Tensor(new Float32Array(thetas.get(l.name)!.length), shape);
@@ -57,9 +57,9 @@ async function check(t: import('ava').ExecutionContext, arch: ArchState, granula
   for (const layer of arch.layers) {
     const shifted = (sign: number) => {
       const p = new Map(params);
-      const w = params.get(`${layer.name}.conv.weight`)!;
+      const w = params.get(param.convWeight(layer.name))!;
       const th = thetas.get(layer.name)!;
-      p.set(`${layer.name}.conv.weight`, Float32Array.from(w, (v, i) => v + sign * th[i]!));
+      p.set(param.convWeight(layer.name), Float32Array.from(w, (v, i) => v + sign * th[i]!));
       return run(p, images, labels);
     };
     const plus = (await shifted(1))[`z.${layer.name}`]!;

@@ -1,4 +1,5 @@
 // How far θ may travel (grow.theta_max_norm) and which images θ learning never sees (grow.final_batches).
+import { param } from '../../src/models/names';
 import test from 'ava';
 import { vgg19 } from '../../src/models/arch';
 import { freshModelState } from '../../src/models/state';
@@ -27,7 +28,7 @@ test('capTheta scales exactly the rows with ‖θ_c‖ > κ‖w_in[c]‖ back on
   capTheta(theta, model, 0.5);
   for (const layer of model.arch.layers) {
     const th = theta.theta.get(layer.name)!;
-    const w = model.params.get(`${layer.name}.conv.weight`)!;
+    const w = model.params.get(param.convWeight(layer.name))!;
     const len = th.length / layer.width;
     for (let c = 0; c < layer.width; c++) {
       const limit = 0.5 * norm(w, c * len, (c + 1) * len);

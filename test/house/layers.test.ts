@@ -1,6 +1,6 @@
 // The layer order of src/ is enforced by dependency-cruiser (.dependency-cruiser.cjs), which
-// `npm test` runs before the tests. This test shows the check can fail: on a copy of src/ with an
-// upward import and an import cycle added, it must report both.
+// `npm test` runs before the tests (so src/ as it is passes it). This test shows the check can fail: on
+// a copy of src/ with an upward import and an import cycle added, it must report both.
 import test from 'ava';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,11 +14,6 @@ function cruise(cwd: string) {
   const r = spawnSync(DEPCRUISE, ['src', '--config', '.dependency-cruiser.cjs'], { cwd, encoding: 'utf8' });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
-
-test('the dependency check passes on src/ as it is', (t) => {
-  const r = cruise(ROOT);
-  t.is(r.code, 0, r.out);
-});
 
 test('the dependency check fails on an upward import and on a cycle', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-layers-'));

@@ -1,5 +1,5 @@
 // Property tests (fast-check) of the files a run folder reads back on resume: a checkpoint, a phase
-// state (phases/phase-XX/state.safetensors), progress.json and metrics.jsonl, each mutated (bit flips,
+// state (phases/phase-NN/state.safetensors), progress.json and metrics.jsonl, each mutated (bit flips,
 // truncation, zero length, appended bytes, overwritten bytes, header-length and header/JSON edits).
 // Loading a mutated file either gives exactly what was saved or throws a user error naming the file;
 // never another exception, never a different state.

@@ -230,8 +230,8 @@ test('a run folder is locked while a process writes it: a second writer is refus
 test('resuming removes the temporary files of interrupted atomic writes, and nothing else', (t) => {
   const dir = path.join(tmp(), 'leftovers');
   prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' }).lock.release();
-  const keep = ['checkpoints/epoch-0001.safetensors', 'metrics.jsonl', 'phases/phase-00/state.safetensors', 'notes.2024'];
-  const stale = ['checkpoints/epoch-0002.safetensors.2864016321', 'metrics.csv.77', 'phases/phase-00/grow.onnx.123456', 'report.json.tmp-4242'];
+  const keep = ['checkpoints/epoch-0001.safetensors', 'metrics.jsonl', 'phases/phase-01/state.safetensors', 'notes.2024'];
+  const stale = ['checkpoints/epoch-0002.safetensors.2864016321', 'metrics.csv.77', 'phases/phase-01/grow.onnx.123456', 'report.json.tmp-4242'];
   for (const f of [...keep, ...stale]) {
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     fs.writeFileSync(path.join(dir, f), 'x');

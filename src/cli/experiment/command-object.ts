@@ -1,4 +1,4 @@
-// `nasgrow experiment gn-accuracy CONFIG`: the yargs module; the work is in ./experiment.ts and ./gn-accuracy.ts.
+// `nasgrow experiment gn-accuracy CONFIG`: the yargs module; the work is in ./experiment.ts (the measurement: src/grow/gn-accuracy.ts).
 import type { Argv, CommandModule } from 'yargs';
 import type { ExperimentArgs } from './experiment';
 
@@ -9,11 +9,11 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
     y
       .positional('name', { choices: ['gn-accuracy'] as const, demandOption: true, describe: 'which experiment' })
       .positional('config', { type: 'string', demandOption: true, describe: 'YAML config (model, data, train and grow sections)' })
-      .option('out', { type: 'string', describe: 'folder for gn-accuracy.{csv,json,md} and the scatter PNGs (default runs/<config name>-gn-accuracy)' })
+      .option('out', { type: 'string', describe: "folder for gn-accuracy.{csv,json,md} and the scatter PNGs (default: the config's output.dir + -gn-accuracy, runs/<config name>-gn-accuracy)" })
       .option('variants', { type: 'string', describe: 'comma-separated ways to learn θ, each batch or sample with an optional -cap<κ> (‖θ_c‖ ≤ κ‖w_in[c]‖), e.g. batch,sample,batch-cap0.5 (default: the config\'s grow.granularity and grow.theta_max_norm)' })
       .option('snapshots', { type: 'string', default: '', describe: 'comma-separated Adam step counts after which θ is also evaluated (0: its random start); the end of the phase always is' })
       .option('eval-batches', { type: 'number', default: 8, describe: 'test batches in each of the two evaluation sets' })
-      .option('final-batches', { type: 'number', default: 20, describe: 'batches held out from θ learning for the final pass with θ fixed' }),
+      .option('final-batches', { type: 'number', describe: "batches held out from θ learning for the final pass with θ fixed (default: the config's grow.final_batches)" }),
   handler: async (args) => {
     const { runExperiment } = await import('./experiment');
     await runExperiment(args);

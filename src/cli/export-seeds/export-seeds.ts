@@ -1,7 +1,7 @@
 // `nasgrow export-seeds`: the paper's two seed networks, as `npm run graphs` writes them.
 import * as path from 'path';
-import { FAMILIES } from '../../config';
-import { exportGraphs, exportTarget, SEED_WIDTH } from '../export/export';
+import { FAMILIES, SEED_WIDTH } from '../../models/arch';
+import { exportGraphs, exportTarget } from '../export/export';
 
 /** The command line of `nasgrow export-seeds` (see ./command-object.ts). */
 export interface ExportSeedsArgs {

@@ -4,7 +4,7 @@
 import * as path from 'path';
 import { DataShape, TrainConfig, datasetShape, loadConfig, parseConfig, resolveArch } from '../../config';
 import { writeGrowGraph, Granularity } from '../../grow/graph';
-import { ArchState, Family, seedArch } from '../../models/arch';
+import { ArchState, SEED_WIDTH, seedArch } from '../../models/arch';
 import { freshModelState } from '../../models/state';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
@@ -23,8 +23,6 @@ export interface ExportArgs {
   seed?: number;
 }
 
-/** The paper's seed widths. */
-export const SEED_WIDTH: Record<Family, number> = { vgg19: 16, mobilenetv1: 32 };
 
 /** `nasgrow export`: write the graphs and print their paths, one per line. */
 export async function runExport(args: ExportArgs, out: { write(s: string): unknown } = process.stdout): Promise<void> {
@@ -70,7 +68,8 @@ export function exportTarget(args: ExportArgs): ExportTarget {
     if (args.family !== undefined || args.width !== undefined) {
       throw new UsageError('give either a CONFIG or --family/--width, not both');
     }
-    const cfg = loadConfig(args.config);
+    // only the architecture is needed: the data need not be here when its shape is known
+    const cfg = loadConfig(args.config, { checkPaths: false });
     const known = datasetShape(cfg.data.dataset);
     const inputShape = input ?? known?.inputShape;
     const classCount = classes ?? known?.classes ?? cfg.data.classes?.length;

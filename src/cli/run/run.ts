@@ -7,10 +7,11 @@
 //   (and, with grow.uniform_baseline, the narrowest uniform network of at least its parameters).
 //
 // Run folder:
-//   phases/phase-XX/  arch.json, graphs (train, grow, eval, infer .onnx), estimates.csv (one row per
+//   phases/phase-NN/  (phase NN = 01, 02, ...: as the log counts) arch.json, graphs (train, grow, eval, infer .onnx), estimates.csv (one row per
 //                     channel: estimates, resource change, decision), state.safetensors (the model
 //                     after this phase's morphisms were applied)
-//   metrics.jsonl/.csv  one record per epoch (phase, kind train|grow|retrain|baseline)
+//   metrics.jsonl/.csv  one record per epoch (phase 1, 2, ... or empty for the retraining; kind
+//                     train|grow|retrain|baseline)
 //   progress.json     the last completed phase; --resume restarts after it
 //   retrain/          the from-scratch training of the final architecture (with its own checkpoints)
 //   uniform-baseline/ with grow.uniform_baseline: the same for a uniform-width seed of ≥ the parameters
@@ -19,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { TrainConfig } from '../../config';
 import { GrowEngine } from '../../grow/grow-engine';
-import { growData } from '../../grow/grow-data';
+import { emaWeightOf, growData } from '../../grow/grow-data';
 import { writeGrowGraph } from '../../grow/graph';
 import { growPhase } from '../../grow/phases';
 import { initTheta } from '../../grow/theta';
@@ -33,7 +34,7 @@ import { MetricsWriter, ProgressReporter, readRunProgress } from '../../report';
 import type { RuntimeOptions } from '../../runtime/session';
 import { DataSetup, writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
-import { evaluate, EpochResult, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
+import { epochRecord, evaluate, EpochResult, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
@@ -51,7 +52,8 @@ export async function runRun(args: TrainArgs): Promise<void> {
   });
 }
 
-const phaseDir = (dir: string, k: number) => path.join(dir, 'phases', `phase-${String(k).padStart(2, '0')}`);
+/** The folder of phase `n` (1-based, as the log counts phases): phases/phase-01, phase-02, ... */
+const phaseDir = (dir: string, n: number) => path.join(dir, 'phases', `phase-${String(n).padStart(2, '0')}`);
 
 /** Grow from the config's seed in the session's run folder, resuming after its last completed phase. */
 export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, progress }: RunSession): Promise<TrainSummary> {
@@ -70,7 +72,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   const g = cfg.grow;
   const totalTrainEpochs = g.cycles * g.phase_epochs;
   const schedule = scheduleOf(cfg, totalTrainEpochs);
-  const emaWeight = g.ema_weight === 'auto' ? cfg.train.batch_size / (2 * data.trainLoader.size) : g.ema_weight;
+  const emaWeight = emaWeightOf(cfg, data.trainLoader.size);
   const metrics = new MetricsWriter(run.dir);
   // On resume, keep the records of what is done: the completed phases, and the retraining and baseline
   // epochs up to their last checkpoints (those epochs are not run again).
@@ -78,9 +80,8 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   const allPhasesDone = progressState.completedPhases >= g.cycles;
   const kept = { retrain: allPhasesDone ? doneEpochs('retrain') : 0, baseline: allPhasesDone ? doneEpochs('uniform-baseline') : 0 };
   metrics.retain((r) => {
-    if (typeof r.phase !== 'number') return false;
     if (r.kind === 'retrain' || r.kind === 'baseline') return typeof r.epoch === 'number' && r.epoch <= kept[r.kind];
-    return r.phase < progressState.completedPhases;
+    return typeof r.phase === 'number' && r.phase <= progressState.completedPhases;
   });
 
   const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
@@ -94,14 +95,14 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     const n = progressState.completedPhases;
     // a damaged phase state is redone from the one before it (or from the seed, for phase 1)
     const remedy = `to redo phase ${n} from the state before it, set "completedPhases" to ${n - 1} in ${progressFile} and resume, or start a new run`;
-    state = loadCheckpoint(path.join(phaseDir(run.dir, n - 1), 'state.safetensors'), { warn: log, remedy }).state;
+    state = loadCheckpoint(path.join(phaseDir(run.dir, n), 'state.safetensors'), { warn: log, remedy }).state;
     log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
   } else {
     state = freshModelState(seed, cfg.seed);
   }
 
   for (let k = progressState.completedPhases; k < g.cycles; k++) {
-    const dir = phaseDir(run.dir, k);
+    const dir = phaseDir(run.dir, k + 1);
     const arch = state.arch;
     writeJsonFile(path.join(dir, 'arch.json'), arch);
     writeArchGraphs(dir, arch, cfg.train.batch_size, hyper);
@@ -122,8 +123,9 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
         evaluateAfter: (epoch) => epoch === last,
         test: data.testLoader,
         progress,
-        afterEpoch: ({ epoch, lr, train, test }) => {
-          metrics.write({ phase: k, kind: 'train', epoch: epoch + 1, lr, loss: train.loss, acc: train.accuracy, seconds: train.seconds, params: paramCount(arch), test_loss: test?.loss ?? null, test_acc: test?.accuracy ?? null });
+        afterEpoch: (done) => {
+          const { train, test } = done;
+          metrics.write(epochRecord(k + 1, 'train', done, paramCount(arch)));
           if (test) log(`phase ${k + 1}: train loss ${train.loss.toFixed(4)}, test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
         },
       });
@@ -159,7 +161,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     } finally {
       await growEngine.release();
     }
-    metrics.write({ phase: k, kind: 'grow', epoch: null, lr: g.theta_lr, loss: grown.loss, acc: null, seconds: grown.seconds, params: paramCount(arch), test_loss: null, test_acc: null });
+    metrics.write(epochRecord(k + 1, 'grow', null, paramCount(arch), { lr: g.theta_lr, loss: grown.loss, seconds: grown.seconds, images: grown.images }));
 
     // Selection and the rewrite; the phase's state is saved before progress.json says it is done.
     const decisions = selectMorphisms(arch, grown.estimates, { lambdaP: g.lambda_p, lambdaF: g.lambda_f, topFraction: g.top_fraction, minWidth: g.min_width });
@@ -169,7 +171,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     faultPoint('phase-rewrite');
     const splits = morphisms.filter((m) => m.kind === 'split').length;
     log(`phase ${k + 1}: ${splits} splits, ${morphisms.length - splits} prunes → ${state.arch.layers.map((l) => l.width).join(',')}`);
-    saveCheckpoint(path.join(dir, 'state.safetensors'), state, { phase: `${k}` });
+    saveCheckpoint(path.join(dir, 'state.safetensors'), state, { phase: `${k + 1}` });
     faultPoint('phase-saved');
     progressState.completedPhases = k + 1;
     progressState.seconds = secondsBefore + (performance.now() - started) / 1000;
@@ -180,7 +182,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   // stands after the last phase, BN statistics and all, and train no baseline).
   const finalArch = state.arch;
   writeJsonFile(run.arch, finalArch);
-  const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, phase: g.cycles, progress, log };
+  const context: FromScratchContext = { cfg, data, hyper, runtime, epochs: retrainEpochs, metrics, progress, log };
   let retrained: FromScratchResult;
   let baseline: (FromScratchResult & { arch: ArchState }) | null = null;
   try {
@@ -263,8 +265,6 @@ interface FromScratchContext {
   runtime: RuntimeOptions;
   epochs: number;
   metrics: MetricsWriter;
-  /** the phase number the metrics records carry (= cycles: after the last growing phase) */
-  phase: number;
   progress: ProgressReporter;
   /** one line for the user and train.log (a checkpoint loaded unverified says so) */
   log: (line: string) => void;
@@ -303,10 +303,11 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
       stream: STREAMS.retrain,
       label: (epoch) => `${label} ${epoch + 1}/${c.epochs}`,
       progress: c.progress,
-      afterEpoch: ({ epoch, lr, train: r }) => {
+      afterEpoch: (done) => {
+        const { epoch, train: r } = done;
         train = { loss: r.loss, accuracy: r.accuracy };
         // the record before the checkpoint: a run killed between them repeats the epoch and its record
-        c.metrics.write({ phase: c.phase, kind, epoch: epoch + 1, lr, loss: r.loss, acc: r.accuracy, seconds: r.seconds, params: paramCount(arch), test_loss: null, test_acc: null });
+        c.metrics.write(epochRecord(null, kind, done, paramCount(arch)));
         saveCheckpoint(epochCheckpointPath(ckptDir, epoch + 1), model, { epoch: `${epoch + 1}`, ...trainResultMetadata(r) });
       },
     });

@@ -111,12 +111,16 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow'): Promise
   const notes = resume ? checkResumable(cfg, runDir) : [];
 
   // Lines logged before the run folder exists reach train.log once it does.
-  const progress = new ProgressReporter();
   const early: string[] = [];
   let runLog: RunLog | null = null;
-  const log = (line: string) => {
+  const toRunLog = (line: string) => {
     if (runLog) runLog.write(line);
     else early.push(line);
+  };
+  // train.log gets everything printed: the log lines and every epoch's summary line
+  const progress = new ProgressReporter({ onSummary: toRunLog });
+  const log = (line: string) => {
+    toRunLog(line);
     progress.log(line);
   };
   log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${runDir}`);

@@ -13,8 +13,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('epochs', { type: 'number', describe: 'override train.epochs' })
       .option('threads', { type: 'number', describe: 'override runtime.threads' })
       .option('device', { choices: ['cpu', 'cuda'] as const, describe: 'override runtime.device' })
-      .example('$0 train configs/vgg19-fmnist.yaml --epochs 2', 'a short run into runs/vgg19-fmnist')
-      .example('$0 train configs/vgg19-fmnist.yaml --resume runs/vgg19-fmnist', 'continue it'),
+      .example('$0 train configs/quickstart.yaml --epochs 2 --out runs/qs-train', 'a short run on the bundled sample')
+      .example('$0 train configs/quickstart.yaml --resume runs/qs-train', 'continue it'),
   handler: async (args) => {
     const { runTrain } = await import('./train');
     await runTrain(args);

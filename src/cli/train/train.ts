@@ -14,7 +14,7 @@ import { MetricsWriter } from '../../report';
 import { writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
 import { buildInferenceGraph } from '../../train/graphs';
-import { EpochResult, testResultOf, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
+import { epochRecord, EpochResult, testResultOf, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
 import { sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
@@ -77,22 +77,14 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
       evaluateAfter: (epoch) => (epoch + 1) % cfg.train.eval_every === 0 || epoch + 1 === E,
       test: data.testLoader,
       progress,
-      afterEpoch: ({ epoch, lr, train, test }) => {
+      afterEpoch: (epochDone) => {
+        const { epoch, lr, train, test } = epochDone;
         const done = epoch + 1;
         lastTrain = train;
         if (test) lastTest = test;
         // Metrics before the checkpoint: a run killed in between resumes from the previous checkpoint,
         // drops this line (retain above) and writes it again; the other order would lose it.
-        metrics.write({
-          epoch: done,
-          lr,
-          train_loss: train.loss,
-          train_acc: train.accuracy,
-          train_seconds: train.seconds,
-          train_img_per_s: train.images / train.seconds,
-          test_loss: test?.loss ?? null,
-          test_acc: test?.accuracy ?? null,
-        });
+        metrics.write(epochRecord(null, 'train', epochDone, paramCount(arch)));
         if (done % cfg.train.checkpoint_every === 0 || done === E) {
           lastCheckpoint = epochCheckpointPath(run.checkpoints, done);
           saveCheckpoint(lastCheckpoint, state, { epoch: `${done}`, seed: `${cfg.seed}`, ...trainResultMetadata(train, test) });

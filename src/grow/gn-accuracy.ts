@@ -13,31 +13,32 @@
 //      beside the noise ceiling Spearman(ΔL on A, ΔL on B); and how far θ travelled, ‖θ_c‖/‖w_in[c]‖.
 // Writes gn-accuracy.csv (one row per morphism and snapshot), gn-accuracy.json (the summary),
 // gn-accuracy.md (the table) and scatter-<variant>-step<k>.png (estimate vs truth, a panel per layer).
-import * as fs from 'fs';
 import * as path from 'path';
-import { resolveArch, TrainConfig } from '../../config';
-import { BatchLoader } from '../../data';
-import { Estimates } from '../../grow/estimates';
-import { Granularity } from '../../grow/graph';
-import { GrowEngine } from '../../grow/grow-engine';
-import { growData } from '../../grow/grow-data';
-import { finalPass, growPhase } from '../../grow/phases';
-import { initTheta, rowSumSquares } from '../../grow/theta';
-import { EvalBatch, lossProbe } from '../../grow/true-delta';
-import { param } from '../../models/names';
-import type { TensorMap } from '../../models/params';
-import { freshModelState } from '../../models/state';
-import { applyMorphisms } from '../../morphisms';
-import { csvRows, ProgressReporter, writeScatterGridPng } from '../../report';
-import { setupData } from '../../train/data-setup';
-import { Engine } from '../../train/engine';
-import { trainEpochs } from '../../train/loop';
-import { sgdOf } from '../../train/optimizer';
-import { lrAt, scheduleOf } from '../../train/schedule';
-import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
-import { UserError } from '../../util/errors';
-import { median, pearson, spearman } from '../../util/stats';
-import { STREAMS } from '../../util/streams';
+import type { TrainConfig } from '../config';
+import type { ArchState } from '../models/arch';
+import { BatchLoader } from '../data';
+import { Estimates } from './estimates';
+import { Granularity } from './graph';
+import { GrowEngine } from './grow-engine';
+import { emaWeightOf, growData } from './grow-data';
+import { finalPass, growPhase } from './phases';
+import { initTheta, rowSumSquares } from './theta';
+import { EvalBatch, lossProbe } from './true-delta';
+import { param } from '../models/names';
+import type { TensorMap } from '../models/params';
+import { freshModelState } from '../models/state';
+import { applyMorphisms } from '../morphisms';
+import { csvRows, ProgressReporter, writeScatterGridPng } from '../report';
+import type { DataSetup } from '../train/data-setup';
+import { Engine } from '../train/engine';
+import { trainEpochs } from '../train/loop';
+import { sgdOf } from '../train/optimizer';
+import { lrAt, scheduleOf } from '../train/schedule';
+import { writeFileAtomic, writeJsonFile } from '../util/atomic-write';
+import { UserError } from '../util/errors';
+import { makeFolder } from '../util/folders';
+import { median, pearson, spearman } from '../util/stats';
+import { STREAMS } from '../util/streams';
 
 /** One way of learning θ: the Gauss-Newton granularity of objective and estimates, and the norm cap. */
 export interface ThetaVariant {
@@ -103,17 +104,21 @@ interface Snapshot {
   final: Estimates;
 }
 
+/** Test batches the two evaluation sets need: 2 × evalBatches full batches of train.batch_size. */
+export function evalSetsFit(testImages: number, batch: number, evalBatches: number): boolean {
+  return Math.floor(testImages / batch) >= 2 * evalBatches;
+}
+
 /**
- * The Appendix B measurement (steps in the file comment) on `cfg`'s seed network, written into `outDir`:
- * gn-accuracy.csv, .json, .md and the scatter PNGs. Returns the summary written to gn-accuracy.json.
- * @throws UserError when the test split has fewer than 2 × evalBatches batches; DataError for unreadable data.
+ * The Appendix B measurement (steps in the file comment) on `arch` (the config's seed network, fresh
+ * weights from cfg.seed) with `data`, written into `outDir`: gn-accuracy.csv, .json, .md and the
+ * scatter PNGs. Returns the summary written to gn-accuracy.json.
+ * @throws UserError when the test split has fewer than 2 × evalBatches batches (check evalSetsFit first).
  */
-export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccuracyOptions): Promise<Record<string, unknown>> {
-  fs.mkdirSync(outDir, { recursive: true });
+export async function gnAccuracy(cfg: TrainConfig, data: DataSetup, arch: ArchState, outDir: string, opts: GnAccuracyOptions): Promise<Record<string, unknown>> {
+  makeFolder(outDir, '--out');
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
   const batch = cfg.train.batch_size;
-  const data = await setupData(cfg, opts.log);
-  const arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
   const state = freshModelState(arch, cfg.seed);
   const g = cfg.grow;
 
@@ -135,7 +140,7 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
   // θ learning sees the training set minus the held-out batches the final pass estimates on.
   const split = growData(data, batch, opts.finalBatches, cfg.seed);
   const { finalLoader, finalBatches } = split;
-  const emaWeight = g.ema_weight === 'auto' ? batch / (2 * data.trainLoader.size) : g.ema_weight;
+  const emaWeight = emaWeightOf(cfg, data.trainLoader.size);
   const snapshots: Snapshot[] = [];
   for (const variant of opts.variants) {
     const grow = await GrowEngine.create(arch, batch, variant.granularity, runtime);
@@ -288,7 +293,6 @@ export async function gnAccuracy(cfg: TrainConfig, outDir: string, opts: GnAccur
       diagonal: true,
     });
   }
-  await data.trainLoader.close();
   await split.close();
   return summary;
 }
