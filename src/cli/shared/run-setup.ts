@@ -87,11 +87,11 @@ export interface TrainSummary {
  * Check everything (config with --epochs/--threads/--device/--out/--resume applied, the device, the
  * output folder, the resume rules, the data, whether the network fits), then lock and prepare the run
  * folder and write config.yaml. `kind`: the step graph whose memory need is checked ('grow' for
- * `nasgrow run`).
+ * `nasgrow run`); `opts.quiet`: nothing on the terminal (train.log still gets every line).
  * @throws ConfigError, UsageError, DataError, FolderError, RunFolderError (all exit 1), before anything
  *   is written when the problem is in the input.
  */
-export async function startRun(args: TrainArgs, kind: 'train' | 'grow'): Promise<RunSession> {
+export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean } = {}): Promise<RunSession> {
   if (args.out !== undefined && args.resume !== undefined && path.resolve(args.out) !== path.resolve(args.resume)) {
     throw new UsageError(`--out ${args.out} and --resume ${args.resume} name different folders: --resume alone names the run folder`);
   }
@@ -118,7 +118,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow'): Promise
     else early.push(line);
   };
   // train.log gets everything printed: the log lines and every epoch's summary line
-  const progress = new ProgressReporter({ onSummary: toRunLog });
+  const progress = new ProgressReporter({ onSummary: toRunLog, silent: opts.quiet });
   const log = (line: string) => {
     toRunLog(line);
     progress.log(line);
