@@ -18,6 +18,7 @@ import { stringify } from 'csv-stringify/sync';
 import { formatNumber } from './format';
 import { RunFileError } from './json-file';
 import { writeFileAtomic } from '../util/atomic-write';
+import { makeFolder, userFsError } from '../util/folders';
 
 export type MetricValue = number | string | boolean | null;
 export type MetricRecord = Record<string, MetricValue>;
@@ -43,7 +44,7 @@ export class MetricsWriter {
    * @throws RunFileError naming the file (and line) when the CSV header or a JSONL line is damaged.
    */
   constructor(runDir: string, name = 'metrics', options: MetricsWriterOptions = {}) {
-    fs.mkdirSync(runDir, { recursive: true });
+    makeFolder(runDir);
     this.jsonlPath = path.join(runDir, `${name}.jsonl`);
     this.csvPath = path.join(runDir, `${name}.csv`);
     this.onWarning = options.onWarning ?? ((m) => process.emitWarning(m));
@@ -67,11 +68,15 @@ export class MetricsWriter {
     return this.columns;
   }
 
-  /** Append one record to both files. */
+  /**
+   * Append one record to both files.
+   * @throws UserError naming the file when the disk is full or the file cannot be written (a line cut
+   *   short by it is dropped when the files are opened again).
+   */
   write(record: MetricRecord): void {
     if (this.columns === null) {
       this.columns = Object.keys(record);
-      fs.appendFileSync(this.csvPath, csvLine(this.columns));
+      append(this.csvPath, csvLine(this.columns));
     }
     for (const key of Object.keys(record)) {
       if (!this.columns.includes(key) && !this.warned.has(key)) {
@@ -79,8 +84,8 @@ export class MetricsWriter {
         this.onWarning(`${this.csvPath}: "${key}" is not one of its columns (${this.columns.join(', ')}); it is kept in the JSONL file only`);
       }
     }
-    fs.appendFileSync(this.jsonlPath, jsonLine(record));
-    fs.appendFileSync(this.csvPath, csvLine(this.columns.map((c) => record[c])));
+    append(this.jsonlPath, jsonLine(record));
+    append(this.csvPath, csvLine(this.columns.map((c) => record[c])));
   }
 
   /** Every record in the JSONL file, in order. */
@@ -218,4 +223,13 @@ function dropPartialLastLine(file: string): void {
   if (text.endsWith('\n')) return;
   const keep = text.lastIndexOf('\n') + 1;
   fs.truncateSync(file, Buffer.byteLength(text.slice(0, keep), 'utf8'));
+}
+
+/** Append `text` to `file`; a file-system error the user can fix becomes a UserError naming the file. */
+function append(file: string, text: string): void {
+  try {
+    fs.appendFileSync(file, text);
+  } catch (e) {
+    throw userFsError(e, 'append to', file);
+  }
 }

@@ -158,7 +158,8 @@ export function trainResultOf(metadata: Record<string, string>): EpochResult | n
  */
 export function divergenceAdvice(hyper: SgdHyper, lr: number): string {
   const product = lr * hyper.weightDecay;
-  if (product >= 1) {
+  // (an lr above 1 is the cause whatever the weight decay: that product is then large anyway)
+  if (product >= 1 && lr <= 1) {
     return (
       `Likely cause: train.weight_decay ${hyper.weightDecay} × lr ${lr} = ${product} ≥ 1, so weight decay alone makes every weight overshoot zero and grow. ` +
       'Lower train.weight_decay (1e-4 is usual) and start a new run with --out (a resumed run keeps its weight decay).'
