@@ -14,11 +14,13 @@ export function keepDims(b: GraphBuilder, v: string, inputShape: number[], axes:
   return b.op1('Reshape', [v, b.ints(shape)]);
 }
 
+/** ONNX reduction axes made non-negative and sorted; none (or empty) means every axis of a rank-`rank` tensor. */
 export function normalizeAxes(axes: number[] | undefined, rank: number): number[] {
   if (!axes || axes.length === 0) return Array.from({ length: rank }, (_, i) => i);
   return axes.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
 }
 
+/** `v` times the constant `factor` (one Mul node). */
 export function scale(b: GraphBuilder, v: string, factor: number): string {
   return b.op1('Mul', [v, b.floats([factor])]);
 }

@@ -36,16 +36,19 @@ export const gradName = (x: string): string => `${x}_grad`;
 /** The rule-table entry of an op whose outputs carry no gradient to its inputs (ArgMax, Equal, Cast, Shape, ...). */
 export const NO_GRADIENT = Symbol('no gradient');
 
+/** Integer attribute `key` of `node`, or `dflt` when absent (ONNX's default). */
 export function attrInt(node: Node, key: string, dflt: number): number {
   const a = node.attrs.get(key);
   return a && a.kind === 'int' ? a.value : dflt;
 }
 
+/** Integer-list attribute `key` of `node`, or undefined when absent. */
 export function attrInts(node: Node, key: string): number[] | undefined {
   const a = node.attrs.get(key);
   return a && a.kind === 'ints' ? a.value : undefined;
 }
 
+/** Float attribute `key` of `node`, or `dflt` when absent. */
 export function attrFloat(node: Node, key: string, dflt: number): number {
   const a = node.attrs.get(key);
   return a && a.kind === 'float' ? a.value : dflt;

@@ -1,10 +1,10 @@
 // The one place that turns an error into output and an exit code.
 //
-//   exit 1: a user error (bad config, bad arguments, run folder in the way): the message says what
-//           to fix; errors mark themselves with `userError: true` (ConfigError, RunFolderError,
-//           ArchFileError, UsageError, which also carries yargs' complaints about arguments, and the
-//           FileErrors of damaged files read back on resume: SafetensorsError, CheckpointError,
-//           RunFileError).
+//   exit 1: a user error — anything the person running nasgrow can fix (a bad config or argument, data
+//           that cannot be read, a run folder in the way or in use, a full disk, a diverged run, a
+//           damaged file read back on resume): the message says what to fix. Such errors extend
+//           UserError (src/util/errors.ts), which marks them with `userError: true`; UsageError
+//           below also carries yargs' complaints about arguments.
 //   exit 2: an internal error (a bug, or a part not built yet): the message, and the stack with
 //           --verbose.
 import { UserError } from '../util/errors';

@@ -4,8 +4,8 @@ import * as path from 'path';
 
 /** The version in nasgrow's package.json ('unknown' when it cannot be read). */
 export function nasgrowVersion(): string {
-  // dist/src/cli/version.js and src/cli/version.ts are both three levels below the package root,
-  // but dist adds one more: look upwards for the nearest package.json.
+  // src/cli/version.ts sits three levels below the package root and dist/src/cli/version.js four: look
+  // upwards for the nearest package.json.
   let dir = __dirname;
   for (let i = 0; i < 5; i++) {
     const file = path.join(dir, 'package.json');

@@ -128,8 +128,8 @@ export function configSchema(ctx: CheckContext) {
       classes: z.array(z.string().min(1)).min(2).check(unique).nullable().default(null).meta({
         description: 'image-folder only: class folder names in label order (null: sorted folder names)',
       }),
-      limit_train: positiveInt.nullable().default(null).meta({ description: 'use only the first N training examples (null: all)' }),
-      limit_test: positiveInt.nullable().default(null).meta({ description: 'use only the first N test examples (null: all)' }),
+      limit_train: positiveInt.nullable().default(null).meta({ description: 'use only N training examples, a class-balanced sample: each class\'s first examples in dataset order, taken in turn (null: all)' }),
+      limit_test: positiveInt.nullable().default(null).meta({ description: 'use only N test examples, chosen as limit_train chooses (null: all)' }),
       augment: section('Training-set augmentation', {
         crop: z.boolean().default(true).meta({ description: 'random crop with 4-pixel zero padding' }),
         flip: z.boolean().default(true).meta({ description: 'random horizontal flip' }),
@@ -150,8 +150,8 @@ export function configSchema(ctx: CheckContext) {
       momentum: z.number().min(0).lt(1).default(0.9).meta({ description: 'SGD momentum' }),
       nesterov: z.boolean().default(true).meta({ description: 'Nesterov momentum' }),
       weight_decay: z.number().min(0).default(1.0e-4).meta({ description: 'L2 weight decay' }),
-      eval_every: positiveInt.default(1).meta({ description: 'evaluate on the test set every N epochs (and after the last)' }),
-      checkpoint_every: positiveInt.default(1).meta({ description: 'save a checkpoint every N epochs (and after the last)' }),
+      eval_every: positiveInt.default(1).meta({ description: '`nasgrow train`: evaluate on the test set every N epochs (and after the last); `nasgrow run` evaluates after each training phase and after retraining' }),
+      checkpoint_every: positiveInt.default(1).meta({ description: '`nasgrow train`: save a checkpoint every N epochs (and after the last); `nasgrow run` saves after every phase and every retraining epoch' }),
     }),
 
     runtime: section('ONNX Runtime', {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { DataError } from './errors';
 
+/** Whether `bytes` start with gzip's magic number (1f 8b): decided by content, not by file name. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

@@ -46,6 +46,7 @@ export interface ThetaVariant {
   thetaMaxNorm: number | null;
 }
 
+/** A variant's name in files and tables: `batch`, `sample`, `batch-cap0.5` (parseVariant reads it back). */
 export const variantName = (v: ThetaVariant) => `${v.granularity}${v.thetaMaxNorm === null ? '' : `-cap${v.thetaMaxNorm}`}`;
 
 /** `batch`, `sample`, `batch-cap0.5`, … (what variantName writes). */

@@ -147,7 +147,7 @@ export function layerGeometry(arch: ArchState): LayerGeometry[] {
 
 /** Throws an error naming the offending field when the state cannot describe a valid network. */
 export function validateArch(arch: ArchState): ArchState {
-  const where = (i: number, k: string) => `architecture layer ${i} (${arch.layers[i]?.name ?? '?'}) ${k}`;
+  const where = (i: number, k: string) => `architecture layer ${i} (${arch.layers[i]?.name ?? '?'})${k ? ` ${k}` : ''}`;
   if (arch.family !== 'vgg19' && arch.family !== 'mobilenetv1') {
     throw new Error(`architecture family must be 'vgg19' or 'mobilenetv1', got ${JSON.stringify(arch.family)}`);
   }

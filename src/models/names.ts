@@ -67,8 +67,9 @@ export { gradName } from '../autodiff/types';
 
 /** Growing step (src/grow/graph.ts): split parameters θ of every channel of `layer`, shaped as its conv kernel. */
 export const thetaName = (layer: string): string => `theta.${layer}`;
-/** Adam's first and second moments of `layer`'s θ. */
+/** Adam's first moment of `layer`'s θ. */
 export const adamMName = (layer: string): string => `adam_m.${layer}`;
+/** Adam's second moment of `layer`'s θ. */
 export const adamVName = (layer: string): string => `adam_v.${layer}`;
 
 /** Per-channel outputs of the growing step: s and ΔL_GN of every split and prune of `layer` ([width]). */

@@ -45,6 +45,7 @@ export function paramSpecs(arch: ArchState): ParamSpec[] {
   return specs;
 }
 
+/** The tensors SGD updates (those with a momentum buffer), in paramSpecs order: PyTorch's parameters(). */
 export const trainableSpecs = (arch: ArchState) => paramSpecs(arch).filter((s) => s.trainable);
 
 /** The spec of `layer`'s dense conv kernel (its shape is also the shape of the layer's θ). */

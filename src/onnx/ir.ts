@@ -24,7 +24,9 @@ export type AttrValue =
 /** Attribute shorthand accepted by `op`: integer numbers become INT, arrays INTS, strings STRING. */
 export type AttrInput = number | number[] | string | AttrValue;
 
+/** A FLOAT attribute (a plain number would become INT when it is whole). */
 export const float = (value: number): AttrValue => ({ kind: 'float', value });
+/** A FLOATS attribute. */
 export const floats = (value: number[]): AttrValue => ({ kind: 'floats', value });
 
 export interface TensorData {

@@ -8,8 +8,8 @@ export const exportSeedsCommand: CommandModule<object, ExportSeedsArgs> = {
   builder: (y: Argv) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'folder to write into' })
-      .option('batch', { type: 'number', describe: 'batch size baked into the graphs (default 64)' })
-      .option('seed', { type: 'number', describe: 'seed of the initial weights (default 0)' }),
+      .option('batch', { type: 'number', requiresArg: true, describe: 'batch size baked into the graphs (default 64)' })
+      .option('seed', { type: 'number', requiresArg: true, describe: 'seed of the initial weights (default 0)' }),
   handler: async (args) => {
     const { runExportSeeds } = await import('./export-seeds');
     await runExportSeeds(args);

@@ -12,10 +12,10 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('family', { choices: FAMILIES, describe: 'seed family (instead of a config)' })
       .option('width', { type: 'string', describe: 'with --family: channels per dense layer, N or N,N,... (default: the paper seed, 16 or 32)' })
       .option('input', { type: 'string', describe: 'image shape C,H,W (default 3,32,32; with a config: the dataset\'s)' })
-      .option('classes', { type: 'number', describe: "class count (default 10; with a config: the dataset's)" })
+      .option('classes', { type: 'number', requiresArg: true, describe: "class count (default 10; with a config: the dataset's)" })
       .option('out', { type: 'string', demandOption: true, describe: 'folder to write the graphs to' })
-      .option('batch', { type: 'number', describe: 'batch size baked into the graphs (default: train.batch_size, or 64)' })
-      .option('seed', { type: 'number', describe: 'seed of the initial weights (default: the config seed, or 0)' })
+      .option('batch', { type: 'number', requiresArg: true, describe: 'batch size baked into the graphs (default: train.batch_size, or 64)' })
+      .option('seed', { type: 'number', requiresArg: true, describe: 'seed of the initial weights (default: the config seed, or 0)' })
       .example('$0 export --family vgg19 --width 16 --out graphs/vgg19-w16', 'the paper VGG-19 seed')
       .example('$0 export configs/cifar10-vgg19-w16-short.yaml --out /tmp/g', "a config's architecture"),
   handler: async (args) => {

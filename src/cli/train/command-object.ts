@@ -10,8 +10,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .positional('config', { type: 'string', demandOption: true, describe: 'YAML config file' })
       .option('out', { type: 'string', describe: 'run folder (default: output.dir of the config, runs/<config name>)' })
       .option('resume', { type: 'string', describe: 'continue the run in this run folder from its last checkpoint' })
-      .option('epochs', { type: 'number', describe: 'override train.epochs' })
-      .option('threads', { type: 'number', describe: 'override runtime.threads' })
+      .option('epochs', { type: 'number', requiresArg: true, describe: 'override train.epochs' })
+      .option('threads', { type: 'number', requiresArg: true, describe: 'override runtime.threads' })
       .option('device', { choices: ['cpu', 'cuda'] as const, describe: 'override runtime.device' })
       .example('$0 train configs/quickstart.yaml --epochs 2 --out runs/qs-train', 'a short run on the bundled sample')
       .example('$0 train configs/quickstart.yaml --resume runs/qs-train', 'continue it'),
