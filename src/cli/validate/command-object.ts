@@ -4,10 +4,13 @@ import type { ValidateArgs } from './validate';
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: 'validate <config>',
-  describe: 'Check a config and print it resolved (defaults filled, paths absolute) as YAML',
-  builder: (y: Argv) => y.positional('config', { type: 'string', demandOption: true, describe: 'YAML config file' }),
+  describe: 'Check a config and its data as train and run do before they start, and print the config resolved (defaults filled, paths absolute) as YAML',
+  builder: (y: Argv) =>
+    y
+      .positional('config', { type: 'string', demandOption: true, describe: 'YAML config file' })
+      .option('data', { type: 'boolean', default: true, describe: 'also read and check the data (--no-data: the config alone)' }),
   handler: async (args) => {
     const { runValidate } = await import('./validate');
-    runValidate(args);
+    await runValidate(args);
   },
 };
