@@ -1,6 +1,7 @@
 // The data layer's public surface: loaders, normalisation, augmentation and batching.
 export { Dataset, Split, exampleSize, classCounts, selectExamples } from './dataset';
 export { DataError } from './errors';
+export { checkDataset, checkSplitsMatch } from './checks';
 export { DatasetKind, DatasetSpec, loadDataset } from './load-dataset';
 export { loadMnist, MnistVariant } from './mnist';
 export { loadCifar10Binary, loadCifar100Binary, Cifar100LabelKind } from './cifar-binary';
