@@ -10,9 +10,11 @@ import { Dataset } from '../../src/data/dataset';
 import { DataError } from '../../src/data/errors';
 import { checkDataset, checkSplitsMatch } from '../../src/data/checks';
 import { loadDataset } from '../../src/data/load-dataset';
+import { loadImageFolder } from '../../src/data/image-folder';
 import { loadMnist } from '../../src/data/mnist';
+import { isNotData } from '../../src/data/not-data';
 import * as dataIndex from '../../src/data';
-import { SAMPLE_DIR, idxBytes, pattern, tempDir, writeIdxSplit } from './fixtures';
+import { SAMPLE_DIR, idxBytes, pattern, systemTar, tempDir, writeIdxSplit, writePng } from './fixtures';
 
 function tiny(over: Partial<Dataset> = {}): Dataset {
   const n = 3;
@@ -111,7 +113,208 @@ test('1: a label count mismatch names both IDX files by path', (t) => {
   t.true(e!.message.includes(path.join(dir, 'train-images-idx3-ubyte')), e!.message);
 });
 
+// ---- 2. empty class folders ---------------------------------------------------------------------
+
+const W = 5;
+const H = 4;
+
+/** Messages passed to a loader's `log`. */
+function logger(): { log: (m: string) => void; lines: string[] } {
+  const lines: string[] = [];
+  return { log: (m) => lines.push(m), lines };
+}
+
+/** root/{train,test}/{ant,bee}/ with 2 + 1 images each, plus `extra` (split/class -> image count). */
+async function smallTree(root: string, extra: Record<string, number> = {}): Promise<void> {
+  let id = 0;
+  const counts: Record<string, number> = { 'train/ant': 2, 'train/bee': 2, 'test/ant': 1, 'test/bee': 1, ...extra };
+  for (const [where, count] of Object.entries(counts)) {
+    fs.mkdirSync(path.join(root, where), { recursive: true });
+    for (let i = 0; i < count; i++) await writePng(path.join(root, where, `${i}.png`), id++, W, H);
+  }
+}
+
+test('2: a class folder without images in either split is an error naming the empty folders', async (t) => {
+  const dir = tempDir(t);
+  const root = path.join(dir, 'tree');
+  await smallTree(root, { 'train/cat': 0, 'test/cat': 0 });
+  fs.writeFileSync(path.join(root, 'train', 'cat', '.DS_Store'), 'leftover'); // not an image either
+  const archive = path.join(dir, 'tree.tar.gz');
+  systemTar(dir, archive, 'gnu', true, ['tree']);
+  for (const [p, folders] of [
+    [root, [path.join(root, 'train', 'cat'), path.join(root, 'test', 'cat')]],
+    [archive, [`${archive}:tree/train/cat`, `${archive}:tree/test/cat`]],
+  ] as const) {
+    for (const split of ['train', 'test'] as const) {
+      const e = await t.throwsAsync(loadImageFolder({ path: p, split, cacheDir: false }), { instanceOf: DataError });
+      for (const f of folders) t.true(e!.message.includes(f), `${f} missing from: ${e!.message}`);
+      t.regex(e!.message, /no images in either split/);
+      t.regex(e!.message, /remove the empty folders or add .*images to them/);
+    }
+  }
+});
+
+test('2: a class empty in one split only is a warning through log, naming the folder', async (t) => {
+  const dir = tempDir(t);
+  const root = path.join(dir, 'tree');
+  await smallTree(root, { 'train/cat': 2, 'test/cat': 0 });
+  const archive = path.join(dir, 'tree.tar');
+  systemTar(dir, archive, 'ustar', false, ['tree']);
+  for (const [p, folder] of [[root, path.join(root, 'test', 'cat')], [archive, `${archive}:tree/test/cat`]] as const) {
+    const onTest = logger();
+    const testSplit = await loadImageFolder({ path: p, split: 'test', cacheDir: false, log: onTest.log });
+    t.deepEqual(testSplit.classNames, ['ant', 'bee', 'cat']);
+    const warning = onTest.lines.filter((l) => l.startsWith('warning'));
+    t.is(warning.length, 1, onTest.lines.join('\n'));
+    t.true(warning[0].includes(folder), warning[0]);
+    t.regex(warning[0], /class 'cat' has no test images/);
+    // The training split has images of every class: nothing to say there.
+    const onTrain = logger();
+    await loadImageFolder({ path: p, split: 'train', cacheDir: false, log: onTrain.log });
+    t.deepEqual(onTrain.lines.filter((l) => l.startsWith('warning')), []);
+  }
+  // The warning comes back on a load from the decode cache.
+  const cacheDir = tempDir(t);
+  for (let k = 0; k < 2; k++) {
+    const { log, lines } = logger();
+    await loadImageFolder({ path: archive, split: 'test', cacheDir, log });
+    t.true(lines.some((l) => l.startsWith('warning') && l.includes(`${archive}:tree/test/cat`)), lines.join('\n'));
+  }
+});
+
+// ---- 4. entries that are not data ---------------------------------------------------------------
+
+test('4: the not-data rule: hidden names and OS leftovers', (t) => {
+  for (const name of ['.DS_Store', 'Thumbs.db', 'thumbs.db', 'desktop.ini', 'Desktop.ini', '.ipynb_checkpoints', '__MACOSX', '._0.png', '.hidden', '.git']) t.true(isNotData(name), name);
+  for (const name of ['0.png', 'cat', 'train', '_0.png', 'a.DS_Store', 'MACOSX', 'thumbs.db.png']) t.false(isNotData(name), name);
+});
+
+/** Adds the usual leftovers of macOS, Windows and Jupyter at every level of `root` (a tree of smallTree). */
+function addLeftovers(root: string): void {
+  const appleDouble = Buffer.concat([Buffer.from([0x00, 0x05, 0x16, 0x07]), Buffer.alloc(60, 1)]);
+  const put = (rel: string, bytes: Buffer | string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), bytes);
+  };
+  put('.DS_Store', 'x');
+  put('train/.DS_Store', 'x');
+  put('train/ant/.DS_Store', 'x');
+  put('train/ant/._0.png', appleDouble); // AppleDouble: "cannot decode" before the rule
+  put('test/bee/._0.png', appleDouble);
+  put('train/bee/Thumbs.db', 'x');
+  put('test/ant/desktop.ini', 'x');
+  put('train/.ipynb_checkpoints/0-checkpoint.png', 'x'); // would be a class folder
+  put('train/ant/.ipynb_checkpoints/0-checkpoint.png', 'x');
+  put('train/__MACOSX/0.png', 'x');
+  put('__MACOSX/tree/train/ant/._0.png', appleDouble); // how macOS zips and tars carry resource forks
+  put('train/.hidden/0.png', 'x');
+}
+
+test('4: leftovers are skipped the same way in a folder, a .tar and a .tar.gz', async (t) => {
+  const dir = tempDir(t);
+  const clean = path.join(dir, 'clean', 'tree');
+  await smallTree(clean);
+  const messy = path.join(dir, 'messy', 'tree');
+  await smallTree(messy);
+  addLeftovers(messy);
+  const tarFile = path.join(dir, 'messy.tar');
+  const tgzFile = path.join(dir, 'messy.tar.gz');
+  // Packed from inside the tree's parent with '__MACOSX' beside 'tree', as macOS archivers do.
+  fs.renameSync(path.join(messy, '__MACOSX'), path.join(dir, 'messy', '__MACOSX'));
+  systemTar(path.join(dir, 'messy'), tarFile, 'gnu', false);
+  systemTar(path.join(dir, 'messy'), tgzFile, 'gnu', true);
+  for (const split of ['train', 'test'] as const) {
+    const want = await loadImageFolder({ path: clean, split, cacheDir: false });
+    for (const p of [messy, tarFile, tgzFile]) {
+      const { log, lines } = logger();
+      const got = await loadImageFolder({ path: p, split, cacheDir: false, log });
+      t.deepEqual(got.classNames, ['ant', 'bee'], p);
+      t.deepEqual(Array.from(got.labels), Array.from(want.labels), p);
+      t.true(Buffer.from(got.images).equals(Buffer.from(want.images)), p);
+      t.deepEqual(lines.filter((l) => l.startsWith('warning')), [], p); // skipped without a word: they are not data
+    }
+  }
+});
+
+test('4: other files in class folders are skipped with a warning that names them', async (t) => {
+  const root = path.join(tempDir(t), 'tree');
+  await smallTree(root);
+  fs.writeFileSync(path.join(root, 'train', 'ant', 'notes.txt'), 'x');
+  fs.writeFileSync(path.join(root, 'train', 'bee', '2.gif'), 'x');
+  const { log, lines } = logger();
+  await loadImageFolder({ path: root, split: 'train', cacheDir: false, log });
+  const warnings = lines.filter((l) => l.startsWith('warning'));
+  t.is(warnings.length, 1, lines.join('\n'));
+  t.regex(warnings[0], /skipped 2 files that are not \.jpg\/\.jpeg\/\.png images in /);
+  t.true(warnings[0].includes(path.join(root, 'train', 'bee', '2.gif')), warnings[0]);
+});
+
+test('4: symbolic links to class folders and images are followed; a dangling one is named', async (t) => {
+  const dir = tempDir(t);
+  const root = path.join(dir, 'tree');
+  await smallTree(root);
+  await writePng(path.join(dir, 'elsewhere', 'cat', '0.png'), 50, W, H);
+  await writePng(path.join(dir, 'elsewhere', 'one.png'), 51, W, H);
+  fs.symlinkSync(path.join(dir, 'elsewhere', 'cat'), path.join(root, 'train', 'cat'));
+  fs.symlinkSync(path.join(dir, 'elsewhere', 'one.png'), path.join(root, 'train', 'ant', '9.png'));
+  const ds = await loadImageFolder({ path: root, split: 'train', cacheDir: false });
+  t.deepEqual(ds.classNames, ['ant', 'bee', 'cat']);
+  t.deepEqual(Array.from(ds.labels), [0, 0, 0, 1, 1, 2]);
+  const dangling = path.join(root, 'train', 'bee', '7.png');
+  fs.symlinkSync(path.join(dir, 'gone.png'), dangling);
+  const e = await t.throwsAsync(loadImageFolder({ path: root, split: 'train', cacheDir: false }), { instanceOf: DataError });
+  t.true(e!.message.startsWith(dangling), e!.message);
+  t.regex(e!.message, /broken symbolic link/);
+});
+
+// ---- 5. image-folder datasets as archives -------------------------------------------------------
+
+test('5: image-folder takes .tar, .tgz and .tar.gz like cifar10 does', async (t) => {
+  const dir = tempDir(t);
+  await smallTree(path.join(dir, 'tree'));
+  const want = await loadDataset({ kind: 'image-folder', path: path.join(dir, 'tree'), split: 'train', cacheDir: false });
+  for (const [name, gzip] of [['a.tar', false], ['a.tgz', true], ['a.tar.gz', true], ['A.TAR.GZ', true]] as const) {
+    const archive = path.join(dir, name);
+    systemTar(dir, archive, 'gnu', gzip, ['tree']);
+    const ds = await loadDataset({ kind: 'image-folder', path: archive, split: 'train', cacheDir: false });
+    t.true(Buffer.from(ds.images).equals(Buffer.from(want.images)), name);
+    t.is(ds.name, name.slice(0, 1), name);
+    t.true(ds.source.startsWith(`${archive}:tree/train`), ds.source);
+  }
+});
+
+test('5: an image stored as a link inside an archive is an error naming it, not silently left out', async (t) => {
+  const dir = tempDir(t);
+  const root = path.join(dir, 'tree');
+  await smallTree(root);
+  // A second name for one file: GNU tar stores it as a hard link member without data.
+  fs.linkSync(path.join(root, 'train', 'ant', '0.png'), path.join(root, 'train', 'ant', '7.png'));
+  const archive = path.join(dir, 'tree.tar.gz');
+  systemTar(dir, archive, 'gnu', true, ['tree']);
+  // The folder itself is fine: the link is just another file there.
+  t.is((await loadImageFolder({ path: root, split: 'train', cacheDir: false })).n, 5);
+  const e = await t.throwsAsync(loadImageFolder({ path: archive, split: 'train', cacheDir: false }), { instanceOf: DataError });
+  t.regex(e!.message, new RegExp(`^${archive.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:tree/train/ant/(0|7)\\.png: is a link inside the archive`));
+  t.regex(e!.message, /--hard-dereference/);
+});
+
 // ---- 7. labels ----------------------------------------------------------------------------------
+
+test('7: a decode cache with an out-of-range label is not used: the images are decoded again', async (t) => {
+  const dir = tempDir(t);
+  const root = path.join(dir, 'tree');
+  await smallTree(root);
+  const cacheDir = path.join(dir, 'cache');
+  const first = await loadImageFolder({ path: root, split: 'train', cacheDir });
+  const [file] = fs.readdirSync(cacheDir);
+  const bytes = fs.readFileSync(path.join(cacheDir, file));
+  bytes[bytes.length - 1] = 200; // the last label
+  fs.writeFileSync(path.join(cacheDir, file), bytes);
+  const { log, lines } = logger();
+  const again = await loadImageFolder({ path: root, split: 'train', cacheDir, log });
+  t.deepEqual(Array.from(again.labels), Array.from(first.labels));
+  t.true(lines.some((l) => l.startsWith('decoding')), lines.join('\n'));
+});
 
 test('7: image-folder and IDX and CIFAR loaders all run the label check', async (t) => {
   const dir = tempDir(t);
