@@ -182,6 +182,34 @@ test('2: a class empty in one split only is a warning through log, naming the fo
   }
 });
 
+// ---- 3. zero-byte and undecodable images --------------------------------------------------------
+
+test('3: a zero-byte or undecodable image is a DataError naming it, in folders and archives', async (t) => {
+  const dir = tempDir(t);
+  const root = path.join(dir, 'tree');
+  await smallTree(root);
+  const empty = path.join(root, 'train', 'bee', '1.png');
+  fs.writeFileSync(empty, Buffer.alloc(0));
+  let e = await t.throwsAsync(loadImageFolder({ path: root, split: 'train', cacheDir: false }), { instanceOf: DataError });
+  t.true(e!.message.startsWith(empty), e!.message);
+  t.regex(e!.message, /is empty \(0 bytes\)/);
+  const archive = path.join(dir, 'tree.tgz');
+  systemTar(dir, archive, 'pax', true, ['tree']);
+  e = await t.throwsAsync(loadImageFolder({ path: archive, split: 'train', cacheDir: false }), { instanceOf: DataError });
+  t.true(e!.message.startsWith(`${archive}:tree/train/bee/1.png`), e!.message);
+
+  // Two bad images: the first in dataset order is the one reported, however the decodes interleave.
+  await writePng(empty, 99, W, H);
+  const garbage = path.join(root, 'train', 'ant', '1.png');
+  fs.writeFileSync(garbage, Buffer.from('not a png at all'));
+  fs.writeFileSync(path.join(root, 'train', 'bee', '0.png'), Buffer.from('neither'));
+  for (const concurrency of [1, 4]) {
+    e = await t.throwsAsync(loadImageFolder({ path: root, split: 'train', cacheDir: false, concurrency }), { instanceOf: DataError });
+    t.true(e!.message.startsWith(garbage), e!.message);
+    t.regex(e!.message, /cannot decode image/);
+  }
+});
+
 // ---- 4. entries that are not data ---------------------------------------------------------------
 
 test('4: the not-data rule: hidden names and OS leftovers', (t) => {
