@@ -13,6 +13,7 @@ import { loadDataset } from '../../src/data/load-dataset';
 import { loadImageFolder } from '../../src/data/image-folder';
 import { loadMnist } from '../../src/data/mnist';
 import { isNotData } from '../../src/data/not-data';
+import { channelStats, checkNormalizationChannels } from '../../src/data/normalize';
 import * as dataIndex from '../../src/data';
 import { SAMPLE_DIR, idxBytes, pattern, systemTar, tempDir, writeIdxSplit, writePng } from './fixtures';
 
@@ -324,6 +325,27 @@ test('5: an image stored as a link inside an archive is an error naming it, not 
   const e = await t.throwsAsync(loadImageFolder({ path: archive, split: 'train', cacheDir: false }), { instanceOf: DataError });
   t.regex(e!.message, new RegExp(`^${archive.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:tree/train/ant/(0|7)\\.png: is a link inside the archive`));
   t.regex(e!.message, /--hard-dereference/);
+});
+
+// ---- 6. normalisation ---------------------------------------------------------------------------
+
+test('6: a constant channel is a DataError naming the source and the channel', (t) => {
+  const images = Uint8Array.from({ length: 36 }, (_, i) => ((i % 12) >= 4 && (i % 12) < 8 ? 17 : i)); // channel 1 is all 17
+  const e = t.throws(() => channelStats(tiny({ images, source: '/data/flat' })), { instanceOf: DataError });
+  t.true(e!.message.startsWith('/data/flat'), e!.message);
+  t.regex(e!.message, /channel 1 .*is constant \(every pixel is 17\)/);
+  t.regex(e!.message, /data\.normalize/);
+  t.notThrows(() => channelStats(tiny()));
+});
+
+test('6: a normalisation with another channel count than the images is a DataError naming both counts', (t) => {
+  const ds = tiny({ source: '/data/rgb' });
+  const e = t.throws(() => checkNormalizationChannels({ mean: [0.5], std: [0.25] }, ds), { instanceOf: DataError });
+  t.true(e!.message.startsWith('/data/rgb'), e!.message);
+  t.regex(e!.message, /1 mean and 1 std.*3 channels/);
+  t.throws(() => checkNormalizationChannels({ mean: [0.5, 0.5, 0.5], std: [0.2, 0, 0.2] }, ds), { instanceOf: DataError, message: /std.*channel 1.*0/ });
+  t.notThrows(() => checkNormalizationChannels({ mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] }, ds));
+  t.is(dataIndex.checkNormalizationChannels, checkNormalizationChannels);
 });
 
 // ---- 7. labels ----------------------------------------------------------------------------------
