@@ -150,7 +150,7 @@ async function scanArchive(file: string, split: Split): Promise<Listing> {
     if (image && entry.type === 'other') {
       // tar stores a second name of one file (hard link) or a symbolic link as a link member without
       // data; skipping it would drop an image without a word.
-      throw new DataError(where, 'is a link inside the archive, not an image file', 're-create the archive with links followed (GNU tar: --dereference --hard-dereference)');
+      throw new DataError(where, 'is a link inside the archive, not an image file', 're-create the archive with links followed, e.g. GNU tar --dereference --hard-dereference');
     }
     if (image && entry.type === 'file') images.push({ ...image, where, bytes: image.split === split ? entry.data : undefined });
     else if (entry.type === 'file') others.push({ parts, where });
