@@ -268,10 +268,14 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
     });
   }
   if (cfg.data.dataset === 'image-folder' && ctx.checkPaths) {
-    // pathType(ctx, 'any') accepted a file or a folder; an image folder must be a folder
+    // pathType(ctx, 'any') accepted a file or a folder; an image folder is a folder, or an archive of
+    // one, which the loader reads like cifar10's (src/data/image-folder.ts, src/data/image-tree.ts)
     try {
-      if (!fs.statSync(cfg.data.path).isDirectory()) {
-        issues.push({ path: ['data', 'path'], problem: `points to ${cfg.data.path}, which is not a folder (image-folder datasets are folders)` });
+      if (!fs.statSync(cfg.data.path).isDirectory() && !/\.(tar|tgz|tar\.gz)$/i.test(cfg.data.path)) {
+        issues.push({
+          path: ['data', 'path'],
+          problem: `points to ${cfg.data.path}, which is neither a folder nor a .tar, .tgz or .tar.gz archive (image-folder datasets are one of those)`,
+        });
       }
     } catch {
       /* reported by the path check */

@@ -84,12 +84,22 @@ export async function* readArchiveEntries(file: string, wanted: (path: string) =
       const { name, size, type: kind } = member.header;
       const path = name.replace(/^\.\//, '');
       const type: ArchiveEntryType = kind === 'file' || kind === 'contiguous-file' ? 'file' : kind === 'directory' ? 'directory' : 'other';
+      // tar-stream's base-256 reader (headers.js, parse256) gives null for a size field whose first
+      // byte is 0x81..0xfe, which passes its own `size >= 0` check and then stalls the parse for good.
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+        throw new DataError(file, `bad size field in the header of member '${path}' at byte ${member.offset}`, 'the archive is corrupt; re-download or re-create it');
+      }
+      // tar-stream streams a member's data only when its size is > 0 and it is not a directory
+      // (node_modules/tar-stream/extract.js, _unlock): a directory's size is ignored, its next header
+      // read right after it, and its body stream never ends when that size is not 0 (a corrupt
+      // header). Such bodies are not read here, or the loop would wait forever.
+      const streamed = size > 0 && kind !== 'directory';
       last = { path, at: member.offset };
-      end = member.offset + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+      end = member.offset + BLOCK + (streamed ? Math.ceil(size / BLOCK) * BLOCK : 0);
       const keep = type === 'file' && wanted(path);
       // The member must be read to its end before tar-stream parses the next header.
       const parts: Buffer[] = [];
-      for await (const chunk of member) if (keep) parts.push(chunk as Buffer);
+      if (streamed) for await (const chunk of member) if (keep) parts.push(chunk as Buffer);
       // concat copies, so a kept body does not pin the stream's 1 MiB chunks.
       yield { path, type, size, data: keep ? Buffer.concat(parts) : Buffer.alloc(0) };
     }

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset, Split } from './dataset';
+import { checkDataset } from './checks';
 import { DataError } from './errors';
 import { checkLabelRange } from './labels-check';
 import { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES, CIFAR10_CLASSES } from './class-names';
@@ -49,7 +50,7 @@ function resolveFiles(p: string, names: string[], subdir: string, what: string):
 function classNamesFrom(dir: string, metaName: string, fallback: string[]): string[] {
   const metaFile = path.join(dir, metaName);
   if (!fs.existsSync(metaFile)) return [...fallback];
-  const names = fs.readFileSync(metaFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = readFileBytes(metaFile).toString('utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length !== fallback.length) {
     throw new DataError(metaFile, `lists ${names.length} class names, expected ${fallback.length}`, 'wrong or corrupt meta file');
   }
@@ -99,12 +100,16 @@ function readRecords(files: string[], layout: RecordLayout, hint: string): { ima
   return { images, labels };
 }
 
-/** CIFAR-10 binary: `p` is `cifar-10-batches-bin/`, its parent, or one batch file. */
+/**
+ * CIFAR-10 binary: `p` is `cifar-10-batches-bin/`, its parent, or one batch file.
+ * @throws DataError naming the file: missing or unreadable, not whole records (or CIFAR-100 records),
+ *   a label outside 0..9, a batches.meta.txt without 10 names.
+ */
 export function loadCifar10Binary(p: string, split: Split): Dataset {
   const { dir, files } = resolveFiles(p, cifar10Files(split), CIFAR10_SUBDIR, 'cifar-10-batches-bin');
   const hint = 'expected the CIFAR-10 binary version: data_batch_1..5.bin and test_batch.bin';
   const { images, labels } = readRecords(files, { labelBytes: 1, labelIndex: 0, classes: 10 }, hint);
-  return {
+  return checked({
     name: 'cifar10',
     images,
     labels,
@@ -113,19 +118,23 @@ export function loadCifar10Binary(p: string, split: Split): Dataset {
     classes: 10,
     classNames: classNamesFrom(dir, 'batches.meta.txt', CIFAR10_CLASSES),
     source: files.length === 1 ? files[0] : `${dir} (${files.map((f) => path.basename(f)).join(', ')})`,
-  };
+  });
 }
 
 export type Cifar100LabelKind = 'fine' | 'coarse';
 
-/** CIFAR-100 binary: `p` is `cifar-100-binary/`, its parent, or train.bin / test.bin itself. */
+/**
+ * CIFAR-100 binary: `p` is `cifar-100-binary/`, its parent, or train.bin / test.bin itself.
+ * @throws DataError naming the file: missing or unreadable, not whole records (or CIFAR-10 records), a
+ *   coarse label outside 0..19 or a fine label outside 0..99, a label names file of the wrong length.
+ */
 export function loadCifar100Binary(p: string, split: Split, labelKind: Cifar100LabelKind = 'fine'): Dataset {
   const { dir, files } = resolveFiles(p, [`${split}.bin`], CIFAR100_SUBDIR, 'cifar-100-binary');
   const hint = 'expected the CIFAR-100 binary version: train.bin and test.bin';
   const fine = labelKind === 'fine';
   const fallback = fine ? CIFAR100_FINE_CLASSES : CIFAR100_COARSE_CLASSES;
   const { images, labels } = readRecords(files, { labelBytes: 2, labelIndex: fine ? 1 : 0, classes: fallback.length }, hint);
-  return {
+  return checked({
     name: fine ? 'cifar100' : 'cifar100-coarse',
     images,
     labels,
@@ -134,5 +143,11 @@ export function loadCifar100Binary(p: string, split: Split, labelKind: Cifar100L
     classes: fallback.length,
     classNames: classNamesFrom(dir, fine ? 'fine_label_names.txt' : 'coarse_label_names.txt', fallback),
     source: `${files[0]} (${labelKind} labels)`,
-  };
+  });
+}
+
+/** `ds` after the final guard of checks.ts. */
+function checked(ds: Dataset): Dataset {
+  checkDataset(ds);
+  return ds;
 }

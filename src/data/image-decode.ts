@@ -26,7 +26,10 @@ export interface DecodedImages {
   shape: [number, number, number];
 }
 
-/** One image as interleaved HWC bytes with exactly `channels` channels. */
+/**
+ * One image as interleaved HWC bytes with exactly `channels` channels.
+ * @throws DataError naming `img.where`: unreadable, empty, or not decodable.
+ */
 async function decodeOne(img: EncodedImage, channels: 1 | 3): Promise<{ data: Buffer; width: number; height: number }> {
   let input: Buffer;
   if (img.bytes) input = img.bytes;
@@ -37,13 +40,18 @@ async function decodeOne(img: EncodedImage, channels: 1 | 3): Promise<{ data: Bu
       throw new DataError(img.where, `cannot be read: ${(e as Error).message}`);
     }
   }
-  let pipeline = sharp(input).removeAlpha();
-  pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
+  // Named here rather than by sharp: its "Input Buffer is empty" would not say which image.
+  if (input.length === 0) throw new DataError(img.where, 'is empty (0 bytes)', 'an interrupted copy or download? replace it with the image, or remove it');
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
+    // The pipeline is built inside the try too: sharp checks its input already when it is made.
+    // failOn 'warning' (sharp's default, stated because it matters): a truncated JPEG or PNG fails
+    // instead of decoding to a partly grey image.
+    let pipeline = sharp(input, { failOn: 'warning' }).removeAlpha();
+    pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
     out = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new DataError(img.where, `cannot decode image: ${(e as Error).message}`, 'corrupt or truncated image file');
+    throw new DataError(img.where, `cannot decode image: ${(e as Error).message}`, 'corrupt, truncated or not a JPEG/PNG image; replace or remove it');
   }
   if (out.info.channels !== channels) {
     throw new DataError(img.where, `decoded to ${out.info.channels} channels, expected ${channels}`);
@@ -63,7 +71,13 @@ function hwcToChw(src: Uint8Array, dst: Uint8Array, dstOffset: number, c: number
   }
 }
 
-/** Decodes every image into one array; all images must have the size of the first. */
+/**
+ * Decodes every image into one array; all images must have the size of the first. `list` must not be
+ * empty (callers check that, with a message about their folder).
+ * @throws DataError naming the image: the first one in list order that cannot be read or decoded, is
+ *   empty, or has another size than the first image (also naming the first); or naming the first image
+ *   when all of them at its size would not fit in memory. Decoding stops at the first failure seen.
+ */
 export async function decodeImages(list: EncodedImage[], opts: DecodeOptions): Promise<DecodedImages> {
   if (list.length === 0) throw new Error('decodeImages: no images');
   const c = opts.channels;
@@ -71,32 +85,42 @@ export async function decodeImages(list: EncodedImage[], opts: DecodeOptions): P
   const h = first.height;
   const w = first.width;
   const size = c * h * w;
-  const images = new Uint8Array(list.length * size);
+  let images: Uint8Array;
+  try {
+    images = new Uint8Array(list.length * size);
+  } catch {
+    // RangeError from the allocation: one huge (or corrupt-headered) first image times n.
+    throw new DataError(list[0].where, `is ${w}x${h}: ${list.length} images of that size need ${list.length * size} bytes, more than can be held in memory`, 'resize the images, or use fewer (limit)');
+  }
   hwcToChw(first.data, images, 0, c, h * w);
 
   let next = 1;
   let done = 1;
-  let failed = false;
+  // Each worker stops at its first failure and the others take no new image after one, but the
+  // decodes already in flight finish: every image before the lowest failing index has then been
+  // decoded, so the error reported is the first bad image in dataset order, whatever the timing.
+  const failures: { index: number; error: unknown }[] = [];
   const worker = async () => {
-    while (next < list.length && !failed) {
+    while (next < list.length && failures.length === 0) {
       const i = next++;
-      const img = await decodeOne(list[i], c);
-      if (img.width !== w || img.height !== h) {
-        throw new DataError(list[i].where, `is ${img.width}x${img.height}, but the first image (${list[0].where}) is ${w}x${h}`, 'all images of a dataset must have one size; resize them first');
+      try {
+        const img = await decodeOne(list[i], c);
+        if (img.width !== w || img.height !== h) {
+          throw new DataError(list[i].where, `is ${img.width}x${img.height}, but the first image (${list[0].where}) is ${w}x${h}`, 'all images of a dataset must have one size; resize them first');
+        }
+        hwcToChw(img.data, images, i * size, c, h * w);
+      } catch (error) {
+        failures.push({ index: i, error });
+        return;
       }
-      hwcToChw(img.data, images, i * size, c, h * w);
       done++;
       // every 10% (and at the end, below): a line per thousand images floods the run log
       if (opts.onProgress && done < list.length && done % Math.max(1000, Math.ceil(list.length / 10)) === 0) opts.onProgress(done, list.length);
     }
   };
   const concurrency = Math.max(1, opts.concurrency ?? 4);
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
-  } catch (e) {
-    failed = true; // lets the other loops stop instead of decoding the rest for nothing
-    throw e;
-  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
+  if (failures.length > 0) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
   opts.onProgress?.(done, list.length);
   return { images, shape: [c, h, w] };
 }

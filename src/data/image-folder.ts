@@ -3,17 +3,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset, Split, allocLabels } from './dataset';
+import { checkDataset } from './checks';
 import { DataError } from './errors';
-import { cacheFilePath, readDecodeCache, writeDecodeCache } from './decode-cache';
+import { cacheFilePath, readDecodeCacheEntry, writeDecodeCache } from './decode-cache';
 import { decodeImages } from './image-decode';
 import { ImageTree, isArchivePath, listImageTree } from './image-tree';
 import { LimitMode, limitIndices } from './limit';
 
-/** Cache bump: change when the decoded bytes for the same source would change (e.g. a new decode rule). */
-const DECODE_FORMAT = 1;
+/**
+ * Cache bump: change when the decoded bytes for the same source would change (e.g. a new decode rule).
+ * 2: the not-data rule (not-data.ts) and the class folder checks of image-tree.ts; caches written
+ * before them may hold __MACOSX classes or classes without images.
+ */
+const DECODE_FORMAT = 2;
 
 export interface ImageFolderOptions {
-  /** Folder with {train,test}/<class>/ inside, or a .tar / .tar.gz archive holding such a tree. */
+  /** Folder with {train,test}/<class>/ inside, or a .tar / .tgz / .tar.gz archive holding such a tree. */
   path: string;
   split: Split;
   /** Dataset.name (default: the folder / archive name). */
@@ -67,30 +72,36 @@ function sourceIdentity(p: string, tree: ImageTree | null): unknown {
 }
 
 /**
- * One split of an image-folder dataset, decoded (sharp) or read from the decode cache.
- * @throws DataError naming the folder, archive or image that cannot be read or decoded.
+ * One split of an image-folder dataset, decoded (sharp) or read from the decode cache. `path` is a
+ * folder or a .tar / .tgz / .tar.gz archive (gzip told by its magic bytes). Warnings (a class without
+ * images in this split, files that are not images) go to `log`, also on loads from the cache.
+ * @throws DataError naming the folder, archive or image: everything listImageTree (image-tree.ts)
+ *   throws, and an image that is empty, cannot be read or decoded, or has another size than the first
+ *   (decodeImages, image-decode.ts). The first bad image in dataset order stops the load.
  */
 export async function loadImageFolder(opts: ImageFolderOptions): Promise<Dataset> {
   const log = opts.log ?? (() => {});
   const archive = isArchivePath(opts.path) || (fs.existsSync(opts.path) && fs.statSync(opts.path).isFile());
-  if (archive && !fs.existsSync(opts.path)) throw new DataError(opts.path, 'archive not found', 'expected a .tar or .tar.gz of root/{train,test}/<class>/*.jpg');
+  if (archive && !fs.existsSync(opts.path)) throw new DataError(opts.path, 'archive not found', 'expected a .tar, .tgz or .tar.gz of root/{train,test}/<class>/*.{jpg,jpeg,png}');
   const name = opts.name ?? path.basename(opts.path).replace(/\.(tar\.gz|tgz|tar)$/i, '');
 
   // Folders are listed up front (cheap, and needed for the key); archives only on a cache miss.
-  let tree = archive ? null : await listImageTree(opts.path, opts.split, opts.classOrder);
+  let tree = archive ? null : await listImageTree(opts.path, opts.split, opts.classOrder, log);
   let cacheFile: string | null = null;
   let key = '';
   if (opts.cacheDir !== false) {
     key = cacheKey(opts, sourceIdentity(opts.path, tree));
     cacheFile = cacheFilePath(opts.cacheDir ?? DEFAULT_CACHE_DIR, `${name}-${opts.split}`, key);
-    const cached = readDecodeCache(cacheFile, key);
+    const cached = readDecodeCacheEntry(cacheFile, key);
     if (cached) {
-      log(`loaded ${cached.n} decoded images from cache ${cacheFile}`);
-      return cached;
+      // A folder was listed above, which logged its warnings; an archive is not read on a hit.
+      if (archive) for (const w of cached.warnings) log(w);
+      log(`loaded ${cached.dataset.n} decoded images from cache ${cacheFile}`);
+      return cached.dataset;
     }
   }
 
-  tree ??= await listImageTree(opts.path, opts.split, opts.classOrder);
+  tree ??= await listImageTree(opts.path, opts.split, opts.classOrder, log);
   let files = tree.files;
   if (opts.limit !== undefined) {
     const keep = limitIndices(files.map((f) => f.label), tree.classNames.length, opts.limit, opts.limitMode);
@@ -114,9 +125,15 @@ export async function loadImageFolder(opts: ImageFolderOptions): Promise<Dataset
     classNames: tree.classNames,
     source: opts.limit === undefined ? tree.source : `${tree.source} (limit ${opts.limit}, ${opts.limitMode ?? 'stratified'})`,
   };
+  checkDataset(ds);
   if (cacheFile) {
-    writeDecodeCache(cacheFile, key, ds);
-    log(`wrote decode cache ${cacheFile}`);
+    try {
+      writeDecodeCache(cacheFile, key, ds, tree.warnings);
+      log(`wrote decode cache ${cacheFile}`);
+    } catch (e) {
+      // The data itself is fine; a cache that cannot be written only costs the next run a decode.
+      log(`warning: cannot write decode cache ${cacheFile}: ${(e as Error).message} (images will be decoded again next time; set data.cache_dir to a writable folder, or null)`);
+    }
   }
   return ds;
 }

@@ -1,6 +1,7 @@
 // One entry point from a config's dataset section to a Dataset.
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkDataset } from './checks';
 import { Dataset, Split, selectExamples } from './dataset';
 import { CIFAR10_CLASSES } from './class-names';
 import { Cifar100LabelKind, loadCifar100Binary, loadCifar10Binary } from './cifar-binary';
@@ -19,7 +20,7 @@ export interface DatasetSpec {
    *          tree {train,test}/<class>/*.jpg as a folder or .tar.gz (e.g. cifar10-jpeg.tar.gz);
    * cifar100: cifar-100-binary/ (or its parent) or train.bin / test.bin;
    * mnist, fashion-mnist: the folder with the four IDX files (.gz or not);
-   * image-folder: a folder or .tar(.gz) with {train,test}/<class>/*.{jpg,jpeg,png}.
+   * image-folder: a folder or .tar / .tgz / .tar.gz with {train,test}/<class>/*.{jpg,jpeg,png}.
    */
   path: string;
   split: Split;
@@ -38,7 +39,7 @@ export interface DatasetSpec {
   cacheDir?: string | false;
   /** Image trees: decodes in flight at once. */
   concurrency?: number;
-  /** Progress messages (image decoding can take a minute). */
+  /** Progress messages (image decoding can take a minute) and warnings (lines starting 'warning:'). */
   log?: (message: string) => void;
 }
 
@@ -56,10 +57,18 @@ function applyLimit(ds: Dataset, spec: DatasetSpec): Dataset {
 }
 
 /**
- * One split of a dataset, as the spec describes it (src/data/README.md has the formats).
- * @throws DataError naming the file or folder when the data is missing, truncated or not of the kind said.
+ * One split of a dataset, as the spec describes it (src/data/README.md has the formats). The result
+ * has passed checkDataset (checks.ts); check the two splits against each other with checkSplitsMatch.
+ * @throws DataError naming the file or folder when the data is missing, truncated, corrupt or not of
+ *   the kind said (see each loader).
  */
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
+  const ds = await loadUnchecked(spec);
+  checkDataset(ds);
+  return ds;
+}
+
+async function loadUnchecked(spec: DatasetSpec): Promise<Dataset> {
   const imageFolderOptions = {
     path: spec.path,
     split: spec.split,

@@ -4,6 +4,7 @@
 // Images are 28x28 grey, one channel, stored row by row, which is already NCHW with C = 1.
 import * as path from 'path';
 import { Dataset, Split } from './dataset';
+import { checkDataset } from './checks';
 import { DataError } from './errors';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from './idx';
 import { checkLabelRange } from './labels-check';
@@ -20,7 +21,12 @@ function idxCandidates(dir: string, split: Split, kind: 'images' | 'labels'): st
   return names.flatMap((n) => [path.join(dir, `${n}.gz`), path.join(dir, n)]);
 }
 
-/** Loads one split from a folder holding the IDX files. */
+/**
+ * Loads one split from a folder holding the IDX files.
+ * @throws DataError naming the file: missing, unreadable, corrupt gzip, wrong magic number, dims that
+ *   disagree with the data length, no images or images of 0 pixels, label and image counts that differ
+ *   (naming both files), a label outside 0..9.
+ */
 export function loadMnist(dir: string, split: Split, variant: MnistVariant = 'mnist'): Dataset {
   const hint = variant === 'fashion-mnist'
     ? 'on Debian: apt-get install dataset-fashion-mnist puts them in /usr/share/datasets/fashion-mnist/'
@@ -32,12 +38,16 @@ export function loadMnist(dir: string, split: Split, variant: MnistVariant = 'mn
   if (images.dims.length !== 3) throw new DataError(imagesFile, `expected 3 dimensions (n, rows, cols), found ${images.dims.length}`);
   if (labels.dims.length !== 1) throw new DataError(labelsFile, `expected 1 dimension (n), found ${labels.dims.length}`);
   const [n, h, w] = images.dims;
+  // A zero dimension passes parseIdx (0 elements, 0 bytes) but is no dataset.
+  if (n === 0) throw new DataError(imagesFile, 'holds no images (its first dimension is 0)', 'the file is truncated or corrupt; re-download it');
+  if (h === 0 || w === 0) throw new DataError(imagesFile, `holds images of ${h}x${w} pixels`, 'the file is corrupt; re-download it');
   if (labels.dims[0] !== n) {
-    throw new DataError(labelsFile, `holds ${labels.dims[0]} labels but ${path.basename(imagesFile)} holds ${n} images`, 'files from different downloads or splits?');
+    // Either file may be the wrong one, so both are named by path.
+    throw new DataError(labelsFile, `holds ${labels.dims[0]} labels but ${imagesFile} holds ${n} images`, 'files from different downloads or splits?');
   }
   const classNames = variant === 'fashion-mnist' ? FASHION_MNIST_CLASSES : MNIST_CLASSES;
   checkLabelRange(labels.data, classNames.length, labelsFile);
-  return {
+  const ds: Dataset = {
     name: variant,
     images: compactView(images.data),
     labels: compactView(labels.data),
@@ -47,4 +57,6 @@ export function loadMnist(dir: string, split: Split, variant: MnistVariant = 'mn
     classNames: [...classNames],
     source: `${imagesFile} + ${path.basename(labelsFile)}`,
   };
+  checkDataset(ds);
+  return ds;
 }

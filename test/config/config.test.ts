@@ -318,10 +318,15 @@ test('resolveArch builds the seed for the dataset', (t) => {
   t.deepEqual(resolveArch(folder, { inputShape: [3, 64, 64], classes: 5 }), vgg19(16, [3, 64, 64], 5));
 });
 
-test('image-folder data must be a folder', (t) => {
-  const { write } = sandbox();
+test('image-folder data must be a folder or a .tar, .tgz or .tar.gz archive', (t) => {
+  const { dir, write } = sandbox();
   const file = write('if.yaml', 'data:\n  dataset: image-folder\n  path: data/fm\n');
-  t.regex(problemsOf(() => loadConfig(file))[0]!, /data\.path points to .*data\/fm, which is not a folder/);
+  t.regex(problemsOf(() => loadConfig(file))[0]!, /data\.path points to .*data\/fm, which is neither a folder nor a \.tar, \.tgz or \.tar\.gz archive/);
+  for (const name of ['shapes.tar', 'shapes.tgz', 'shapes.tar.gz', 'SHAPES.TAR.GZ']) {
+    fs.writeFileSync(path.join(dir, 'data', name), '');
+    const cfg = loadConfig(write(`${name}.yaml`, `data:\n  dataset: image-folder\n  path: data/${name}\n`));
+    t.is(cfg.data.path, path.join(dir, 'data', name));
+  }
 });
 
 test('the rendered YAML loads back to the same config', (t) => {

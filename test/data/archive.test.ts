@@ -153,3 +153,46 @@ test('leaving the loop early closes the archive', async (t) => {
     t.false(openFiles().includes(archive), `${archive} still open`);
   }
 });
+
+/** Sets a header field of the member whose header is at `at` and repairs that header's checksum. */
+function setHeaderField(tarBytes: Buffer, at: number, offset: number, value: Buffer): Buffer {
+  const out = Buffer.from(tarBytes);
+  value.copy(out, at + offset);
+  out.fill(0x20, at + 148, at + 156);
+  let sum = 0;
+  for (let i = at; i < at + 512; i++) sum += out[i];
+  out.write(`${sum.toString(8).padStart(6, '0')}\0 `, at + 148, 'latin1');
+  return out;
+}
+
+/** `readAll(file)`, or a rejection after `ms` (these archives used to stall the reader for good). */
+function readAllWithin(file: string, ms = 10_000): Promise<ArchiveEntry[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${file}: no result after ${ms} ms`)), ms);
+  });
+  return Promise.race([readAll(file), timeout]).finally(() => clearTimeout(timer));
+}
+
+test('headers that stalled tar-stream (found by test/data/fuzz.test.ts) end in a result or a DataError', async (t) => {
+  const dir = tempDir(t);
+  fs.mkdirSync(path.join(dir, 'src', 'd'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'src', 'd', 'x.bin'), Buffer.from(pattern(1, 700, 5)));
+  const good = path.join(dir, 'good.tar');
+  execFileSync('tar', ['--format=ustar', '-cf', good, '-C', path.join(dir, 'src'), 'd']);
+  const bytes = fs.readFileSync(good); // header of d/ at 0, of d/x.bin at 512
+
+  // A directory whose size field says 1: tar-stream ignores the size but never ends the body stream.
+  const dirSize = path.join(dir, 'dirsize.tar');
+  fs.writeFileSync(dirSize, setHeaderField(bytes, 0, 124, Buffer.from('00000000001\0', 'latin1')));
+  const entries = await readAllWithin(dirSize);
+  t.deepEqual(entries.map((e) => [e.path, e.type]), [['d/', 'directory'], ['d/x.bin', 'file']]);
+  t.true(entries[1].data.equals(Buffer.from(pattern(1, 700, 5))));
+
+  // A size field in base-256 with a first byte other than 0x80 / 0xff: tar-stream reads it as null.
+  const badSize = path.join(dir, 'badsize.tar');
+  fs.writeFileSync(badSize, setHeaderField(bytes, 512, 124, Buffer.from([0x81, 0])));
+  const e = await t.throwsAsync(readAllWithin(badSize), { instanceOf: DataError });
+  t.true(e!.message.startsWith(badSize), e!.message);
+  t.regex(e!.message, /bad size field in the header of member 'd\/x\.bin' at byte 512/);
+});

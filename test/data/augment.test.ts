@@ -109,12 +109,14 @@ test('drawView: offsets cover 0..2*padding, flips are about half, disabled parts
 });
 
 test('channelStats: exact per-channel mean and population std', (t) => {
-  // Two 1x2 two-channel examples: channel 0 values 0, 255, 0, 255; channel 1 all 51.
+  // Two 1x2 two-channel examples: channel 0 values 0, 255, 0, 255; channel 1 51, 102, 51, 102.
   const ds: Dataset = {
-    name: 't', images: Uint8Array.from([0, 255, 51, 51, 0, 255, 51, 51]), labels: new Uint8Array(2), n: 2,
+    name: 't', images: Uint8Array.from([0, 255, 51, 102, 0, 255, 51, 102]), labels: new Uint8Array(2), n: 2,
     shape: [2, 1, 2], classes: 1, classNames: ['x'], source: 'test',
   };
   const s = channelStats(ds);
-  t.deepEqual(s.mean, [0.5, 0.2]);
-  t.deepEqual(s.std, [0.5, 0]);
+  t.deepEqual(s.mean, [0.5, 0.3]);
+  t.deepEqual(s.std, [0.5, 0.1]);
+  // A constant channel (std 0) is refused: test/data/faults.test.ts, kind 6.
+  t.throws(() => channelStats({ ...ds, images: Uint8Array.from([0, 255, 51, 51, 0, 255, 51, 51]) }), { message: /channel 1 \(of 2\) is constant/ });
 });

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { execFileSync } from 'child_process';
+import sharp from 'sharp';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SAMPLE_DIR = path.join(REPO_ROOT, 'data', 'sample');
@@ -65,4 +66,20 @@ export function cifarRecords(labelBytes: number[][], pixels: Uint8Array): Buffer
 /** Packs `members` of `dir` (default: all of it) with the system tar (GNU tar), in the given format. */
 export function systemTar(dir: string, out: string, format: 'ustar' | 'gnu' | 'pax', gzip: boolean, members = ['.']): void {
   execFileSync('tar', [`--format=${format}`, gzip ? '-czf' : '-cf', out, '-C', dir, ...members], { stdio: 'pipe' });
+}
+
+/** Pixel (c, y, x) of image `id`: distinct for every image, channel and position. */
+export const treePixel = (id: number, c: number, y: number, x: number) => (id * 37 + c * 71 + y * 13 + x * 3) & 0xff;
+
+/** The RGB PNG of image `id` (pixels from treePixel), w x h. */
+export async function pngBytes(id: number, w: number, h: number): Promise<Buffer> {
+  const hwc = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) hwc[(y * w + x) * 3 + c] = treePixel(id, c, y, x);
+  return sharp(hwc, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+}
+
+/** Writes `pngBytes(id, w, h)` to `file`, creating its folder. */
+export async function writePng(file: string, id: number, w: number, h: number): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, await pngBytes(id, w, h));
 }
