@@ -1,7 +1,7 @@
 // From a config's data section to the training and test batch loaders.
 import * as path from 'path';
 import type { TrainConfig } from '../config';
-import { BatchLoader, channelStats, Dataset, loadDataset, Normalization } from '../data';
+import { BatchLoader, channelStats, checkNormalizationChannels, checkSplitsMatch, Dataset, loadDataset, Normalization } from '../data';
 import { writeJsonFile } from '../util/atomic-write';
 import { UserError } from '../util/errors';
 
@@ -20,7 +20,9 @@ export interface DataSetup {
  * shuffled, augmented as data.augment says, the last partial batch dropped, prepared in a worker;
  * test batches of 256 in order. Normalisation: data.normalize, or the training set's per-channel
  * statistics ('auto').
- * @throws DataError (a UserError) for unreadable data; UserError when the training set holds fewer
+ * @throws DataError (a UserError) for unreadable data, training and test sets that differ in image
+ *         shape, channels or classes, a constant channel under 'auto' normalisation, or a
+ *         normalisation of another channel count; UserError when the training set holds fewer
  *         images than one batch.
  */
 export async function setupData(cfg: TrainConfig, log: (line: string) => void, batchSize = cfg.train.batch_size): Promise<DataSetup> {
@@ -37,7 +39,10 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
   if (train.n < batchSize) {
     throw new UserError(`data.path ${cfg.data.path}: only ${train.n} training images, fewer than one batch of train.batch_size ${batchSize}`);
   }
+  // the test set is read with the training set's shape: they must agree (src/data/checks.ts)
+  checkSplitsMatch(train, test);
   const normalization: Normalization = cfg.data.normalize === 'auto' ? channelStats(train) : { mean: cfg.data.normalize[0], std: cfg.data.normalize[1] };
+  checkNormalizationChannels(normalization, train);
   const trainLoader = new BatchLoader(train, {
     batchSize,
     shuffle: true,

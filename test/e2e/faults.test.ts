@@ -185,3 +185,30 @@ test('a moved run folder and moved data resume (the data are checked by content)
   t.regex(o.out, /the train data now read from .* is not the data the run started with \(fingerprint [0-9a-f]{16}, the run's [0-9a-f]{16}\)/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('test images of another shape than the training images stop the run before any folder, naming both files', (t) => {
+  const { dir, cfg, out } = sandbox();
+  const data = path.join(dir, 'padded');
+  fs.cpSync(SAMPLE, data, { recursive: true });
+  // the test images zero-padded from 28x28 to 32x32 (an IDX file: magic, count, rows, cols, pixels)
+  const file = path.join(data, 't10k-images-idx3-ubyte.gz');
+  const raw = zlib.gunzipSync(fs.readFileSync(file));
+  const n = raw.readUInt32BE(4);
+  const padded = Buffer.alloc(16 + n * 32 * 32);
+  raw.copy(padded, 0, 0, 16);
+  padded.writeUInt32BE(32, 8);
+  padded.writeUInt32BE(32, 12);
+  for (let i = 0; i < n; i++) for (let y = 0; y < 28; y++) raw.copy(padded, 16 + i * 1024 + (y + 2) * 32 + 2, 16 + i * 784 + y * 28, 16 + i * 784 + y * 28 + 28);
+  fs.writeFileSync(file, zlib.gzipSync(padded));
+  fs.writeFileSync(cfg, fs.readFileSync(cfg, 'utf8').replace(SAMPLE, data));
+  const r = nasgrow(['train', cfg, '--out', out]);
+  t.is(r.code, 1, r.out);
+  t.regex(r.out, /1x32x32/);
+  t.regex(r.out, /1x28x28/);
+  t.regex(r.out, /t10k-images-idx3-ubyte\.gz/);
+  t.regex(r.out, /train-images-idx3-ubyte\.gz/);
+  t.false(fs.existsSync(out));
+  const v = nasgrow(['validate', cfg]);
+  t.is(v.code, 1, v.out);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
