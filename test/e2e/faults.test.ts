@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { onnx } from 'onnx-proto';
 import { ROOT } from '../helpers/root';
 
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
@@ -53,6 +54,11 @@ test('user errors before any work leave no run folder, so the same command runs 
   t.false(fs.existsSync(out), 'a data error left a run folder');
   const ok = nasgrow(['train', cfg, '--out', out]);
   t.is(ok.code, 0, ok.out);
+  // the class names in label order, in the run folder and in the inference model's metadata
+  const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+  t.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'classes.json'), 'utf8')), names);
+  const meta = onnx.ModelProto.decode(fs.readFileSync(path.join(out, 'graphs', 'infer.onnx'))).metadataProps;
+  t.deepEqual(JSON.parse(meta.find((p) => p.key === 'nasgrow.classes')!.value!), names);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
