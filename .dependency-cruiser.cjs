@@ -6,7 +6,8 @@
 //   onnx        -> util               IR, graph builder, shape rules, writer
 //   autodiff    -> onnx               reverse-mode walker and the gradient rules
 //   models      -> autodiff           architecture, names, parameters, forward pass, state, checkpoints
-//   runtime, data, report -> util     ORT sessions; datasets and batches; run folders, metrics, figures
+//   runtime     -> onnx               ORT sessions, the CPU lowering of graphs (blocked NCHWc convs)
+//   data, report -> util              datasets and batches; run folders, metrics, figures
 //   config      -> models, data       the YAML schema (dataset kinds and shapes from data)
 //   morphisms   -> models             split and prune as pure functions of the model state
 //   train       -> config, data, report, runtime, models …   training graphs, engine, the epoch loop
@@ -17,7 +18,7 @@ const BELOW = {
   onnx: ['util'],
   autodiff: ['onnx', 'util'],
   models: ['autodiff', 'onnx', 'util'],
-  runtime: ['util'],
+  runtime: ['onnx', 'util'],
   data: ['util'],
   report: ['util'],
   config: ['models', 'data', 'autodiff', 'onnx', 'util'],

@@ -3,7 +3,7 @@ import { vgg19, mobilenetv1 } from '../src/models/arch';
 import { initParams, paramSpecs } from '../src/models/params';
 import { buildGrowGraph } from '../src/grow/graph';
 import { thetaName, adamMName, adamVName, estimateName, param } from '../src/models/names';
-import { modelBytes, writeModel } from '../src/onnx/writer';
+import { writeModel } from '../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 import { Rng } from '../src/util/rng';
 
@@ -12,7 +12,7 @@ async function main() {
   const arch = family === 'vgg19' ? vgg19(w) : mobilenetv1(w);
   const g = buildGrowGraph(arch, B, { granularity: gran });
   if (process.env.WRITE) writeModel(g, process.env.WRITE);
-  const s = await createSession(modelBytes(g), { device: 'cpu', threads: 2 });
+  const s = await createSession(g, { device: 'cpu', threads: 2 });
   const params = initParams(arch, 0);
   const rng = new Rng(2);
   const [C, H, W] = arch.inputShape;

@@ -1,6 +1,5 @@
 // Microbenchmark: weight gradient of a 3x3 conv, formulations compared in one run, interleaved.
 import { DType, GraphBuilder } from '../src/onnx/graph';
-import { modelBytes } from '../src/onnx/writer';
 import { createSession, f32Tensor } from '../src/runtime/session';
 import { convGrad } from '../src/autodiff/rules/conv';
 
@@ -40,7 +39,7 @@ async function main() {
       dW = b.op1('Reshape', [g, b.ints([O, C, 3, 3])]);
     }
     b.output(b.op1('Identity', [dW], {}, { names: ['dW'] }));
-    return createSession(modelBytes(b.graph), { device: 'cpu', threads: 2 });
+    return createSession(b.graph, { device: 'cpu', threads: 2 });
   };
   const methods = ['im2col-nhwc', 'onehot-conv', 'onehot-gemm'];
   const sessions = await Promise.all(methods.map(mk));

@@ -1,6 +1,5 @@
 // Microbenchmark: forward + dX + dW of one 3x3 conv layer, formulations compared in one run, interleaved.
 import { DType, GraphBuilder } from '../src/onnx/graph';
-import { modelBytes } from '../src/onnx/writer';
 import { createSession, f32Tensor } from '../src/runtime/session';
 import { convGrad } from '../src/autodiff/rules/conv';
 
@@ -57,7 +56,7 @@ async function main() {
     b.output(b.op1('Identity', [y], {}, { names: ['Y'] }));
     b.output(b.op1('Identity', [dX], {}, { names: ['dX'] }));
     b.output(b.op1('Identity', [dW], {}, { names: ['dW'] }));
-    return createSession(modelBytes(b.graph), { device: 'cpu', threads: 2 });
+    return createSession(b.graph, { device: 'cpu', threads: 2 });
   };
   const methods = ['A-current', 'B-onehot-dW', 'C-cols-fwd', 'D-cols-col2im'];
   const sessions = await Promise.all(methods.map(mk));

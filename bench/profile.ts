@@ -8,7 +8,6 @@ import { buildTrainGraph } from '../src/train/graphs';
 import { momentumName, nextName, param } from '../src/models/names';
 import { buildGrowGraph } from '../src/grow/graph';
 import { adamMName, adamVName, thetaName } from '../src/models/names';
-import { modelBytes } from '../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 
 interface Event { cat: string; name: string; dur: number; args?: { op_name?: string } }
@@ -22,7 +21,7 @@ async function main() {
   const kind = process.argv[6] ?? 'train';
   const g = kind === 'grow' ? buildGrowGraph(arch, B, { granularity: 'batch' }) : buildTrainGraph(arch, B, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
   const prefix = `/tmp/nasgrow-profile-${family}-${width}`;
-  const s = await createSession(modelBytes(g), { device: 'cpu', threads: 2, profilePrefix: prefix });
+  const s = await createSession(g, { device: 'cpu', threads: 2, profilePrefix: prefix });
   const params = initParams(arch, 0);
   const [C, H, W] = arch.inputShape;
   const feeds: Record<string, ort.Tensor> = {

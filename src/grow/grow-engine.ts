@@ -2,7 +2,6 @@
 import { ArchState } from '../models/arch';
 import { convSpec, paramSpecs } from '../models/params';
 import { adamMName, adamVName, estimateName, IO, nextName, thetaName } from '../models/names';
-import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
 import type { ModelState } from '../models/state';
 import { buildGrowGraph, Granularity } from './graph';
@@ -22,7 +21,7 @@ export class GrowEngine {
 
   /** Build and load the growing step of `arch` (batch `batchSize`, Gauss-Newton `granularity`). */
   static async create(arch: ArchState, batchSize: number, granularity: Granularity, runtime: RuntimeOptions): Promise<GrowEngine> {
-    return new GrowEngine(arch, batchSize, await createSession(modelBytes(buildGrowGraph(arch, batchSize, { granularity })), runtime));
+    return new GrowEngine(arch, batchSize, await createSession(buildGrowGraph(arch, batchSize, { granularity }), runtime));
   }
 
   /**

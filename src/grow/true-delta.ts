@@ -8,7 +8,6 @@ import { IO } from '../models/names';
 import { paramSpecs } from '../models/params';
 import { emitForward } from '../models/forward';
 import { DType, GraphBuilder } from '../onnx/graph';
-import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, ort, RuntimeOptions } from '../runtime/session';
 import type { ModelState } from '../models/state';
 
@@ -24,7 +23,7 @@ export async function lossProbe(arch: ArchState, batch: number, runtime: Runtime
   b.input(IO.images, DType.FLOAT, [batch, C, H, W]);
   for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
   b.output(b.op1('Identity', [emitForward(b, arch, IO.images, (n) => n, 'train').logits], {}, { names: [IO.logits] }));
-  const session = await createSession(modelBytes(b.graph), runtime);
+  const session = await createSession(b.graph, runtime);
   const specs = paramSpecs(arch);
   const K = arch.classes;
   const loss = async (state: ModelState, batches: EvalBatch[]): Promise<number> => {

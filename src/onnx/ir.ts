@@ -45,6 +45,8 @@ export interface ValueInfo {
 export interface Node {
   name: string;
   opType: string;
+  /** operator set of the op: '' (default) is ONNX's; 'com.microsoft.nchwc' ORT's blocked kernels */
+  domain?: string;
   inputs: string[]; // '' marks an omitted optional input
   outputs: string[];
   attrs: Map<string, AttrValue>;

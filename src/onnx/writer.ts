@@ -62,7 +62,7 @@ export function graphProto(g: Graph): onnx.IGraphProto {
       const p: onnx.INodeProto = {
         name: n.name,
         opType: n.opType,
-        domain: '',
+        domain: n.domain ?? '',
         input: n.inputs,
         output: n.outputs,
         attribute: [...n.attrs.entries()].map(([k, v]) => attributeProto(k, v)),
@@ -85,7 +85,8 @@ export function graphProto(g: Graph): onnx.IGraphProto {
 export function modelBytes(g: Graph): Uint8Array {
   const model: onnx.IModelProto = {
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    // ONNX's opset, and version 1 of each other domain a node uses (ORT's contrib ops)
+    opsetImport: [{ domain: '', version: OPSET }, ...[...new Set(g.nodes.map((n) => n.domain ?? '').filter((d) => d !== ''))].sort().map((domain) => ({ domain, version: 1 }))],
     producerName: PRODUCER,
     producerVersion: PRODUCER_VERSION,
     docString: g.doc || undefined,

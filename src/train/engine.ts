@@ -1,7 +1,6 @@
 // Runs the training and evaluation graphs of one architecture state on ONNX Runtime.
 import { ArchState } from '../models/arch';
 import { paramSpecs, ParamSpec } from '../models/params';
-import { modelBytes } from '../onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
 import { IO, momentumName, nextName } from '../models/names';
 import type { ModelState } from '../models/state';
@@ -40,8 +39,8 @@ export class Engine {
    * its provider (src/runtime/session.ts).
    */
   static async create(arch: ArchState, batchSize: number, hyper: SgdHyper, runtime: RuntimeOptions): Promise<Engine> {
-    const train = await createSession(modelBytes(buildTrainGraph(arch, batchSize, hyper)), runtime);
-    const evaluation = await createSession(modelBytes(buildEvalGraph(arch)), runtime);
+    const train = await createSession(buildTrainGraph(arch, batchSize, hyper), runtime);
+    const evaluation = await createSession(buildEvalGraph(arch), runtime);
     return new Engine(arch, batchSize, hyper, train, evaluation, paramSpecs(arch));
   }
 

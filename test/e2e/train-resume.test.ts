@@ -58,6 +58,10 @@ test('a run stopped after epoch 1 and resumed ends exactly like an uninterrupted
   for (const f of ['arch.json', 'normalization.json', 'graphs/train.onnx', 'graphs/eval.onnx', 'graphs/infer.onnx', 'metrics.jsonl']) {
     t.true(fs.existsSync(path.join(dir, 'full', f)), `${f} missing from the run folder`);
   }
+  // the graphs a run saves are standard ONNX: the CPU lowering (src/runtime/nchwc.ts) is in memory only
+  for (const f of ['train', 'eval', 'infer']) {
+    t.false(fs.readFileSync(path.join(dir, 'full', 'graphs', `${f}.onnx`)).includes('com.microsoft'), `graphs/${f}.onnx holds ORT-only ops`);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -95,7 +95,7 @@ export async function gradcheck(
   const file = path.join(modelDir, `${label.replace(/[^A-Za-z0-9_-]/g, '_')}.onnx`);
   fs.writeFileSync(file, bytes);
   emittedModels.push(file);
-  const session = await createSession(bytes, { device: 'cpu', threads: 1 });
+  const session = await createSession(b.graph, { device: 'cpu', threads: 1 });
   const feed = (override?: { name: string; data: Float32Array }) => {
     const f: Record<string, ort.Tensor> = {};
     for (const v of values) {

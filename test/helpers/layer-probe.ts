@@ -5,7 +5,6 @@ import { ArchState } from '../../src/models/arch';
 import { paramSpecs, TensorMap } from '../../src/models/params';
 import { emitForward } from '../../src/models/forward';
 import { DType, GraphBuilder } from '../../src/onnx/graph';
-import { modelBytes } from '../../src/onnx/writer';
 import { backward } from '../../src/autodiff/backward';
 import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
 
@@ -26,7 +25,7 @@ export async function layerProbe(arch: ArchState, batch: number, threads = 1) {
     b.output(b.op1('Identity', [l.z], {}, { names: [`z.${l.name}`] }));
     b.output(b.op1('Identity', [g.get(l.z)!], {}, { names: [`g.${l.name}`] }));
   });
-  const session = await createSession(modelBytes(b.graph), { device: 'cpu', threads });
+  const session = await createSession(b.graph, { device: 'cpu', threads });
   const run = (params: TensorMap, images: Float32Array, labels: BigInt64Array) => {
     const feeds: Record<string, ort.Tensor> = { images: f32Tensor(images, [batch, C, H, W]), labels: i64Tensor(labels, [batch]) };
     for (const s of paramSpecs(arch)) feeds[s.name] = f32Tensor(params.get(s.name)!, s.shape);

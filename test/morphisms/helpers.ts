@@ -8,7 +8,6 @@ import { channelAxes } from '../../src/morphisms/channel-axes';
 import { ChannelPlan } from '../../src/morphisms/channel-plan';
 import { remapAxis, ShapedTensor } from '../../src/morphisms/remap-axis';
 import { DType, Graph, GraphBuilder } from '../../src/onnx/graph';
-import { modelBytes } from '../../src/onnx/writer';
 import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
 import { buildEvalGraph } from '../../src/train/graphs';
 import { freshModelState, ModelState } from '../../src/models/state';
@@ -30,7 +29,7 @@ function trainForwardGraph(arch: ArchState, n: number): Graph {
 export async function logits(state: ModelState, images: Float32Array, n: number, mode: Mode): Promise<Float32Array> {
   const [C, H, W] = state.arch.inputShape;
   const graph = mode === 'eval' ? buildEvalGraph(state.arch) : trainForwardGraph(state.arch, n);
-  const session = await createSession(modelBytes(graph), { device: 'cpu', threads: 1 });
+  const session = await createSession(graph, { device: 'cpu', threads: 1 });
   try {
     const feeds: Record<string, ort.Tensor> = { images: f32Tensor(images, [n, C, H, W]) };
     if (mode === 'eval') feeds.labels = i64Tensor(new BigInt64Array(n), [n]);

@@ -12,6 +12,9 @@ OUT tensors (all F32): loss [], correct [] (#argmax == label, train-mode logits 
               <param> updated weights, momentum.<param> updated buffers, and the updated running
               statistics; metadata: dtype (float32|float64), torch version.
 --double computes everything in float64 (results are rounded to F32 when written).
+--activations also writes act.<module> [B,C,H,W], the output of every BatchNorm in the forward pass
+              (the pre-activations whose side of the ReLU kink decides the gradient: a test can see
+              where two engines' rounding put one on different sides).
 """
 import argparse
 import json
@@ -32,6 +35,7 @@ def main(argv=None):
     ap.add_argument('output')
     ap.add_argument('--double', action='store_true', help='compute in float64')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--activations', action='store_true', help='also write every BatchNorm output as act.<module>')
     a = ap.parse_args(argv)
 
     ref.set_deterministic(a.threads)
@@ -67,6 +71,12 @@ def main(argv=None):
     if x.shape[0] != y.shape[0] or list(x.shape[1:]) != list(arch['inputShape']):
         sys.exit(f"{a.input}: images {list(x.shape)} and labels {list(y.shape)} do not fit inputShape {arch['inputShape']}")
 
+    acts = {}
+    if a.activations:
+        for mname, m in model.named_modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.register_forward_hook(lambda _m, _i, o, mname=mname: acts.__setitem__(f'act.{mname}', o.detach().clone()))
+
     opt.zero_grad(set_to_none=True)
     logits = model(x)
     loss = F.cross_entropy(logits, y)
@@ -78,6 +88,7 @@ def main(argv=None):
     out = {'loss': loss.detach().reshape(()), 'correct': correct.to(torch.float32).reshape(()),
            'logits': logits.detach()}
     out.update(grads)
+    out.update(acts)
     out.update(model.state_dict())  # updated weights and running statistics, paramSpecs order
     for n, p in params:
         out[f'momentum.{n}'] = opt.state[p]['momentum_buffer']

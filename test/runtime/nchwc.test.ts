@@ -1,0 +1,106 @@
+// The CPU lowering (src/runtime/nchwc.ts): which convs it rewrites to ORT's blocked kernels, that the
+// rewritten ones compute what the plain ones do (to float rounding: the kernels sum in another order),
+// and that it leaves the graph it was given — the one a run saves — untouched.
+import test from 'ava';
+import { DType, Graph, GraphBuilder } from '../../src/onnx/graph';
+import { modelBytes } from '../../src/onnx/writer';
+import { lowerToNchwc, NCHWC_DOMAIN } from '../../src/runtime/nchwc';
+import { createSession, f32Tensor, nchwcBlockSize } from '../../src/runtime/session';
+import { buildTrainGraph } from '../../src/train/graphs';
+import { vgg19 } from '../../src/models/arch';
+import { Rng } from '../../src/util/rng';
+
+interface Case {
+  label: string;
+  C: number;
+  H: number;
+  O: number;
+  k: number;
+  stride?: number;
+  group?: number;
+  bias?: boolean;
+  expect: 'dense' | 'depthwise' | RegExp;
+}
+
+const CASES: Case[] = [
+  { label: 'RGB stem 3->16 (fewer input channels than a block: NCHW input)', C: 3, H: 8, O: 16, k: 3, expect: 'dense' },
+  { label: '6->5 (both below a block)', C: 6, H: 7, O: 5, k: 3, expect: 'dense' },
+  { label: '16->16', C: 16, H: 8, O: 16, k: 3, expect: 'dense' },
+  { label: '15->29 (grown widths: channels padded to 4, then to the block)', C: 15, H: 6, O: 29, k: 3, expect: 'dense' },
+  { label: '20->12 stride 2', C: 20, H: 9, O: 12, k: 3, stride: 2, expect: 'dense' },
+  { label: '24->8 5x5', C: 24, H: 6, O: 8, k: 5, expect: 'dense' },
+  { label: '1x1 stride 2 (not a plain GEMM)', C: 16, H: 8, O: 24, k: 1, stride: 2, expect: 'dense' },
+  { label: 'depthwise 12', C: 12, H: 8, O: 12, k: 3, group: 12, expect: 'depthwise' },
+  { label: 'depthwise 37 stride 2 (grown)', C: 37, H: 9, O: 37, k: 3, stride: 2, group: 37, expect: 'depthwise' },
+  { label: 'pointwise 1x1', C: 16, H: 8, O: 32, k: 1, expect: /pointwise/ },
+  { label: 'grouped, not depthwise', C: 16, H: 8, O: 16, k: 3, group: 2, expect: /grouped/ },
+  { label: 'with a bias', C: 16, H: 8, O: 16, k: 3, bias: true, expect: /bias/ },
+];
+
+function convGraph(c: Case): Graph {
+  const group = c.group ?? 1;
+  const stride = c.stride ?? 1;
+  const b = new GraphBuilder('conv');
+  const x = b.input('x', DType.FLOAT, [2, c.C, c.H, c.H]);
+  const w = b.input('w', DType.FLOAT, [c.O, c.C / group, c.k, c.k]);
+  const inputs = [x, w];
+  if (c.bias) inputs.push(b.input('b', DType.FLOAT, [c.O]));
+  const pad = (c.k - 1) / 2;
+  b.output(b.op1('Conv', inputs, { kernel_shape: [c.k, c.k], pads: [pad, pad, pad, pad], strides: [stride, stride], group }, { names: ['y'] }));
+  return b.finish();
+}
+
+for (const c of CASES) {
+  test(`conv ${c.label}: ${typeof c.expect === 'string' ? `lowered as ${c.expect}` : 'kept plain'}, same output as the plain conv`, async (t) => {
+    const block = await nchwcBlockSize();
+    if (!block) return t.log('ORT has no NCHWc kernels on this CPU; nothing is lowered here');
+    const g = convGraph(c);
+    const { report } = lowerToNchwc(g, block);
+    if (typeof c.expect === 'string') t.is(report.lowered[c.expect], 1, JSON.stringify(report));
+    else t.regex(report.kept[0]?.why ?? '', c.expect);
+
+    const rng = new Rng(7);
+    const group = c.group ?? 1;
+    const feeds = {
+      x: f32Tensor(Float32Array.from({ length: 2 * c.C * c.H * c.H }, () => rng.normal()), [2, c.C, c.H, c.H]),
+      w: f32Tensor(Float32Array.from({ length: (c.O * c.C * c.k * c.k) / group }, () => rng.normal()), [c.O, c.C / group, c.k, c.k]),
+      ...(c.bias ? { b: f32Tensor(Float32Array.from({ length: c.O }, () => rng.normal()), [c.O]) } : {}),
+    };
+    const run = async (nchwc: boolean) => {
+      const s = await createSession(g, { device: 'cpu', threads: 1, nchwc });
+      const y = (await s.run(feeds)).y!;
+      await s.release();
+      return y;
+    };
+    const plain = await run(false);
+    const lowered = await run(true);
+    t.deepEqual(lowered.dims, plain.dims);
+    const a = plain.data as Float32Array;
+    const b = lowered.data as Float32Array;
+    const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const worst = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+    t.true(scale > 1, 'the conv computes something');
+    t.true(worst <= 1e-6 * scale, `largest difference ${worst} of ${scale}`);
+  });
+}
+
+test('lowering leaves the graph it is given (the one a run saves) as it was, and puts every NCHWc op in its own domain', async (t) => {
+  const g = buildTrainGraph(vgg19([15, 29, 23, 28, 28, 28, 25, 27, 19, 26, 22, 30, 21, 25, 22, 16]), 4, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+  const before = Buffer.from(modelBytes(g));
+  const { graph, report } = lowerToNchwc(g, 8);
+  t.true(Buffer.from(modelBytes(g)).equals(before));
+  t.false(before.includes(NCHWC_DOMAIN));
+  t.true(report.lowered.dense >= 16, `${report.lowered.dense} dense convs lowered`);
+  const ortOnly = graph.nodes.filter((n) => ['ReorderInput', 'ReorderOutput'].includes(n.opType) || (n.opType === 'Conv' && n.domain));
+  t.true(ortOnly.length > 0);
+  t.true(ortOnly.every((n) => n.domain === NCHWC_DOMAIN));
+  t.true(Buffer.from(modelBytes(graph)).includes(NCHWC_DOMAIN), 'the lowered model imports the NCHWc domain');
+  t.is(graph.doc.split('\n').pop(), `Lowered for ONNX Runtime's CPU provider: ${report.lowered.dense} dense and ${report.lowered.depthwise} depthwise convs on blocked NCHWc kernels (block 8); ${report.kept.length} convs kept plain.`);
+});
+
+test('the NCHWc block size is what MLAS reports for x86 (8 with AVX2, 16 with AVX-512) or 0 without the kernels', async (t) => {
+  const block = await nchwcBlockSize();
+  t.log(`block ${block}`);
+  t.true([0, 8, 16].includes(block));
+  if (process.arch === 'x64') t.not(block, 0);
+});
