@@ -96,11 +96,19 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
     return y;
   };
 
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) producer.set(o, n);
+
   for (const n of g.nodes) {
     const why = n.opType === 'Conv' && !n.domain ? unsuited(n, g, block) : 'not a conv';
     if (why !== null) {
       if (n.opType === 'Conv') report.kept.push({ name: n.name, why });
       out.nodes.push(n);
+      continue;
+    }
+    const batched = batchedDepthwise(n, g, producer);
+    if (batched) {
+      lowerBatchedDepthwise(n, batched);
       continue;
     }
     const [X, Wt] = n.inputs as [string, string];
@@ -157,8 +165,83 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
       return c;
     }
   }
+  /**
+   * The depthwise weight gradient (src/autodiff/rules/conv.ts): X [N,C,H,W] viewed as [1, N·C, H, W],
+   * convolved by dY [N,C,Ho,Wo] viewed as kernels [N·C, 1, Ho, Wo]. In the blocked layouts both views
+   * are free: X's NCHWc form [N, C/B, H, W, B] is the [1, N·C, H, W] view's, and dY's is the
+   * depthwise filter layout [N·C/B, 1, Ho, Wo, B] — so the conv reads the ReorderInputs that the forward
+   * and input-gradient convs already made (or makes them once), and no filter Transpose is needed.
+   * Channels padded to the block (C → Cp) add zero kernels whose outputs are sliced away.
+   */
+  function lowerBatchedDepthwise(n: Node, { x, dy }: { x: string; dy: string }) {
+    const [N, C, H, W] = shapeOf(x) as [number, number, number, number];
+    const [, , Ho, Wo] = shapeOf(dy) as [number, number, number, number];
+    const [, , kh, kw] = shapeOf(n.outputs[0]!) as [number, number, number, number];
+    const Cp = roundUp(C, block);
+    const at = `${n.name}/nchwc`;
+    const xr = value(`${x}_as_channels_nchwc`, DType.FLOAT, [1, N * Cp, H, W]);
+    node(`${at}/input_view`, 'Reshape', [reorderInput(x, [N, C, H, W], at), ints(`${at}/input_view_shape`, [1, N * Cp, H, W])], [xr]);
+    const fr = value(`${dy}_as_kernels_nchwc`, DType.FLOAT, [N * Cp, 1, Ho, Wo]);
+    node(`${at}/kernel_view`, 'Reshape', [reorderInput(dy, [N, C, Ho, Wo], at), ints(`${at}/kernel_view_shape`, [N * Cp, 1, Ho, Wo])], [fr]);
+    const yb = value(`${n.outputs[0]}_nchwc`, DType.FLOAT, [1, N * Cp, kh, kw]);
+    node(`${at}/Conv`, 'Conv', [xr, fr], [yb], { ...Object.fromEntries(n.attrs), group: { kind: 'int', value: N * Cp } }, NCHWC_DOMAIN);
+    if (Cp === C) {
+      node(`${at}/ReorderOutput`, 'ReorderOutput', [yb], [n.outputs[0]!], { channels: { kind: 'int', value: N * Cp } }, NCHWC_DOMAIN);
+    } else {
+      // [1, N·Cp, kh, kw] → [N, Cp, kh·kw] → the first C channels of each sample → [1, N·C, kh, kw]
+      const y = value(`${n.outputs[0]}_padded`, DType.FLOAT, [1, N * Cp, kh, kw]);
+      node(`${at}/ReorderOutput`, 'ReorderOutput', [yb], [y], { channels: { kind: 'int', value: N * Cp } }, NCHWC_DOMAIN);
+      const per = value(`${n.outputs[0]}_per_sample`, DType.FLOAT, [N, Cp, kh * kw]);
+      node(`${at}/per_sample`, 'Reshape', [y, ints(`${at}/per_sample_shape`, [N, Cp, kh * kw])], [per]);
+      const real = value(`${n.outputs[0]}_real`, DType.FLOAT, [N, C, kh * kw]);
+      node(`${at}/drop_padding`, 'Slice', [per, ints(`${at}/starts`, [0]), ints(`${at}/ends`, [C]), ints(`${at}/axes`, [1])], [real]);
+      node(`${at}/as_channels`, 'Reshape', [real, ints(`${at}/output_shape`, [1, N * C, kh, kw])], [n.outputs[0]!]);
+    }
+    report.lowered.depthwise++;
+  }
+
+  // The views the batched depthwise convs no longer read are left without consumers: drop them.
+  const used = new Set(out.outputs.map((v) => v.name));
+  const live: Node[] = [];
+  for (let i = out.nodes.length - 1; i >= 0; i--) {
+    const n = out.nodes[i]!;
+    if (!n.outputs.some((o) => used.has(o))) continue;
+    live.push(n);
+    for (const v of n.inputs) used.add(v);
+  }
+  out.nodes.splice(0, out.nodes.length, ...live.reverse());
+  for (const name of [...out.initializers.keys()]) {
+    if (!used.has(name) && !g.inputs.some((v) => v.name === name)) {
+      out.initializers.delete(name);
+      out.constants.delete(name);
+    }
+  }
+
   out.doc = [g.doc, `Lowered for ONNX Runtime's CPU provider: ${report.lowered.dense} dense and ${report.lowered.depthwise} depthwise convs on blocked NCHWc kernels (block ${block}); ${report.kept.length} convs kept plain.`].filter(Boolean).join('\n');
   return { graph: out, report };
+}
+
+/**
+ * When conv `n` is a depthwise conv of Reshape(X [N,C,H,W] → [1, N·C, H, W]) by Reshape(dY [N,C,Ho,Wo]
+ * → [N·C, 1, Ho, Wo]) — the depthwise weight gradient's form — the two reshaped values; else null.
+ */
+function batchedDepthwise(n: Node, g: Graph, producer: Map<string, Node>): { x: string; dy: string } | null {
+  const [xv, wv] = n.inputs as [string, string];
+  const rx = producer.get(xv);
+  const rw = producer.get(wv);
+  if (rx?.opType !== 'Reshape' || rw?.opType !== 'Reshape') return null;
+  const x = rx.inputs[0]!;
+  const dy = rw.inputs[0]!;
+  const xs = g.values.get(x)?.shape;
+  const ds = g.values.get(dy)?.shape;
+  const vs = g.values.get(xv)?.shape;
+  const ws = g.values.get(wv)?.shape;
+  if (!xs || !ds || !vs || !ws || xs.length !== 4 || ds.length !== 4 || ![...xs, ...ds].every((d) => typeof d === 'number')) return null;
+  const [N, C] = xs as [number, number];
+  const same = (a: readonly unknown[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  if (ds[0] !== N || ds[1] !== C) return null;
+  if (!same(vs, [1, N * C, xs[2] as number, xs[3] as number]) || !same(ws, [N * C, 1, ds[2] as number, ds[3] as number])) return null;
+  return intAttr(n, 'group', 1) === N * C ? { x, dy } : null;
 }
 
 function intAttr(n: Node, key: string, dflt: number): number {

@@ -9,6 +9,7 @@ import { createSession, f32Tensor, nchwcBlockSize } from '../../src/runtime/sess
 import { buildTrainGraph } from '../../src/train/graphs';
 import { vgg19 } from '../../src/models/arch';
 import { Rng } from '../../src/util/rng';
+import { convGrad } from '../../src/autodiff/rules/conv';
 
 interface Case {
   label: string;
@@ -104,3 +105,46 @@ test('the NCHWc block size is what MLAS reports for x86 (8 with AVX2, 16 with AV
   t.true([0, 8, 16].includes(block));
   if (process.arch === 'x64') t.not(block, 0);
 });
+
+for (const C of [16, 12]) {
+  test(`the depthwise weight gradient (C=${C}) reads the blocked X and dY as they are, and equals the plain graph's`, async (t) => {
+    const block = await nchwcBlockSize();
+    if (!block) return t.log('ORT has no NCHWc kernels on this CPU; nothing is lowered here');
+    const [N, H] = [3, 8];
+    const b = new GraphBuilder('dw_grad');
+    const x = b.input('x', DType.FLOAT, [N, C, H, H]);
+    const w = b.input('w', DType.FLOAT, [C, 1, 3, 3]);
+    const dy = b.input('dy', DType.FLOAT, [N, C, H, H]);
+    const y = b.op1('Conv', [x, w], { group: C, kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    const [dX, dW] = convGrad(b, b.graph.producerOf(y)!, [dy], [true, true]);
+    b.output(b.op1('Identity', [dX!], {}, { names: ['dX'] }));
+    b.output(b.op1('Identity', [dW!], {}, { names: ['dW'] }));
+    const g = b.finish();
+    const { graph, report } = lowerToNchwc(g, block);
+    t.is(report.lowered.depthwise, 2, 'the dX and dW convs (the forward conv is unused, so finish() dropped it)');
+    // one ReorderInput each for X and dY (dY's shared by the dX and dW convs); no filter
+    // Transpose for the dW conv (its kernels are dY's blocked form)
+    t.is(graph.nodes.filter((n) => n.opType === 'ReorderInput').length, 2);
+    t.false(graph.nodes.some((n) => n.opType === 'Transpose' && n.name.includes('dW')));
+    const rng = new Rng(3);
+    const feeds = {
+      x: f32Tensor(Float32Array.from({ length: N * C * H * H }, () => rng.normal()), [N, C, H, H]),
+      w: f32Tensor(Float32Array.from({ length: C * 9 }, () => rng.normal()), [C, 1, 3, 3]),
+      dy: f32Tensor(Float32Array.from({ length: N * C * H * H }, () => rng.normal()), [N, C, H, H]),
+    };
+    const run = async (nchwc: boolean) => {
+      const s = await createSession(g, { device: 'cpu', threads: 1, nchwc });
+      const o = await s.run(feeds);
+      await s.release();
+      return o;
+    };
+    const plain = await run(false);
+    const lowered = await run(true);
+    for (const k of ['dX', 'dW']) {
+      const a = plain[k]!.data as Float32Array;
+      const c = lowered[k]!.data as Float32Array;
+      const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      t.true(a.every((v, i) => Math.abs(v - c[i]!) <= 1e-6 * scale), `${k} differs`);
+    }
+  });
+}
