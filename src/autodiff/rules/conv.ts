@@ -11,6 +11,7 @@ import { DType, GraphBuilder, Node } from '../../onnx/graph';
 //     1x1 stride 1: one batched MatMul  dW = Σ_n dY_n · X_nᵀ
 //     depthwise:    one depthwise conv over N·C channels with dY as the kernels (see
 //                   depthwiseWeightGrad), then Σ over n
+//     dense, per shape (denseWeightGradForm): one GEMM per kernel tap, batch folded into K, or
 //     otherwise:    im2col by a constant one-hot depthwise conv, then per-sample MatMuls summed
 //                   over the batch (dense: cols·dYᵀ; depthwise with trailing rows skipped: one
 //                   mat-vec per channel)
@@ -38,7 +39,7 @@ export const convGrad: GradRule = (b, n, [dY], needs) => {
   return out;
 };
 
-interface Geometry {
+export interface Geometry {
   xs: number[];
   ws: number[];
   ys: number[];
@@ -103,6 +104,10 @@ function convWeightGrad(b: GraphBuilder, n: Node, dY: string, X: string, geo: Ge
     const dW = depthwiseWeightGrad(b, dY, X, geo);
     if (dW) return dW;
   }
+  if (!depthwise) {
+    const form = denseWeightGradForm(geo);
+    if (form.form !== 'im2col') return tapWeightGrad(b, dY, X, geo, form);
+  }
   // cols[n, c·kk + t, y, x] = Xpad[n, c, s·y + i_t, s·x + j_t] for each kernel tap t = (i_t, j_t):
   // a depthwise conv of X with constant one-hot kernels, which ORT runs on its fast constant-weight
   // path — measured ~3x faster than im2col by Pad/Transpose/Slice/Concat (bench/layer-dw.ts).
@@ -120,7 +125,61 @@ function convWeightGrad(b: GraphBuilder, n: Node, dY: string, X: string, geo: Ge
   const dYt = b.op1('Transpose', [b.op1('Reshape', [dY, b.ints([N, O, Ho * Wo])])], { perm: [0, 2, 1] }, { name: 'dY_T' });
   const perSample = b.op1('MatMul', [cols, dYt], {}, { name: 'dW_per_sample' });
   const dWt = b.op1('ReduceSum', [perSample, b.ints([0])], { keepdims: 0 });
-  return b.op1('Reshape', [b.op1('Transpose', [dWt], { perm: [1, 0] }), b.ints(ws)], {}, { name: 'dW' });
+  return b.op1('Reshape', [b.op1('Transpose', [dWt], { perm: [1, 0] }), b.ints(ws)], {}, { name: 'dW', doc: `dense dW by one-hot im2col: ${denseWeightGradForm(geo).why}` });
+}
+
+/** How a dense conv's weight gradient is emitted, and why (the reason lands in the dW node's doc). */
+export interface DenseWeightGradForm {
+  /** 'im2col': one-hot im2col conv + per-sample MatMul, Σ over n; 'taps': one GEMM per kernel tap
+   *  with the batch folded into the reduction (K = N·Ho·Wo) */
+  form: 'im2col' | 'taps';
+  why: string;
+}
+
+/**
+ * The dense dW form for a conv of this geometry, by the measurements in
+ * docs/performance.md#conv-weight-gradient (bench/dense-dw.ts, batch 64, 3x3 pad 1). The one-hot
+ * im2col's grouped conv runs ORT's generic path, one small GEMM per input channel; that loses to the
+ * taps on 16x16 maps (23→28 channels: 22 against 10 ms) and on small maps with many channels (64→64 at
+ * 2x2: 7.4 against 1.4 ms), and wins with few channels on small maps and on 32x32 maps, where the taps'
+ * nine copies of X cost more than they save. NASGROW_DENSE_DW=im2col|taps forces one form (bench, tests).
+ */
+export function denseWeightGradForm(geo: Geometry): DenseWeightGradForm {
+  const forced = process.env.NASGROW_DENSE_DW;
+  if (forced === 'im2col' || forced === 'taps') return { form: forced, why: 'forced by NASGROW_DENSE_DW' };
+  const [, C] = geo.xs as [number, number];
+  const [, , Ho, Wo] = geo.ys as [number, number, number, number];
+  const where = `${C} input channels, ${Ho}x${Wo} output`;
+  if (C < 8) return { form: 'im2col', why: `${where}: the taps' GEMMs would be too narrow` };
+  if (Ho * Wo > 256) return { form: 'im2col', why: `${where}: nine copies of a large X cost more than the per-channel GEMMs` };
+  if (Ho * Wo > 64 || C >= 32) return { form: 'taps', why: `${where}: one GEMM per tap beats im2col's per-channel GEMMs` };
+  return { form: 'im2col', why: `${where}: too little work per tap GEMM` };
+}
+
+/**
+ * Dense dW one kernel tap at a time, the batch folded into the GEMM's reduction: for tap t = (i, j),
+ *   dW[:, :, i, j] = Σ_{n,y,x} dY[n, :, y, x] · Xpad[n, :, s·y + i, s·x + j]ᵀ  =  dYᵀ [O, N·Ho·Wo] · tap_t
+ * with X padded and moved to NHWC once, and tap_t its strided Slice [N, Ho, Wo, C] viewed as
+ * [N·Ho·Wo, C]. The k² results [O, C] are stacked into [O, C, kh, kw].
+ */
+function tapWeightGrad(b: GraphBuilder, dY: string, X: string, geo: Geometry, form: DenseWeightGradForm): string {
+  const { xs, ws, ys, k, s, p } = geo;
+  const [N, C] = xs as [number, number];
+  const [O] = ws as [number];
+  const [, , Ho, Wo] = ys as [number, number, number, number];
+  const padded = p.some((q) => q !== 0) ? b.op1('Pad', [X, b.ints([0, 0, p[0]!, p[1]!, 0, 0, p[2]!, p[3]!])], { mode: 'constant' }, { name: 'X_padded' }) : X;
+  const nhwc = b.op1('Transpose', [padded], { perm: [0, 2, 3, 1] }, { name: 'X_nhwc' });
+  const dYt = b.op1('Reshape', [b.op1('Transpose', [dY], { perm: [1, 0, 2, 3] }), b.ints([O, N * Ho * Wo])], {}, { name: 'dY_T' });
+  const taps: string[] = [];
+  for (let i = 0; i < k[0]!; i++) {
+    for (let j = 0; j < k[1]!; j++) {
+      const tap = b.op1('Slice', [nhwc, b.ints([i, j]), b.ints([i + s[0]! * (Ho - 1) + 1, j + s[1]! * (Wo - 1) + 1]), b.ints([1, 2]), b.ints(s)], {}, { name: `tap_${i}_${j}` });
+      const dWt = b.op1('MatMul', [dYt, b.op1('Reshape', [tap, b.ints([N * Ho * Wo, C])])], {}, { name: `dW_tap_${i}_${j}` });
+      taps.push(b.op1('Unsqueeze', [dWt, b.ints([2])]));
+    }
+  }
+  const stacked = taps.length === 1 ? taps[0]! : b.op1('Concat', taps, { axis: 2 });
+  return b.op1('Reshape', [stacked, b.ints(ws)], {}, { name: 'dW', doc: `dense dW by per-tap GEMMs: ${form.why}` });
 }
 
 /**
