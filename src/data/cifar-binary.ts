@@ -30,17 +30,27 @@ function cifar10Files(split: Split): string[] {
 }
 
 /**
- * The files of a split: `p` may be a single .bin file, the data folder, or the folder holding the
- * data folder (`subdir`).
+ * The files of a split: `p` is the data folder (`subdir`, holding `all`) or the folder holding it.
+ * A single file is refused: the other split would be read from that same file, so the network would
+ * be tested on its own training data, and the numbers would look fine.
+ * @throws DataError naming `p`: not found, or not a folder.
  */
-function resolveFiles(p: string, names: string[], subdir: string, what: string): { dir: string; files: string[] } {
+function resolveFiles(p: string, names: string[], all: string[], subdir: string): { dir: string; files: string[] } {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(p);
   } catch {
-    throw new DataError(p, 'not found', `expected a ${what} folder (${names.join(', ')}) or one of its .bin files`);
+    throw new DataError(p, 'not found', `expected the ${subdir} folder (${all.join(', ')}) or the folder holding it`);
   }
-  if (stat.isFile()) return { dir: path.dirname(p), files: [p] };
+  const expected = `the folder holding all the ${subdir} files (${all.join(', ')})`;
+  if (stat.isFile()) {
+    throw new DataError(
+      p,
+      `is a single file; data.path must be ${expected}: given one file, training and testing would both read it, testing the network on its training data`,
+      `point data.path at ${path.dirname(p)} or the folder holding it`,
+    );
+  }
+  if (!stat.isDirectory()) throw new DataError(p, `is neither a folder nor a file (a device, FIFO or socket); data.path must be ${expected}`);
   let dir = p;
   if (!fs.existsSync(path.join(dir, names[0])) && fs.existsSync(path.join(dir, subdir, names[0]))) dir = path.join(dir, subdir);
   return { dir, files: names.map((n) => path.join(dir, n)) };
@@ -101,12 +111,12 @@ function readRecords(files: string[], layout: RecordLayout, hint: string): { ima
 }
 
 /**
- * CIFAR-10 binary: `p` is `cifar-10-batches-bin/`, its parent, or one batch file.
- * @throws DataError naming the file: missing or unreadable, not whole records (or CIFAR-100 records),
- *   a label outside 0..9, a batches.meta.txt without 10 names.
+ * CIFAR-10 binary: `p` is `cifar-10-batches-bin/` or its parent.
+ * @throws DataError naming the file: `p` a single file (see resolveFiles), missing or unreadable,
+ *   not whole records (or CIFAR-100 records), a label outside 0..9, a batches.meta.txt without 10 names.
  */
 export function loadCifar10Binary(p: string, split: Split): Dataset {
-  const { dir, files } = resolveFiles(p, cifar10Files(split), CIFAR10_SUBDIR, 'cifar-10-batches-bin');
+  const { dir, files } = resolveFiles(p, cifar10Files(split), [...cifar10Files('train'), ...cifar10Files('test')], CIFAR10_SUBDIR);
   const hint = 'expected the CIFAR-10 binary version: data_batch_1..5.bin and test_batch.bin';
   const { images, labels } = readRecords(files, { labelBytes: 1, labelIndex: 0, classes: 10 }, hint);
   return checked({
@@ -124,12 +134,13 @@ export function loadCifar10Binary(p: string, split: Split): Dataset {
 export type Cifar100LabelKind = 'fine' | 'coarse';
 
 /**
- * CIFAR-100 binary: `p` is `cifar-100-binary/`, its parent, or train.bin / test.bin itself.
- * @throws DataError naming the file: missing or unreadable, not whole records (or CIFAR-10 records), a
- *   coarse label outside 0..19 or a fine label outside 0..99, a label names file of the wrong length.
+ * CIFAR-100 binary: `p` is `cifar-100-binary/` or its parent.
+ * @throws DataError naming the file: `p` a single file such as train.bin (see resolveFiles), missing
+ *   or unreadable, not whole records (or CIFAR-10 records), a coarse label outside 0..19 or a fine
+ *   label outside 0..99, a label names file of the wrong length.
  */
 export function loadCifar100Binary(p: string, split: Split, labelKind: Cifar100LabelKind = 'fine'): Dataset {
-  const { dir, files } = resolveFiles(p, [`${split}.bin`], CIFAR100_SUBDIR, 'cifar-100-binary');
+  const { dir, files } = resolveFiles(p, [`${split}.bin`], ['train.bin', 'test.bin'], CIFAR100_SUBDIR);
   const hint = 'expected the CIFAR-100 binary version: train.bin and test.bin';
   const fine = labelKind === 'fine';
   const fallback = fine ? CIFAR100_FINE_CLASSES : CIFAR100_COARSE_CLASSES;

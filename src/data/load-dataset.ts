@@ -16,9 +16,10 @@ export type { DatasetKind };
 export interface DatasetSpec {
   kind: DatasetKind;
   /**
-   * cifar10: the binary folder (cifar-10-batches-bin/ or its parent) or a batch file, OR an image
-   *          tree {train,test}/<class>/*.jpg as a folder or .tar.gz (e.g. cifar10-jpeg.tar.gz);
-   * cifar100: cifar-100-binary/ (or its parent) or train.bin / test.bin;
+   * cifar10: the binary folder (cifar-10-batches-bin/ or its parent; a single batch file is refused,
+   *          as both splits would read it), OR an image tree {train,test}/<class>/*.jpg as a folder
+   *          or .tar.gz (e.g. cifar10-jpeg.tar.gz);
+   * cifar100: cifar-100-binary/ (or its parent; train.bin or test.bin alone is refused);
    * mnist, fashion-mnist: the folder with the four IDX files (.gz or not);
    * image-folder: a folder or .tar / .tgz / .tar.gz with {train,test}/<class>/*.{jpg,jpeg,png}.
    */

@@ -40,8 +40,20 @@ test('CIFAR-10 binary: records split into labels and CHW pixels, batches in orde
   const raw = fs.readFileSync(path.join(dir, 'test_batch.bin'));
   t.is(testSplit.images[3072 + 0], raw[3073 + 1]);
   t.is(testSplit.images[3072 + 2 * 1024 + 5], raw[3073 + 1 + 2 * 1024 + 5]); // blue plane
-  // A single batch file loads on its own.
-  t.is(loadCifar10Binary(path.join(dir, 'data_batch_2.bin'), 'train').n, 3);
+});
+
+test('CIFAR-10 binary: data.path naming one batch file is refused for both splits, naming the file and the folder to use', (t) => {
+  const { dir } = writeCifar10(tempDir(t));
+  // Loaded as it was once, a batch file would be both the training and the test set.
+  for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'test_batch.bin']) {
+    const file = path.join(dir, name);
+    for (const split of ['train', 'test'] as const) {
+      const e = t.throws(() => loadCifar10Binary(file, split), { instanceOf: DataError });
+      t.true(e!.message.startsWith(`${file}: is a single file; data.path must be the folder holding all the cifar-10-batches-bin files`), e!.message);
+      t.regex(e!.message, /testing the network on its training data/);
+      t.true(e!.message.includes(`point data.path at ${dir} or the folder holding it`), e!.message);
+    }
+  }
 });
 
 test('CIFAR-10 binary: class names come from batches.meta.txt when present', (t) => {
@@ -112,8 +124,20 @@ test('CIFAR-100 binary: fine labels by default, coarse on request', (t) => {
   t.deepEqual(Array.from(c.labels), coarse);
   t.deepEqual(c.classNames, CIFAR100_COARSE_CLASSES);
   t.is(c.name, 'cifar100-coarse');
-  t.deepEqual(Array.from(loadCifar100Binary(path.join(dir, 'test.bin'), 'test').labels), [5]);
+  t.deepEqual(Array.from(loadCifar100Binary(dir, 'test').labels), [5]);
   t.deepEqual(CIFAR100_FINE_CLASSES.length, 100);
+});
+
+test('CIFAR-100 binary: data.path naming train.bin or test.bin is refused for both splits', (t) => {
+  const { dir } = writeCifar100(tempDir(t));
+  for (const name of ['train.bin', 'test.bin']) {
+    const file = path.join(dir, name);
+    for (const split of ['train', 'test'] as const) {
+      const e = t.throws(() => loadCifar100Binary(file, split), { instanceOf: DataError });
+      t.true(e!.message.startsWith(`${file}: is a single file; data.path must be the folder holding all the cifar-100-binary files (train.bin, test.bin)`), e!.message);
+      t.true(e!.message.includes(`point data.path at ${dir} or the folder holding it`), e!.message);
+    }
+  }
 });
 
 test('CIFAR-100 binary errors: bad fine or coarse label, CIFAR-10 data, label name files', (t) => {
