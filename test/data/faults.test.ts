@@ -372,9 +372,11 @@ test('7: image-folder and IDX and CIFAR loaders all run the label check', async 
   const e = await t.throwsAsync(loadDataset({ kind: 'mnist', path: dir, split: 'test' }), { instanceOf: DataError });
   t.true(e!.message.startsWith(path.join(dir, 't10k-labels-idx1-ubyte.gz')), e!.message);
   t.regex(e!.message, /bad label value 10 at example 1, expected 0\.\.9/);
-  const c10 = path.join(dir, 'c10.bin');
+  const c10Dir = path.join(dir, 'cifar-10-batches-bin');
+  fs.mkdirSync(c10Dir);
+  const c10 = path.join(c10Dir, 'test_batch.bin');
   fs.writeFileSync(c10, Buffer.concat([Buffer.from([12]), Buffer.alloc(3072)]));
-  const e2 = await t.throwsAsync(loadDataset({ kind: 'cifar10', path: c10, split: 'test' }), { instanceOf: DataError });
+  const e2 = await t.throwsAsync(loadDataset({ kind: 'cifar10', path: dir, split: 'test' }), { instanceOf: DataError });
   t.true(e2!.message.startsWith(c10), e2!.message);
   t.regex(e2!.message, /bad label value 12/);
 });
