@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import * as tar from 'tar-stream';
 import { DataError } from './errors';
+import { regularFileSize } from './read-bytes';
 
 /** Tar's unit: every header is one block, every member's data is padded to whole blocks. */
 const BLOCK = 512;
@@ -27,6 +28,9 @@ export interface ArchiveEntry {
 
 /** Opens `file` and returns its bytes as a stream, gunzipped when they start with the gzip magic. */
 function openArchive(file: string): { raw: fs.ReadStream; gunzip: zlib.Gunzip | null } {
+  // Before opening: a FIFO would block the open, and a link to /dev/zero reads zero blocks forever.
+  // No size limit: an archive is read as a stream, and only the wanted members are kept.
+  regularFileSize(file, 'expected a .tar or .tar.gz archive', Infinity);
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -50,7 +54,8 @@ function openArchive(file: string): { raw: fs.ReadStream; gunzip: zlib.Gunzip | 
  * The members of the tar archive `file` (gzipped or not), in archive order. `wanted(path)` decides
  * which files' bytes are kept (path as in ArchiveEntry); declined and non-file members come with empty
  * `data`, their bytes are read past and dropped. Leaving the loop early closes the file.
- * @throws DataError naming `file`: file not found or unreadable; empty ("is empty, expected a tar
+ * @throws DataError naming `file`: file not found or unreadable, or not a regular file (a FIFO, a
+ *   link to a device: regularFileSize in read-bytes.ts); empty ("is empty, expected a tar
  *   archive"); corrupt gzip data; a header with a bad checksum ("bad tar header checksum at byte N",
  *   N where the headers of the member after the last good one begin, "not a tar archive" when that
  *   is byte 0); truncated ("the archive ends inside member ..." or "... without its end-of-archive

@@ -49,6 +49,8 @@ export function readDecodeCache(file: string, key: string): Dataset | null {
 export function readDecodeCacheEntry(file: string, key: string): { dataset: Dataset; warnings: string[] } | null {
   let buf: Buffer;
   try {
+    // Not a regular file (a FIFO, whose open would block): a miss, and the write replaces it.
+    if (!fs.statSync(file).isFile()) return null;
     buf = fs.readFileSync(file);
   } catch {
     return null;

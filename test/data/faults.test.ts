@@ -3,6 +3,7 @@
 // fault: splits of different shapes, empty class folders, undecodable images, OS leftovers in image
 // trees, image-folder archives, constant channels, label ranges.
 import test, { ExecutionContext } from 'ava';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -379,4 +380,60 @@ test('7: image-folder and IDX and CIFAR loaders all run the label check', async 
   const e2 = await t.throwsAsync(loadDataset({ kind: 'cifar10', path: dir, split: 'test' }), { instanceOf: DataError });
   t.true(e2!.message.startsWith(c10), e2!.message);
   t.regex(e2!.message, /bad label value 12/);
+});
+
+// ---- 8. files that are not regular files ---------------------------------------------------------
+
+/**
+ * loadDataset(spec) in a child process with a time limit: opening a FIFO blocks node's main thread, so
+ * a load that hangs must not take the test runner with it, but fail the test.
+ */
+function loadInChild(spec: object): { hung: boolean; error: { message: string; dataError: boolean } | null } {
+  const data = path.join(__dirname, '..', '..', 'src', 'data');
+  const script = `const d = require(${JSON.stringify(data)});
+d.loadDataset(${JSON.stringify(spec)}).then(
+  () => console.log(JSON.stringify(null)),
+  (e) => console.log(JSON.stringify({ message: e.message, dataError: e instanceof d.DataError })));`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+  if (r.signal !== null) return { hung: true, error: null };
+  return { hung: false, error: JSON.parse(r.stdout) as { message: string; dataError: boolean } | null };
+}
+
+test('8: a FIFO or a link to a device as a data file is refused naming it, never read (no hang)', (t) => {
+  const dir = tempDir(t);
+  // MNIST: the training images file is a named pipe (opening it would wait for a writer forever)
+  const mnist = path.join(dir, 'mnist');
+  fs.mkdirSync(mnist);
+  writeIdxSplit(mnist, 'train', pattern(2, 4), Uint8Array.from([1, 2]), 2, 2, false);
+  const fifo = path.join(mnist, 'train-images-idx3-ubyte');
+  fs.rmSync(fifo);
+  execFileSync('mkfifo', [fifo]);
+  // CIFAR-10: a batch file linked to /dev/zero (reading it never ends)
+  const cifar = path.join(dir, 'cifar-10-batches-bin');
+  fs.mkdirSync(cifar);
+  fs.symlinkSync('/dev/zero', path.join(cifar, 'test_batch.bin'));
+  // image-folder: the archive linked to /dev/zero (an endless run of empty tar blocks)
+  const archive = path.join(dir, 'images.tar');
+  fs.symlinkSync('/dev/zero', archive);
+  for (const [spec, file, kind] of [
+    [{ kind: 'mnist', path: mnist, split: 'train' }, fifo, 'a FIFO \\(named pipe\\)'],
+    [{ kind: 'cifar10', path: dir, split: 'test' }, path.join(cifar, 'test_batch.bin'), 'a device'],
+    [{ kind: 'image-folder', path: archive, split: 'train', cacheDir: false }, archive, 'a device'],
+  ] as const) {
+    const r = loadInChild(spec);
+    t.false(r.hung, `${file}: the load hung`);
+    t.true(r.error?.dataError, JSON.stringify(r.error));
+    t.true(r.error!.message.startsWith(`${file}: is `), r.error!.message);
+    t.regex(r.error!.message, new RegExp(`is ${kind}, not a regular file`));
+  }
+});
+
+test('8: a data file beyond what node can read in one piece is refused naming the file', (t) => {
+  const dir = tempDir(t);
+  writeIdxSplit(dir, 'train', pattern(2, 4), Uint8Array.from([1, 2]), 2, 2, false);
+  // a sparse file: 2 GiB of size, no disk used
+  const big = path.join(dir, 'train-images-idx3-ubyte');
+  fs.truncateSync(big, 2 ** 31);
+  const e = t.throws(() => loadMnist(dir, 'train'), { instanceOf: DataError });
+  t.true(e!.message.startsWith(`${big}: is 2147483648 bytes, more than a data file can be`), e!.message);
 });
