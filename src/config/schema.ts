@@ -84,7 +84,21 @@ function unique(c: z.core.ParsePayload<string[]>): void {
   if (i >= 0) c.issues.push({ code: 'custom', message: `must not repeat ${describeValue(c.value[i])}`, input: c.value, path: [i] });
 }
 
-/** [[means], [stds]] with one entry per image channel, stds > 0. */
+/**
+ * Smallest std data.normalize takes. Inputs are (pixel − mean) / std with pixel and mean in [0, 1], so
+ * they stay within ±1/std: at this bound ±1e6, still far from float32's range (the first BatchNorm
+ * squares sums of such inputs), while a real channel's std is nowhere near it (below 1e-6, all but
+ * one in about 1e10 pixels of a channel would have to be equal). A smaller std, like 1e-300, made
+ * the inputs infinite and the loss NaN at once, blamed on the learning rate.
+ */
+export const MIN_NORMALIZE_STD = 1e-6;
+
+/**
+ * [[means], [stds]] with one entry per image channel, in units of pixel values scaled to [0, 1] (as
+ * torchvision's Normalize after ToTensor): means in [0, 1], stds in [MIN_NORMALIZE_STD, 1]. A value
+ * above 1 is almost surely in 0..255 units (ImageNet's 123.7 / 58.4), which would silently make every
+ * input nearly the same number; the message says to divide by 255.
+ */
 const meanStd = z
   .tuple([z.array(z.number()), z.array(z.number().gt(0))])
   .check((c) => {
@@ -92,6 +106,28 @@ const meanStd = z
     if (means.length === 0 || means.length !== stds.length) {
       c.issues.push({ code: 'custom', message: `must have as many stds as means (one per channel), got ${describeValue(c.value)}`, input: c.value });
     }
+    const units = 'data.normalize is in units of pixel values scaled to [0, 1]';
+    const pixelUnits = 'values in 0..255 units must be divided by 255';
+    means.forEach((m, i) => {
+      if (!(m >= 0 && m <= 1)) {
+        c.issues.push({ code: 'custom', message: `is a mean of ${describeValue(m)}, outside [0, 1]: ${units}, so a mean lies in [0, 1] (${pixelUnits})`, input: c.value, path: [0, i] });
+      }
+    });
+    stds.forEach((s, i) => {
+      // (s <= 0 is reported by the item check)
+      if (s > 1) {
+        c.issues.push({ code: 'custom', message: `is a std of ${describeValue(s)}, above 1: ${units}, whose std is at most 0.5 (${pixelUnits})`, input: c.value, path: [1, i] });
+      } else if (s > 0 && s < MIN_NORMALIZE_STD) {
+        const m = means[i] ?? 0.5;
+        const reach = Math.max(Math.abs(m), Math.abs(1 - m)) / s;
+        c.issues.push({
+          code: 'custom',
+          message: `is a std of ${describeValue(s)}, below 1e-6, which is no channel's std: the normalised inputs (pixel − mean) / std would ${Number.isFinite(Math.fround(reach)) ? `reach ±${reach.toPrecision(3)}` : 'be infinite in float32, and the loss NaN'}; ${units}: give each channel's std (e.g. 0.25), or auto`,
+          input: c.value,
+          path: [1, i],
+        });
+      }
+    });
   })
   .register(configMeta, { label: '[[means], [stds]]', expected: 'a pair of lists [[means], [stds]], one number per channel' });
 
@@ -134,7 +170,10 @@ export function configSchema(ctx: CheckContext) {
         crop: z.boolean().default(true).meta({ description: 'random crop with 4-pixel zero padding' }),
         flip: z.boolean().default(true).meta({ description: 'random horizontal flip' }),
       }),
-      normalize: z.union([auto, meanStd]).default('auto').meta({ description: 'auto: per-channel mean/std of the training set; or [[means], [stds]], one number per channel' }),
+      normalize: z.union([auto, meanStd]).default('auto').meta({
+        description:
+          'auto: per-channel mean/std of the training set; or [[means], [stds]], one number per channel, in units of pixel values scaled to [0, 1] (means in [0, 1], stds in [1e-6, 1]): inputs are (pixel/255 − mean) / std',
+      }),
       cache_dir: pathType(ctx, 'no').nullable().default(null).meta({ description: 'folder for caches of decoded data, created when needed (null: no cache)' }),
     }),
 

@@ -2,7 +2,7 @@
 // uniform baseline and the experiments all train through trainEpochs(). What differs between them —
 // which epochs, the learning rate of each, the random stream of the batches, when to evaluate, what
 // to record after an epoch — is passed in; the loop itself only steps, checks the loss and evaluates.
-import type { BatchLoader } from '../data';
+import { normalizationTable, type BatchLoader, type Normalization } from '../data';
 import type { ModelState } from '../models/state';
 import type { MetricRecord, ProgressReporter } from '../report';
 import { STREAMS } from '../util/streams';
@@ -84,7 +84,7 @@ async function trainEpoch(engine: Engine, state: ModelState, loader: BatchLoader
     faultPoint('train-step');
     if (!Number.isFinite(r.loss)) {
       progress?.end('stopped');
-      throw new NonFiniteLossError(`${label}: the training loss became ${r.loss} at batch ${batch.index + 1} (lr ${lr}). ${divergenceAdvice(engine.hyper, lr)}`);
+      throw new NonFiniteLossError(`${label}: the training loss became ${r.loss} at batch ${batch.index + 1} (lr ${lr}). ${divergenceAdvice(engine.hyper, lr, loader.options.normalization)}`);
     }
     lossSum += r.loss * batch.size;
     correct += r.correct;
@@ -151,12 +151,47 @@ export function trainResultOf(metadata: Record<string, string>): EpochResult | n
 }
 
 /**
- * What most likely made the weights diverge, and what to do. SGD's weight decay multiplies every weight
- * by (1 − lr·wd) per step on top of the gradient step; at lr·wd ≥ 1 that alone flips and grows the
- * weights, whatever the data. Otherwise the learning rate is the usual suspect. Both ways out are
- * named: a new run, or --resume from the last checkpoint with a lower train.lr (resume allows lowering it).
+ * Normalised inputs beyond this size are blamed on the normalisation. It is what data.normalize's
+ * smallest std (1e-6, src/config/schema.ts) allows: only `auto` on a nearly constant channel, or a
+ * normalisation from before that check, goes past it.
  */
-export function divergenceAdvice(hyper: SgdHyper, lr: number): string {
+const LARGE_INPUT = 1e6;
+
+/**
+ * The channel whose normalised inputs (pixel/255 − mean) / std, as the batches hold them in float32,
+ * get furthest from 0, and how far (Infinity when float32 overflows, NaN when the table holds NaN).
+ */
+function largestInput(norm: Normalization): { channel: number; value: number } {
+  const lut = normalizationTable(norm, norm.mean.length);
+  let worst = { channel: 0, value: 0 };
+  for (let i = 0; i < lut.length; i++) {
+    const v = Math.abs(lut[i]);
+    if (!(v <= worst.value)) worst = { channel: Math.floor(i / 256), value: v };
+    if (Number.isNaN(v)) break;
+  }
+  return worst;
+}
+
+/**
+ * What most likely made the weights diverge, and what to do. Inputs normalised to infinity or to
+ * beyond LARGE_INPUT (a std near 0, a mean far outside [0, 1]) make the loss NaN whatever the
+ * learning rate, so the normalisation is checked first. SGD's weight decay multiplies every weight
+ * by (1 − lr·wd) per step on top of the gradient step; at lr·wd ≥ 1 that alone flips and grows the
+ * weights, whatever the data. Otherwise the learning rate is the usual suspect. The ways out are
+ * named: a new run, or --resume from the last checkpoint with a lower train.lr (resume allows lowering it).
+ * `normalization`: what the batches were normalised with (omitted: not considered).
+ */
+export function divergenceAdvice(hyper: SgdHyper, lr: number, normalization?: Normalization): string {
+  if (normalization) {
+    const { channel, value } = largestInput(normalization);
+    if (!(value <= LARGE_INPUT)) {
+      const size = Number.isFinite(value) ? `as large as ${value.toPrecision(3)}` : `${value} in float32`;
+      return (
+        `Likely cause: data.normalize: channel ${channel}'s mean ${normalization.mean[channel]} and std ${normalization.std[channel]} make the normalised inputs (pixel/255 − mean) / std ${size}, so the loss is NaN whatever train.lr. ` +
+        'data.normalize is in units of pixel values scaled to [0, 1]: give each channel a mean in [0, 1] and a std in [1e-6, 1] (or auto, unless a channel is nearly constant) and start a new run with --out.'
+      );
+    }
+  }
   const product = lr * hyper.weightDecay;
   // (an lr above 1 is the cause whatever the weight decay: that product is then large anyway)
   if (product >= 1 && lr <= 1) {

@@ -383,6 +383,33 @@ test('normalize: a wrong structure is named as a whole, a bad number by its plac
   t.deepEqual(problemsOf(() => loadConfig(file3)), [`${file3}: data.normalize must have as many stds as means (one per channel), got [[0.5, 0.5], [1]] (line 3)`]);
 });
 
+test('normalize: values that make inputs infinite or enormous, or are in 0..255 units, are refused naming the unit', (t) => {
+  const { write } = sandbox();
+  const units = 'data.normalize is in units of pixel values scaled to [0, 1]';
+  const cases: [string, RegExp][] = [
+    // the adversarial tester's two: the loss was NaN at once and the lr was blamed
+    ['[[0.5], [1.0e-300]]', /^data\.normalize\[1\]\[0\] is a std of 1e-300, below 1e-6, which is no channel's std: the normalised inputs \(pixel − mean\) \/ std would be infinite in float32, and the loss NaN/],
+    ['[[1.0e+300], [1]]', /^data\.normalize\[0\]\[0\] is a mean of 1e\+300, outside \[0, 1\]/],
+    ['[[0.5, 0.5, 0.5], [0.25, 1.0e-8, 0.25]]', /^data\.normalize\[1\]\[1\] is a std of 1e-8, below 1e-6, which is no channel's std: the normalised inputs \(pixel − mean\) \/ std would reach ±5\.00e\+7/],
+    // ImageNet's values in 0..255 units
+    ['[[123.7, 116.3, 103.5], [0.2, 0.2, 0.2]]', /^data\.normalize\[0\]\[0\] is a mean of 123\.7, outside \[0, 1\]: .*values in 0\.\.255 units must be divided by 255/],
+    ['[[0.5], [58.4]]', /^data\.normalize\[1\]\[0\] is a std of 58\.4, above 1: .*whose std is at most 0\.5 \(values in 0\.\.255 units must be divided by 255\)/],
+    ['[[-0.1], [0.25]]', /^data\.normalize\[0\]\[0\] is a mean of -0\.1, outside \[0, 1\]/],
+  ];
+  for (const [value, problem] of cases) {
+    const file = write('nv.yaml', minimal + `  normalize: ${value}\n`);
+    const problems = problemsOf(() => loadConfig(file));
+    t.is(problems.length, 1, problems.join('\n'));
+    t.true(problems[0].startsWith(`${file}: `), problems[0]);
+    t.regex(problems[0].slice(file.length + 2), problem);
+    t.true(problems[0].includes(units), problems[0]);
+  }
+  // the bounds themselves are fine
+  for (const value of ['[[0], [1.0e-6]]', '[[1], [1]]', '[[0.2860], [0.3530]]']) {
+    t.notThrows(() => loadConfig(write('ok.yaml', minimal + `  normalize: ${value}\n`)), value);
+  }
+});
+
 test('empty sections and an empty file take the defaults', (t) => {
   const { write } = sandbox();
   const cfg = loadConfig(write('e.yaml', minimal + 'train:\ngrow: {}\n'));

@@ -167,6 +167,23 @@ test('a diverged run names the likely cause, logs it, leaves no infer.onnx, and 
   fs.rmSync(wd.dir, { recursive: true, force: true });
 });
 
+test('a normalize that makes the inputs infinite is refused at the start naming data.normalize, not blamed on the lr later', (t) => {
+  // the adversarial tester's two: both trained, diverged at once, and advised lowering train.lr
+  for (const normalize of ['[[0.5], [1.0e-300]]', '[[1.0e+300], [1]]']) {
+    const { dir, cfg, out } = sandbox();
+    fs.writeFileSync(cfg, fs.readFileSync(cfg, 'utf8').replace('limit_test: 32 }', `limit_test: 32, normalize: ${normalize} }`));
+    for (const args of [['validate', cfg], ['train', cfg, '--out', out]]) {
+      const r = nasgrow(args);
+      t.is(r.code, 1, r.out);
+      t.regex(r.out, /cfg\.yaml: data\.normalize\[[01]\]\[0\] is a (std|mean) of 1e[-+]300/);
+      t.regex(r.out, /data\.normalize is in units of pixel values scaled to \[0, 1\]/);
+      t.notRegex(r.out, /train\.lr/);
+    }
+    t.false(fs.existsSync(out), 'a refused normalize left a run folder');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a moved run folder and moved data resume (the data are checked by content); other data are refused', (t) => {
   const { dir, cfg, out } = sandbox();
   t.is(nasgrow(['train', cfg, '--out', out, '--epochs', '1']).code, 0);
