@@ -164,6 +164,10 @@ export function configSchema(ctx: CheckContext) {
       classes: z.array(z.string().min(1)).min(2).check(unique).nullable().default(null).meta({
         description: 'image-folder only: class folder names in label order (null: sorted folder names)',
       }),
+      channels: z.literal([1, 3]).nullable().default(null).meta({
+        description:
+          'image-folder only: 1 reads every image as greyscale (colour ones converted), 3 as RGB (grey ones repeated in R, G and B); null: 3, as torchvision and Keras read image folders',
+      }),
       limit_train: positiveInt.nullable().default(null).meta({ description: 'use only N training examples, a class-balanced sample: each class\'s first examples in dataset order, taken in turn (null: all)' }),
       limit_test: positiveInt.nullable().default(null).meta({ description: 'use only N test examples, chosen as limit_train chooses (null: all)' }),
       augment: section('Training-set augmentation', {
@@ -304,6 +308,20 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
     issues.push({
       path: ['data', 'normalize'],
       problem: `has ${cfg.data.normalize[0].length} channel(s), but ${cfg.data.dataset} images have ${shape.inputShape[0]}`,
+    });
+  }
+  if (cfg.data.channels !== null && cfg.data.dataset !== 'image-folder') {
+    issues.push({ path: ['data', 'channels'], problem: `is only used with dataset image-folder (${cfg.data.dataset} images have ${shape?.inputShape[0]}): leave it out` });
+  }
+  // an image folder's channel count is known before reading it: the one it is decoded to
+  const folderChannels = cfg.data.channels ?? 3;
+  if (cfg.data.normalize !== 'auto' && cfg.data.dataset === 'image-folder' && cfg.data.normalize[0].length !== folderChannels) {
+    const k = cfg.data.normalize[0].length;
+    issues.push({
+      path: ['data', 'normalize'],
+      problem:
+        `has ${k} channel(s), but the image folder is read with ${folderChannels}${cfg.data.channels === null ? ' (data.channels null: RGB)' : ''}: ` +
+        `give ${folderChannels} means and ${folderChannels} stds${k === 1 || k === 3 ? `, or set data.channels: ${k} to read the images as ${k === 1 ? 'greyscale' : 'RGB'}` : ''}`,
     });
   }
   if (cfg.data.dataset === 'image-folder' && ctx.checkPaths) {

@@ -137,3 +137,20 @@ export async function loadImageFolder(opts: ImageFolderOptions): Promise<Dataset
   }
   return ds;
 }
+
+/**
+ * Whether `ds` has 3 channels that are one plane repeated in every example (R = G = B everywhere): a
+ * greyscale image folder read as RGB, which data.channels: 1 would read as one channel.
+ */
+export function isGreyAsRgb(ds: Pick<Dataset, 'images' | 'n' | 'shape'>): boolean {
+  const [c, h, w] = ds.shape;
+  if (c !== 3) return false;
+  const plane = h * w;
+  for (let i = 0; i < ds.n; i++) {
+    const r = i * 3 * plane;
+    for (let p = r; p < r + plane; p++) {
+      if (ds.images[p] !== ds.images[p + plane] || ds.images[p] !== ds.images[p + 2 * plane]) return false;
+    }
+  }
+  return true;
+}

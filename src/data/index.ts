@@ -5,7 +5,7 @@ export { checkDataset, checkSplitsMatch } from './checks';
 export { DatasetKind, DatasetSpec, loadDataset } from './load-dataset';
 export { loadMnist, MnistVariant } from './mnist';
 export { loadCifar10Binary, loadCifar100Binary, Cifar100LabelKind } from './cifar-binary';
-export { loadImageFolder, ImageFolderOptions, DEFAULT_CACHE_DIR } from './image-folder';
+export { loadImageFolder, ImageFolderOptions, DEFAULT_CACHE_DIR, isGreyAsRgb } from './image-folder';
 export { LimitMode, limitIndices } from './limit';
 export { Normalization, channelStats, checkNormalizationChannels, normalizationTable } from './normalize';
 export { AugmentConfig, NO_AUGMENT, PAPER_AUGMENT } from './augment';

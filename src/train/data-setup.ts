@@ -1,7 +1,7 @@
 // From a config's data section to the training and test batch loaders.
 import * as path from 'path';
 import type { TrainConfig } from '../config';
-import { BatchLoader, channelStats, checkNormalizationChannels, checkSplitsMatch, Dataset, loadDataset, Normalization } from '../data';
+import { BatchLoader, channelStats, checkNormalizationChannels, checkSplitsMatch, Dataset, isGreyAsRgb, loadDataset, Normalization } from '../data';
 import { writeJsonFile } from '../util/atomic-write';
 import { UserError } from '../util/errors';
 
@@ -19,7 +19,8 @@ export interface DataSetup {
  * Load a config's training and test sets and make their loaders: training batches of `batchSize`,
  * shuffled, augmented as data.augment says, the last partial batch dropped, prepared in a worker;
  * test batches of 256 in order. Normalisation: data.normalize, or the training set's per-channel
- * statistics ('auto').
+ * statistics ('auto'). An image folder is decoded to data.channels (null: 3); one of greyscale images
+ * read as RGB gets a warning through `log` saying to set data.channels: 1.
  * @throws DataError (a UserError) for unreadable data, training and test sets that differ in image
  *         shape, channels or classes, a constant channel under 'auto' normalisation, or a
  *         normalisation of another channel count; UserError when the training set holds fewer
@@ -31,11 +32,17 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
     path: cfg.data.path,
     cacheDir: cfg.data.cache_dir ?? (false as const),
     classOrder: cfg.data.classes ?? undefined,
+    channels: cfg.data.channels ?? undefined,
     log,
   };
   const train = await loadDataset({ ...common, split: 'train', limit: cfg.data.limit_train ?? undefined });
   const test = await loadDataset({ ...common, split: 'test', limit: cfg.data.limit_test ?? undefined });
   log(`data: ${train.n} training and ${test.n} test images of ${train.shape.join('x')}, ${train.classes} classes (${train.source})`);
+  // RGB is the default because a folder may mix grey and colour images; one of only grey images is
+  // worth a hint, as reading it as RGB triples the input for nothing
+  if (cfg.data.dataset === 'image-folder' && cfg.data.channels === null && isGreyAsRgb(train)) {
+    log(`warning: every training image in ${cfg.data.path} is greyscale, read as RGB (3 equal channels): set data.channels: 1 to read them as one channel`);
+  }
   if (train.n < batchSize) {
     throw new UserError(`data.path ${cfg.data.path}: only ${train.n} training images, fewer than one batch of train.batch_size ${batchSize}`);
   }

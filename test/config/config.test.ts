@@ -292,6 +292,29 @@ test('cross-key checks: normalize channels, classes, nesterov', (t) => {
   ]);
 });
 
+test('data.channels: image-folder only; its channel count is what an explicit normalize must match', (t) => {
+  const { write } = sandbox();
+  fs.mkdirSync(path.join(path.dirname(write('x', '')), 'folder'));
+  const folder = 'data:\n  dataset: image-folder\n  path: folder\n';
+  t.is(loadConfig(write('d.yaml', folder)).data.channels, null);
+  // a greyscale folder with a one-channel normalize: refused (images read as RGB) unless channels: 1
+  const grey = write('g.yaml', folder + '  normalize: [[0.5], [0.25]]\n');
+  t.deepEqual(problemsOf(() => loadConfig(grey)), [
+    `${grey}: data.normalize has 1 channel(s), but the image folder is read with 3 (data.channels null: RGB): give 3 means and 3 stds, or set data.channels: 1 to read the images as greyscale (line 4)`,
+  ]);
+  const ok = loadConfig(write('g1.yaml', folder + '  channels: 1\n  normalize: [[0.5], [0.25]]\n'));
+  t.is(ok.data.channels, 1);
+  t.notThrows(() => loadConfig(write('g3.yaml', folder + '  channels: 3\n  normalize: [[0.5, 0.5, 0.5], [0.25, 0.25, 0.25]]\n')));
+  const rgb = write('r1.yaml', folder + '  channels: 1\n  normalize: [[0.5, 0.5, 0.5], [0.25, 0.25, 0.25]]\n');
+  t.deepEqual(problemsOf(() => loadConfig(rgb)), [
+    `${rgb}: data.normalize has 3 channel(s), but the image folder is read with 1: give 1 means and 1 stds, or set data.channels: 3 to read the images as RGB (line 5)`,
+  ]);
+  const two = write('c2.yaml', folder + '  channels: 2\n');
+  t.deepEqual(problemsOf(() => loadConfig(two)), [`${two}: data.channels must be one of 1, 3, got 2 (line 4)`]);
+  const mnist = write('m.yaml', minimal + '  channels: 1\n');
+  t.deepEqual(problemsOf(() => loadConfig(mnist)), [`${mnist}: data.channels is only used with dataset image-folder (fashion-mnist images have 1): leave it out (line 3)`]);
+});
+
 test('architecture files: loaded, validated and checked against the dataset', (t) => {
   const { write } = sandbox();
   const arch = vgg19(8, [1, 28, 28], 10);

@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { onnx } from 'onnx-proto';
+import sharp from 'sharp';
 import { ROOT } from '../helpers/root';
 
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
@@ -182,6 +183,36 @@ test('a normalize that makes the inputs infinite is refused at the start naming 
     t.false(fs.existsSync(out), 'a refused normalize left a run folder');
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a greyscale image folder trains as one channel with data.channels: 1; a one-channel normalize without it is refused at the start', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-faults-'));
+  const images = path.join(dir, 'images');
+  for (const split of ['train', 'test']) {
+    for (const [label, cls] of ['dark', 'light'].entries()) {
+      fs.mkdirSync(path.join(images, split, cls), { recursive: true });
+      for (let i = 0; i < (split === 'train' ? 8 : 2); i++) {
+        const grey = Buffer.from(Array.from({ length: 32 * 32 }, (_, k) => (label * 128 + ((k * 7 + i * 13) & 0x7f)) & 0xff));
+        await sharp(grey, { raw: { width: 32, height: 32, channels: 1 } }).png().toFile(path.join(images, split, cls, `${i}.png`));
+      }
+    }
+  }
+  const write = (name: string, data: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `seed: 3\nmodel: { family: vgg19, width: 2 }\ndata: { dataset: image-folder, path: images, augment: { crop: false, flip: false }, normalize: [[0.5], [0.25]]${data} }\ntrain: { epochs: 1, batch_size: 4, lr: 0.05 }\nruntime: { threads: 1 }\n`);
+    return file;
+  };
+  const out = path.join(dir, 'run');
+  const refused = nasgrow(['train', write('rgb.yaml', ''), '--out', out]);
+  t.is(refused.code, 1, refused.out);
+  t.regex(refused.out, /rgb\.yaml: data\.normalize has 1 channel\(s\), but the image folder is read with 3 \(data\.channels null: RGB\): give 3 means and 3 stds, or set data\.channels: 1 to read the images as greyscale/);
+  t.false(fs.existsSync(out));
+  const r = nasgrow(['train', write('grey.yaml', ', channels: 1'), '--out', out]);
+  t.is(r.code, 0, r.out);
+  t.regex(r.out, /data: 16 training and 4 test images of 1x32x32, 2 classes/);
+  const input = onnx.ModelProto.decode(fs.readFileSync(path.join(out, 'graphs', 'infer.onnx'))).graph!.input![0]!;
+  t.is(input.type!.tensorType!.shape!.dim![1]!.dimValue!.toString(), '1');
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a moved run folder and moved data resume (the data are checked by content); other data are refused', (t) => {
