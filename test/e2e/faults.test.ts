@@ -2,7 +2,7 @@
 // user can fix exits 1 with a message naming the file, folder, key or value — before anything is
 // written, so that the same command runs once it is fixed — and nothing is lost.
 import test from 'ava';
-import { spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -166,6 +166,41 @@ test('a diverged run names the likely cause, logs it, leaves no infer.onnx, and 
   t.regex(w.out, /Likely cause: train\.weight_decay 1000000000 × lr 0\.05 = 50000000 ≥ 1/);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(wd.dir, { recursive: true, force: true });
+});
+
+test('data files that are FIFOs or links to /dev/zero, and a CIFAR path naming one .bin, are refused naming the file (no hang)', (t) => {
+  const { dir, cfg, out } = sandbox();
+  // Fashion-MNIST with its training images file a named pipe: opening it used to wait forever
+  const fifoData = path.join(dir, 'fifo-data');
+  fs.cpSync(SAMPLE, fifoData, { recursive: true });
+  const fifo = path.join(fifoData, 'train-images-idx3-ubyte.gz');
+  fs.rmSync(fifo);
+  execFileSync('mkfifo', [fifo]);
+  // an image-folder archive linked to /dev/zero: endless empty tar blocks
+  const zero = path.join(dir, 'images.tar');
+  fs.symlinkSync('/dev/zero', zero);
+  // one CIFAR-10 batch file: it used to be both the training and the test set
+  const batches = path.join(dir, 'cifar-10-batches-bin');
+  fs.mkdirSync(batches);
+  const batch = path.join(batches, 'data_batch_1.bin');
+  fs.writeFileSync(batch, Buffer.alloc(4 * 3073));
+  const base = fs.readFileSync(cfg, 'utf8');
+  for (const [name, data, why] of [
+    ['fifo.yaml', `dataset: fashion-mnist, path: ${fifoData}`, `${fifo}: is a FIFO (named pipe), not a regular file`],
+    ['zero.yaml', `dataset: image-folder, path: ${zero}`, `${zero}: is a device, not a regular file`],
+    ['bin.yaml', `dataset: cifar10, path: ${batch}`, `${batch}: is a single file; data.path must be the folder holding all the cifar-10-batches-bin files`],
+  ] as const) {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, base.replace(`dataset: fashion-mnist, path: ${SAMPLE}`, data));
+    for (const args of [['validate', file], ['train', file, '--out', out]]) {
+      const r = nasgrow(args, 60_000);
+      t.is(r.signal, null, `${args.join(' ')}: hung`);
+      t.is(r.code, 1, r.out);
+      t.true(r.out.includes(why), r.out);
+    }
+    t.false(fs.existsSync(out), `${name} left a run folder`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a normalize that makes the inputs infinite is refused at the start naming data.normalize, not blamed on the lr later', (t) => {
