@@ -17,8 +17,8 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { formatNumber } from './format';
 import { RunFileError } from './json-file';
-import { writeFileAtomic } from '../util/atomic-write';
-import { makeFolder, userFsError } from '../util/folders';
+import { appendFileWhole, writeFileAtomic } from '../util/atomic-write';
+import { makeFolder } from '../util/folders';
 
 export type MetricValue = number | string | boolean | null;
 export type MetricRecord = Record<string, MetricValue>;
@@ -70,13 +70,13 @@ export class MetricsWriter {
 
   /**
    * Append one record to both files.
-   * @throws UserError naming the file when the disk is full or the file cannot be written (a line cut
-   *   short by it is dropped when the files are opened again).
+   * @throws UserError naming the file when the disk is full or the file cannot be written; that file
+   *   then keeps no part of the line (src/util/atomic-write.ts appendFileWhole).
    */
   write(record: MetricRecord): void {
     if (this.columns === null) {
       this.columns = Object.keys(record);
-      append(this.csvPath, csvLine(this.columns));
+      appendFileWhole(this.csvPath, csvLine(this.columns));
     }
     for (const key of Object.keys(record)) {
       if (!this.columns.includes(key) && !this.warned.has(key)) {
@@ -84,8 +84,8 @@ export class MetricsWriter {
         this.onWarning(`${this.csvPath}: "${key}" is not one of its columns (${this.columns.join(', ')}); it is kept in the JSONL file only`);
       }
     }
-    append(this.jsonlPath, jsonLine(record));
-    append(this.csvPath, csvLine(this.columns.map((c) => record[c])));
+    appendFileWhole(this.jsonlPath, jsonLine(record));
+    appendFileWhole(this.csvPath, csvLine(this.columns.map((c) => record[c])));
   }
 
   /** Every record in the JSONL file, in order. */
@@ -225,11 +225,3 @@ function dropPartialLastLine(file: string): void {
   fs.truncateSync(file, Buffer.byteLength(text.slice(0, keep), 'utf8'));
 }
 
-/** Append `text` to `file`; a file-system error the user can fix becomes a UserError naming the file. */
-function append(file: string, text: string): void {
-  try {
-    fs.appendFileSync(file, text);
-  } catch (e) {
-    throw userFsError(e, 'append to', file);
-  }
-}

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../util/errors';
-import { writeFileAtomic, writeJsonFile } from '../util/atomic-write';
+import { appendFileWhole, writeFileAtomic, writeJsonFile } from '../util/atomic-write';
 import { makeFolder, userFsError } from '../util/folders';
 
 export interface RunFolder {
@@ -136,8 +136,8 @@ function statOrNull(p: string): fs.Stats | null {
 }
 
 /**
- * A temporary file of an atomic write (src/util/atomic-write.ts: write-file-atomic names it
- * `<file>.<number>`) or of an earlier nasgrow version (`<file>.tmp-<pid>`, `.<file>.<pid>.tmp`).
+ * A temporary file of an atomic write (src/util/atomic-write.ts names it `<file>.<number>`, as
+ * write-file-atomic did) or of an earlier nasgrow version (`<file>.tmp-<pid>`, `.<file>.<pid>.tmp`).
  */
 const LEFTOVER = /(\.(json|jsonl|csv|yaml|onnx|safetensors|png|md|txt)\.\d+|\.tmp-\d+|\.\d+\.tmp)$/;
 
@@ -247,10 +247,7 @@ export class RunLog {
       .split('\n')
       .map((l) => `${stamp} ${l}`)
       .join('\n');
-    try {
-      fs.appendFileSync(this.file, text + '\n');
-    } catch (e) {
-      throw userFsError(e, 'append to', this.file);
-    }
+    // all of the lines or none: a full disk leaves no half line
+    appendFileWhole(this.file, text + '\n');
   }
 }
