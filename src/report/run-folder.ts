@@ -92,39 +92,106 @@ export interface PrepareOptions {
   manifest?: RunManifest;
 }
 
+/** A run folder prepared by prepareRunFolder: its paths, its lock, and how to undo a start that fails. */
+export type PreparedRunFolder = RunFolder & {
+  lock: RunLock;
+  /**
+   * Undo this start when it fails before its work begins (train.log cannot be written): a new run's
+   * config.yaml, run.json and train.log are deleted, and the folders prepareRunFolder made if they are
+   * then empty, so the same command runs again once the problem is fixed; a resumed run keeps its
+   * files. The lock is released either way.
+   */
+  undoStart(): void;
+};
+
 /**
  * Create the run folder (or check the one being resumed), take its lock (RunLock), and write
- * config.yaml (and a new run's run.json); the commands make the subfolders they fill. A new run refuses a folder that already has files in it; a
- * resumed run loses the temporary files a killed process left behind.
+ * config.yaml (and a new run's run.json); the commands make the subfolders they fill. A new run refuses
+ * a folder that already has files in it, except those of a start that never finished (run.json without
+ * config.yaml: a start killed in between), which it replaces; a resumed run loses the temporary files a
+ * killed process left behind. A new run that fails here leaves nothing: what it wrote is deleted, and
+ * the folders it made.
  * @throws RunFolderError (exit 1) naming the folder: not a folder, not a run folder, not empty, in use
- *   by another process; FolderError when it cannot be created.
+ *   by another process; FolderError when it cannot be created; UserError naming the file that cannot
+ *   be written (a full disk).
  */
-export function prepareRunFolder(dir: string, options: PrepareOptions & { log?: (line: string) => void }): RunFolder & { lock: RunLock } {
+export function prepareRunFolder(dir: string, options: PrepareOptions & { log?: (line: string) => void }): PreparedRunFolder {
   const run = runFolder(dir);
   const stat = statOrNull(run.dir);
   if (stat && !stat.isDirectory()) throw new RunFolderError(`${run.dir} exists and is not a folder: choose another --out`);
   if (options.resume) {
     if (!stat) throw new RunFolderError(`cannot resume ${run.dir}: the folder does not exist`);
-    if (!fs.existsSync(run.config)) throw new RunFolderError(`cannot resume ${run.dir}: it is not a nasgrow run folder (it has no config.yaml)`);
-  } else if (stat && fs.readdirSync(run.dir).length > 0) {
+    if (!fs.existsSync(run.config)) {
+      if (unfinishedStart(run.dir)) throw new RunFolderError(`cannot resume ${run.dir}: its start did not finish (it has no config.yaml), so there is nothing to resume: start the run again with --out ${dir} instead of --resume`);
+      throw new RunFolderError(`cannot resume ${run.dir}: it is not a nasgrow run folder (it has no config.yaml)`);
+    }
+  } else if (stat && fs.readdirSync(run.dir).length > 0 && !unfinishedStart(run.dir)) {
     throw new RunFolderError(
       `the run folder ${run.dir} already exists and is not empty: use --resume ${dir} to continue that run, or choose a new --out`,
     );
   }
+  const made = missingFolders(run.dir);
   makeFolder(run.dir, 'the run folder');
-  const lock = RunLock.acquire(run.dir, options.log);
+  let lock: RunLock;
   try {
-    if (options.resume) {
-      const removed = removeLeftovers(run.dir);
-      if (removed.length > 0) options.log?.(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} a killed process left behind (${removed.map((f) => path.relative(run.dir, f)).join(', ')})`);
-    }
-    if (!options.resume && options.manifest) writeJsonFile(run.manifest, options.manifest);
-    writeFileAtomic(run.config, options.configYaml);
+    lock = RunLock.acquire(run.dir, options.log);
   } catch (e) {
-    lock.release();
+    removeIfEmpty(made);
     throw e;
   }
-  return { ...run, lock };
+  const undoStart = () => {
+    try {
+      if (!options.resume) for (const f of [run.config, run.manifest, run.log]) fs.rmSync(f, { force: true });
+    } finally {
+      lock.release();
+    }
+    if (!options.resume) removeIfEmpty(made);
+  };
+  try {
+    // a new run in the folder of an unfinished start: that start's files are replaced (so removed
+    // first, with the temporary files of its writes); a resumed run removes a killed writer's
+    const removed = removeLeftovers(run.dir);
+    if (options.resume && removed.length > 0) options.log?.(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} a killed process left behind (${removed.map((f) => path.relative(run.dir, f)).join(', ')})`);
+    if (!options.resume && options.manifest) writeJsonFile(run.manifest, options.manifest);
+    if (!options.resume && !options.manifest) fs.rmSync(run.manifest, { force: true });
+    writeFileAtomic(run.config, options.configYaml);
+  } catch (e) {
+    try {
+      undoStart();
+    } catch {
+      /* the error that stopped the start is the one to report */
+    }
+    throw e;
+  }
+  return { ...run, lock, undoStart };
+}
+
+/**
+ * Whether folder `dir` holds only what a start that never finished leaves: no config.yaml, and
+ * nothing but run.json, a lock file and temporary files of writing those two (src/util/atomic-write.ts).
+ * An empty folder is not one (it is simply empty).
+ */
+function unfinishedStart(dir: string): boolean {
+  const names = fs.readdirSync(dir);
+  return names.length > 0 && names.every((n) => n === 'run.json' || n === '.lock' || /^(run\.json|config\.yaml)\.\d+$/.test(n));
+}
+
+/** The folders that making `dir` will create, the innermost first. */
+function missingFolders(dir: string): string[] {
+  const missing: string[] = [];
+  for (let p = path.resolve(dir); !statOrNull(p) && path.dirname(p) !== p; p = path.dirname(p)) missing.push(p);
+  return missing;
+}
+
+/** Remove the folders `dirs` (innermost first) while they are empty; a folder that is not stays. */
+function removeIfEmpty(dirs: string[]): void {
+  for (const d of dirs) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return; // not empty (or already gone): neither it nor any folder above it is ours to remove
+    }
+  }
 }
 
 function statOrNull(p: string): fs.Stats | null {

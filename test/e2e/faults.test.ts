@@ -126,6 +126,42 @@ test('a full disk is the user\'s error naming the file, and leaves no temporary 
   }
 });
 
+test('a start that fails on a full disk leaves no folder, so the same command runs once there is space', (t) => {
+  const { dir, cfg } = sandbox();
+  const mnt = path.join(dir, 'small-disk');
+  fs.mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+  if (m.status !== 0) {
+    t.log(`cannot mount a tmpfs here (${m.stderr}): the full-disk start is not checked`);
+    t.pass();
+    return;
+  }
+  try {
+    const out = path.join(mnt, 'run');
+    const filler = path.join(mnt, 'filler');
+    // a page (4 KiB) each for the lock, run.json, config.yaml and train.log: 8 KiB left stop the start
+    // at config.yaml, 12 KiB at train.log
+    for (const [free, fails] of [[8192, /cannot write .*small-disk\/run\/config\.yaml/], [12288, /cannot append to .*small-disk\/run\/train\.log/]] as const) {
+      try {
+        fs.writeFileSync(filler, Buffer.alloc(8 << 20));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      }
+      fs.truncateSync(filler, fs.statSync(filler).size - free);
+      const full = nasgrow(['train', cfg, '--out', out, '--epochs', '1']);
+      t.is(full.code, 1, full.out);
+      t.regex(full.out, new RegExp(`error: ${fails.source}: no space left on the device`));
+      t.false(fs.existsSync(out), `a failed start left ${fs.existsSync(out) ? fs.readdirSync(out).join(', ') : ''}`);
+      fs.rmSync(filler);
+    }
+    const ok = nasgrow(['train', cfg, '--out', out, '--epochs', '1']);
+    t.is(ok.code, 0, ok.out);
+  } finally {
+    spawnSync('umount', [mnt]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a run folder in use is refused naming the PID; the other command\'s folder is refused naming the command', async (t) => {
   const { dir, cfg, out } = sandbox('', 4000);
   fs.writeFileSync(cfg, fs.readFileSync(cfg, 'utf8').replace('epochs: 2', 'epochs: 30'));

@@ -5,6 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeJsonFile } from '../../src/util/atomic-write';
+import { UserError } from '../../src/util/errors';
+import { enospc, withWriteSync } from '../helpers/disk-faults';
 import {
   MetricsWriter,
   ProgressReporter,
@@ -196,7 +198,7 @@ test('silent progress still computes statistics', (t) => {
 test('a run folder is created with its layout and the config', (t) => {
   const dir = path.join(tmp(), 'runs', 'a');
   const run = prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n' });
-  const { lock, ...paths } = run;
+  const { lock, undoStart, ...paths } = run;
   t.deepEqual(paths, runFolder(dir));
   // the commands make the subfolders they fill (a grow run has no top-level checkpoints/ or graphs/)
   t.false(fs.existsSync(run.checkpoints));
@@ -256,6 +258,52 @@ test('a non-empty run folder is not overwritten unless resuming', (t) => {
   t.true(err!.userError);
   t.is(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8'), 'seed: 0\n');
   t.notThrows(() => prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n' }).lock.release());
+});
+
+// A start that fails used to leave run.json alone in the folder: the same command then said "already
+// exists" and --resume "no config.yaml".
+test.serial('a new run whose start fails (config.yaml on a full disk) leaves no folder; the same call then works', (t) => {
+  const base = tmp();
+  const dir = path.join(base, 'runs', 'new');
+  const manifest = { command: 'train' as const, nasgrow: '0', data: { train: 'a', test: 'b' }, arch: null };
+  const fullForConfig = (real: (fd: number, b: Buffer, o: number, l: number) => number, fd: number, buf: Buffer, off: number, len: number) =>
+    buf.toString('utf8').startsWith('seed:') ? enospc() : real(fd, buf, off, len);
+  const err = t.throws(() => withWriteSync(fullForConfig, () => prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n', manifest })), { instanceOf: UserError });
+  t.regex(err!.message, /cannot write .*config\.yaml: no space left on the device/);
+  t.deepEqual(fs.readdirSync(base), [], 'the folders this start made are gone');
+  // a folder that existed (empty) before stays, empty
+  fs.mkdirSync(dir, { recursive: true });
+  t.throws(() => withWriteSync(fullForConfig, () => prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n', manifest })), { instanceOf: UserError });
+  t.deepEqual(fs.readdirSync(dir), []);
+  // a failure after it returned (train.log cannot be written) is undone the same way
+  const run = prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n', manifest });
+  fs.writeFileSync(run.log, 'started\n');
+  run.undoStart();
+  t.deepEqual(fs.readdirSync(dir), []);
+  prepareRunFolder(dir, { resume: false, configYaml: 'seed: 0\n', manifest }).lock.release();
+  t.deepEqual(fs.readdirSync(dir).sort(), ['config.yaml', 'run.json']);
+  // undoing a resumed start keeps the run
+  prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n' }).undoStart();
+  t.deepEqual(fs.readdirSync(dir).sort(), ['config.yaml', 'run.json']);
+});
+
+test('the folder of a start killed before config.yaml is taken by the same command; --resume says so', (t) => {
+  const dir = path.join(tmp(), 'killed-start');
+  fs.mkdirSync(dir);
+  const gone = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+  fs.writeFileSync(path.join(dir, '.lock'), JSON.stringify({ pid: gone, host: os.hostname(), started: 'earlier' }));
+  fs.writeFileSync(path.join(dir, 'run.json'), '{"command":"train"}');
+  fs.writeFileSync(path.join(dir, 'config.yaml.123456789'), 'seed');
+  const err = t.throws(() => prepareRunFolder(dir, { resume: true, configYaml: 'seed: 0\n' }), { instanceOf: RunFolderError });
+  t.is(err!.message, `cannot resume ${dir}: its start did not finish (it has no config.yaml), so there is nothing to resume: start the run again with --out ${dir} instead of --resume`);
+  prepareRunFolder(dir, { resume: false, configYaml: 'seed: 1\n' }).lock.release();
+  t.deepEqual(fs.readdirSync(dir), ['config.yaml']);
+  // anything else in a folder without config.yaml is not ours to replace
+  const other = path.join(tmp(), 'other');
+  fs.mkdirSync(other);
+  fs.writeFileSync(path.join(other, 'run.json'), '{}');
+  fs.writeFileSync(path.join(other, 'notes.txt'), '');
+  t.throws(() => prepareRunFolder(other, { resume: false, configYaml: '' }), { message: /already exists and is not empty/ });
 });
 
 test('resuming needs an existing run folder', (t) => {

@@ -1,10 +1,15 @@
 // The one atomic-write helper: the new content appears whole, a typed array is written byte for byte,
-// and a write that fails leaves the old content and no temporary file behind.
+// and a write that fails leaves the old content and no temporary file behind; an append goes in whole
+// or not at all.
 import test from 'ava';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic, writeJsonFile } from '../../src/util/atomic-write';
+import { MetricsWriter, RunLog } from '../../src/report';
+import { appendFileWhole, writeFileAtomic, writeJsonFile } from '../../src/util/atomic-write';
+import { UserError } from '../../src/util/errors';
+import { enospc, partThen, withWriteSync } from '../helpers/disk-faults';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-atomic-'));
 
@@ -33,36 +38,6 @@ test('a failed write keeps the old content and leaves no temporary file', (t) =>
 
 // write(2) may take fewer bytes than asked: a nearly full disk takes what still fits. write-file-atomic
 // wrote once and renamed the short file over the target (a truncated infer.onnx, exit 0).
-import fsModule = require('fs');
-import { spawnSync } from 'child_process';
-import { UserError } from '../../src/util/errors';
-import { appendFileWhole } from '../../src/util/atomic-write';
-import { MetricsWriter, RunLog } from '../../src/report';
-
-/** Run `body` with fs.writeSync replaced by `fake` (given the real one); restored afterwards. */
-function withWriteSync(fake: (real: typeof fs.writeSync, fd: number, buf: Buffer, off: number, len: number) => number, body: () => void): void {
-  const real = fsModule.writeSync;
-  fsModule.writeSync = ((fd: number, buf: Buffer, off: number, len: number) => fake(real, fd, buf, off, len)) as typeof fs.writeSync;
-  try {
-    body();
-  } finally {
-    fsModule.writeSync = real;
-  }
-}
-
-const enospc = (): never => {
-  throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-};
-
-/** A disk that takes `part` bytes of the first write and then answers every write with `then`. */
-function partThen(part: (len: number) => number, then: () => number) {
-  let first = true;
-  return (real: typeof fs.writeSync, fd: number, buf: Buffer, off: number, len: number) => {
-    if (!first) return then();
-    first = false;
-    return real(fd, buf, off, part(len));
-  };
-}
 
 test.serial('short writes are written on until every byte is in', (t) => {
   const dir = tmp();

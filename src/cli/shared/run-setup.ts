@@ -9,7 +9,7 @@ import * as path from 'path';
 import { ConfigError, Override, TrainConfig, assertTrainable, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArch } from '../../config';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
-import { ProgressReporter, RunFolder, RunFolderError, RunLock, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
+import { PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
 import { checkDevice } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
@@ -52,7 +52,7 @@ const RESUMABLE_CHANGES = [
 /** A run about to start or resume: its config, folder, data, seed architecture, log and progress display. */
 export interface RunSession {
   cfg: TrainConfig;
-  run: RunFolder & { lock: RunLock };
+  run: PreparedRunFolder;
   /** continue the run in `run.dir` (it already holds that run) */
   resume: boolean;
   /** the loaded and checked data, with its loaders */
@@ -89,7 +89,8 @@ export interface TrainSummary {
  * folder and write config.yaml. `kind`: the step graph whose memory need is checked ('grow' for
  * `nasgrow run`); `opts.quiet`: nothing on the terminal (train.log still gets every line).
  * @throws ConfigError, UsageError, DataError, FolderError, RunFolderError (all exit 1), before anything
- *   is written when the problem is in the input.
+ *   is written when the problem is in the input; UserError naming the file that cannot be written (a
+ *   full disk), after deleting what this start wrote into a new run folder (PreparedRunFolder.undoStart).
  */
 export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean } = {}): Promise<RunSession> {
   if (args.out !== undefined && args.resume !== undefined && path.resolve(args.out) !== path.resolve(args.resume)) {
@@ -159,8 +160,16 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
     await data.close();
     throw e;
   }
-  runLog = new RunLog(run.log);
-  for (const line of early) runLog.write(line);
+  try {
+    runLog = new RunLog(run.log);
+    for (const line of early) runLog.write(line);
+  } catch (e) {
+    // still a failed start (a full disk): a new run leaves no folder that would block the same command
+    runLog = null;
+    run.undoStart();
+    await data.close();
+    throw e;
+  }
   return { cfg, run, resume, data, arch, log, progress };
 }
 
