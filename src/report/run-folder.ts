@@ -194,6 +194,29 @@ function removeIfEmpty(dirs: string[]): void {
   }
 }
 
+/**
+ * The run folder that `dir` is or lies inside, for commands that write elsewhere (export) and must not
+ * mix their files into a run's: `dir` itself when it holds config.yaml, run.json or .lock; a folder
+ * above it whose run.json is a run manifest (src/report/run-folder.ts RunManifest). Returns that
+ * folder and the file that marks it, or null (also when `dir` does not exist yet).
+ */
+export function enclosingRunFolder(dir: string): { runDir: string; mark: string } | null {
+  const abs = path.resolve(dir);
+  for (const name of ['config.yaml', 'run.json', '.lock']) {
+    if (fs.existsSync(path.join(abs, name))) return { runDir: abs, mark: name };
+  }
+  for (let p = path.dirname(abs); p !== path.dirname(p); p = path.dirname(p)) {
+    if (!fs.existsSync(path.join(p, 'run.json'))) continue;
+    try {
+      readManifest(p);
+      return { runDir: p, mark: 'run.json' };
+    } catch {
+      /* another program's run.json */
+    }
+  }
+  return null;
+}
+
 function statOrNull(p: string): fs.Stats | null {
   try {
     return fs.statSync(p);

@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig, renderConfigYaml } from '../../src/config';
 import { UsageError, reportError } from '../../src/cli/errors';
 import { onnx } from 'onnx-proto';
-import { exportGraphs, exportTarget, parseShape, parseWidths } from '../../src/cli/export/export';
+import { exportGraphs, exportTarget, parseShape, parseWidths, runExport } from '../../src/cli/export/export';
+import { runExportSeeds } from '../../src/cli/export-seeds/export-seeds';
 import { checkResumable, summaryLines } from '../../src/cli/shared/run-setup';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
 import { prepareRunFolder } from '../../src/report';
@@ -164,6 +165,39 @@ test("export CONFIG: train.onnx carries the config's SGD settings and grow.onnx 
   const metadata = (file: string) => new Map(onnx.ModelProto.decode(fs.readFileSync(path.join(out, file))).metadataProps.map((p) => [p.key, p.value]));
   t.deepEqual(JSON.parse(metadata('train.onnx').get('nasgrow.sgd')!), { momentum: 0.5, nesterov: true, weightDecay: 1e-4 });
   t.is(metadata('grow.onnx').get('nasgrow.granularity'), 'sample');
+});
+
+// export used to write arch.json and graphs into a run folder, over the run's own, without its lock
+test('export refuses a run folder and a folder inside one, before writing anything', async (t) => {
+  const { dir } = sandbox();
+  const runDir = path.join(dir, 'runs', 'r');
+  const manifest = { command: 'train' as const, nasgrow: '0', data: { train: 'a', test: 'b' }, arch: null };
+  prepareRunFolder(runDir, { resume: false, configYaml: 'seed: 0\n', manifest }).lock.release();
+  fs.mkdirSync(path.join(runDir, 'graphs'));
+  const locked = path.join(dir, 'locked');
+  fs.mkdirSync(locked);
+  fs.writeFileSync(path.join(locked, '.lock'), '{}');
+  const before = () => fs.readdirSync(dir, { recursive: true }).map(String).sort();
+  const files = before();
+  const sinkOut = { write: () => true };
+  for (const [out, why] of [
+    [runDir, `the export folder ${runDir} is a nasgrow run folder (it holds config.yaml)`],
+    [path.join(runDir, 'graphs'), `the export folder ${path.join(runDir, 'graphs')} is inside the nasgrow run folder ${runDir} (it holds run.json)`],
+    [locked, `the export folder ${locked} is a nasgrow run folder (it holds .lock)`],
+  ]) {
+    const err = await t.throwsAsync(runExport({ family: 'vgg19', width: '2', out }, sinkOut), { instanceOf: UsageError });
+    t.is(err!.message, `${why}: export would write arch.json and .onnx files among the run's files; choose another --out`);
+    const seeds = await t.throwsAsync(runExportSeeds({ out }, sinkOut), { instanceOf: UsageError });
+    t.regex(seeds!.message, /is (a|inside the) nasgrow run folder/);
+  }
+  t.deepEqual(before(), files, 'a refused export wrote something');
+  // through the CLI: exit 1
+  const r = nasgrow(['export', '--family', 'vgg19', '--width', '2', '--out', runDir], dir);
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, /^error: the export folder .* is a nasgrow run folder/);
+  // another folder, also one beside a run, is fine
+  await runExport({ family: 'vgg19', width: '2', out: path.join(dir, 'runs', 'graphs') }, sinkOut);
+  t.true(fs.existsSync(path.join(dir, 'runs', 'graphs', 'infer.onnx')));
 });
 
 test('resume: only the config the run started with (up to epochs and runtime)', (t) => {

@@ -8,6 +8,7 @@ import { ArchState, SEED_WIDTH, seedArch } from '../../models/arch';
 import { freshModelState } from '../../models/state';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
 import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
+import { enclosingRunFolder } from '../../report';
 import { writeJsonFile } from '../../util/atomic-write';
 import { UsageError } from '../errors';
 
@@ -24,10 +25,32 @@ export interface ExportArgs {
 }
 
 
-/** `nasgrow export`: write the graphs and print their paths, one per line. */
+/**
+ * `nasgrow export`: write the graphs and print their paths, one per line.
+ * @throws UsageError (exit 1), before anything is written, for an argument problem (exportTarget) or
+ *   an --out that is a run folder (checkExportFolder).
+ */
 export async function runExport(args: ExportArgs, out: { write(s: string): unknown } = process.stdout): Promise<void> {
-  const written = exportGraphs({ ...exportTarget(args), outDir: path.resolve(args.out) });
+  const target = exportTarget(args);
+  const outDir = checkExportFolder(args.out);
+  const written = exportGraphs({ ...target, outDir });
   for (const file of written) out.write(file + '\n');
+}
+
+/**
+ * The absolute folder an export writes to (`dir`, from --out), once it is known not to be a run's:
+ * export writes arch.json and train/eval/infer/grow.onnx, which would replace a run's own arch.json
+ * (read back on resume) and its graphs/infer.onnx (its result), without the run's lock.
+ * @throws UsageError when `dir` is a run folder or lies inside one (its config.yaml, run.json or .lock;
+ *   src/report enclosingRunFolder).
+ */
+export function checkExportFolder(dir: string): string {
+  const run = enclosingRunFolder(dir);
+  if (run) {
+    const where = run.runDir === path.resolve(dir) ? `is a nasgrow run folder (it holds ${run.mark})` : `is inside the nasgrow run folder ${run.runDir} (it holds ${run.mark})`;
+    throw new UsageError(`the export folder ${dir} ${where}: export would write arch.json and .onnx files among the run's files; choose another --out`);
+  }
+  return path.resolve(dir);
 }
 
 /** What to export: the architecture, and the settings its training and growing graphs are built with. */
