@@ -200,6 +200,22 @@ test('export refuses a run folder and a folder inside one, before writing anythi
   t.true(fs.existsSync(path.join(dir, 'runs', 'graphs', 'infer.onnx')));
 });
 
+// --seed used to wrap above 2^32-1 (4294967296 gave seed 0's weights; 1e20 was taken) and was recorded nowhere
+test('export --seed: an integer in the config seed range, recorded in infer.onnx', (t) => {
+  for (const seed of [4294967296, 1e20, -1, 1.5, NaN]) {
+    t.throws(() => exportTarget({ family: 'vgg19', out: 'g', seed }), { instanceOf: UsageError, message: `--seed must be an integer from 0 to 4294967295, got ${seed}` });
+  }
+  t.is(exportTarget({ family: 'vgg19', out: 'g', seed: 4294967295 }).seed, 4294967295);
+  const { dir, write } = sandbox();
+  const cfgFile = write('s.yaml', 'seed: 12\ndata:\n  dataset: cifar10\n  path: data/fm\nmodel:\n  width: 2\n');
+  const metadata = (file: string) => new Map(onnx.ModelProto.decode(fs.readFileSync(file)).metadataProps.map((p) => [p.key, p.value]));
+  for (const [args, seed] of [[{ family: 'vgg19' as const, width: '2', seed: 4294967295 }, '4294967295'], [{ config: cfgFile }, '12']] as const) {
+    const out = fs.mkdtempSync(path.join(dir, 'g-'));
+    exportGraphs({ ...exportTarget({ ...args, out }), outDir: out });
+    t.is(metadata(path.join(out, 'infer.onnx')).get('nasgrow.init_seed'), seed);
+  }
+});
+
 test('resume: only the config the run started with (up to epochs and runtime)', (t) => {
   const { dir, write } = sandbox();
   const file = write('r.yaml', 'data:\n  path: data/fm\n');

@@ -15,7 +15,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('classes', { type: 'number', requiresArg: true, describe: "class count (default 10; with a config: the dataset's)" })
       .option('out', { type: 'string', demandOption: true, describe: 'folder to write the graphs to' })
       .option('batch', { type: 'number', requiresArg: true, describe: 'batch size baked into the graphs (default: train.batch_size, or 64)' })
-      .option('seed', { type: 'number', requiresArg: true, describe: 'seed of the initial weights (default: the config seed, or 0)' })
+      .option('seed', { type: 'number', requiresArg: true, describe: 'seed of the initial weights, 0 to 4294967295 like the config seed, recorded in infer.onnx (default: the config seed, or 0)' })
       .example('$0 export --family vgg19 --width 16 --out graphs/vgg19-w16', 'the paper VGG-19 seed')
       .example('$0 export configs/cifar10-vgg19-w16-short.yaml --out /tmp/g', "a config's architecture"),
   handler: async (args) => {

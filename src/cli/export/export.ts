@@ -7,7 +7,9 @@ import { writeGrowGraph, Granularity } from '../../grow/graph';
 import { ArchState, SEED_WIDTH, seedArch } from '../../models/arch';
 import { freshModelState } from '../../models/state';
 import { SgdHyper, sgdOf } from '../../train/optimizer';
-import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
+import { buildInferenceGraph } from '../../train/graphs';
+import { writeArchGraphs } from '../../train/write-graphs';
+import { writeModel } from '../../onnx/writer';
 import { enclosingRunFolder } from '../../report';
 import { writeJsonFile } from '../../util/atomic-write';
 import { UsageError } from '../errors';
@@ -65,14 +67,22 @@ export interface ExportTarget {
 }
 
 /**
- * Write arch.json, train.onnx, eval.onnx, infer.onnx (fresh weights from `seed`) and grow.onnx of
- * `arch` into `outDir` (created when missing); returns the paths written.
+ * Write arch.json, train.onnx, eval.onnx, infer.onnx (fresh weights from `seed`, which its metadata
+ * records as nasgrow.init_seed) and grow.onnx of `arch` into `outDir` (created when missing); returns
+ * the paths written.
  */
 export function exportGraphs(t: ExportTarget & { outDir: string }): string[] {
   const state = freshModelState(t.arch, t.seed);
   const arch = path.join(t.outDir, 'arch.json');
   writeJsonFile(arch, t.arch);
-  return [arch, ...writeArchGraphs(t.outDir, t.arch, t.batchSize, t.sgd), writeInferenceGraph(t.outDir, state), writeGrowGraph(t.outDir, t.arch, t.batchSize, t.granularity)];
+  const graphs = writeArchGraphs(t.outDir, t.arch, t.batchSize, t.sgd);
+  // the seed, so that the weights can be drawn again (a trained run's infer.onnx has none: its
+  // weights come from training)
+  const infer = path.join(t.outDir, 'infer.onnx');
+  const inferGraph = buildInferenceGraph(t.arch, state.params);
+  inferGraph.metadata.set('nasgrow.init_seed', String(t.seed));
+  writeModel(inferGraph, infer);
+  return [arch, ...graphs, infer, writeGrowGraph(t.outDir, t.arch, t.batchSize, t.granularity)];
 }
 
 /** The config every key of which has its default (data.path, which has none, is a placeholder). */
@@ -85,7 +95,8 @@ export function exportTarget(args: ExportArgs): ExportTarget {
   const input = args.input !== undefined ? parseShape(args.input) : undefined;
   const classes = args.classes !== undefined ? checkInt(args.classes, '--classes', 2) : undefined;
   const batch = args.batch !== undefined ? checkInt(args.batch, '--batch', 1) : undefined;
-  const seed = args.seed !== undefined ? checkInt(args.seed, '--seed', 0) : undefined;
+  // the config's seed range: the weights' RNG takes 32 bits, and a larger value would wrap to another seed
+  const seed = args.seed !== undefined ? checkInt(args.seed, '--seed', 0, MAX_SEED) : undefined;
 
   if (args.config !== undefined) {
     if (args.family !== undefined || args.width !== undefined) {
@@ -115,8 +126,13 @@ export function exportTarget(args: ExportArgs): ExportTarget {
   return { arch, batchSize: batch ?? defaults.train.batch_size, seed: seed ?? defaults.seed, sgd: sgdOf(defaults), granularity: defaults.grow.granularity };
 }
 
-function checkInt(v: number, flag: string, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be an integer >= ${min}, got ${v}`);
+/** The largest seed, as the config's `seed` allows (src/config/schema.ts). */
+const MAX_SEED = 4294967295;
+
+function checkInt(v: number, flag: string, min: number, max = Infinity): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new UsageError(`${flag} must be an integer ${max === Infinity ? `>= ${min}` : `from ${min} to ${max}`}, got ${v}`);
+  }
   return v;
 }
 
