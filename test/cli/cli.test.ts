@@ -216,6 +216,37 @@ test('export --seed: an integer in the config seed range, recorded in infer.onnx
   }
 });
 
+// --out with no value, or '', used to write the run into the working directory (output.dir '' is
+// refused); a config named .yaml put its run into runs/ itself
+test('an empty --out or --resume, and a config file name that gives no run folder name: exit 1, nothing written', (t) => {
+  const { dir, write } = sandbox();
+  write('c.yaml', 'data:\n  path: data/fm\n');
+  write('.yaml', 'data:\n  path: data/fm\n');
+  const before = fs.readdirSync(dir).sort();
+  for (const [args, why] of [
+    [['train', 'c.yaml', '--out'], /^error: Not enough arguments following: out\n/],
+    [['run', 'c.yaml', '--out'], /^error: Not enough arguments following: out\n/],
+    [['train', 'c.yaml', '--resume'], /^error: Not enough arguments following: resume\n/],
+    [['train', 'c.yaml', '--out', ''], /^error: --out is empty: name the run folder/],
+    [['run', 'c.yaml', '--out', ''], /^error: --out is empty: name the run folder/],
+    [['train', 'c.yaml', '--resume', ''], /^error: --resume is empty: name the run folder/],
+    [['export', '--family', 'vgg19', '--out', ''], /^error: --out is empty: name the folder/],
+    [['export-seeds', '--out', ''], /^error: --out is empty: name the folder/],
+    [['train', '.yaml'], /^error: \.yaml: output\.dir is not set, and the file name "\.yaml" gives no run folder name \(its default, runs\/<config name>, would be .*\/runs itself\): set output\.dir, give --out DIR, or rename the file\n$/],
+    [['run', '.yaml'], /^error: \.yaml: output\.dir is not set, and the file name "\.yaml" gives no run folder name/],
+    [['validate', '.yaml', '--no-data'], /^error: \.yaml: output\.dir is not set, and the file name "\.yaml" gives no run folder name/],
+  ] as const) {
+    const r = nasgrow([...args], dir);
+    t.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, why, args.join(' '));
+    t.notRegex(r.stderr, /--resume runs/);
+  }
+  t.deepEqual(fs.readdirSync(dir).sort(), before, 'a refused command wrote something');
+  // a nameless config with its own output.dir is fine
+  write('.yaml', 'data:\n  path: data/fm\noutput:\n  dir: runs/r\n');
+  t.is(nasgrow(['validate', '.yaml', '--no-data'], dir).code, 0);
+});
+
 test('resume: only the config the run started with (up to epochs and runtime)', (t) => {
   const { dir, write } = sandbox();
   const file = write('r.yaml', 'data:\n  path: data/fm\n');

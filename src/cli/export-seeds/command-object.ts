@@ -7,7 +7,7 @@ export const exportSeedsCommand: CommandModule<object, ExportSeedsArgs> = {
   describe: "Write the graphs of the paper's seed networks (VGG-19 w=16, MobileNetV1 w=32, CIFAR shape) into OUT/<family>-w<width>/",
   builder: (y: Argv) =>
     y
-      .option('out', { type: 'string', demandOption: true, describe: 'folder to write into' })
+      .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'folder to write into' })
       .option('batch', { type: 'number', requiresArg: true, describe: 'batch size baked into the graphs (default 64)' })
       .option('seed', { type: 'number', requiresArg: true, describe: 'seed of the initial weights (default 0)' }),
   handler: async (args) => {

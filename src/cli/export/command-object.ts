@@ -13,7 +13,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('width', { type: 'string', describe: 'with --family: channels per dense layer, N or N,N,... (default: the paper seed, 16 or 32)' })
       .option('input', { type: 'string', describe: 'image shape C,H,W (default 3,32,32; with a config: the dataset\'s)' })
       .option('classes', { type: 'number', requiresArg: true, describe: "class count (default 10; with a config: the dataset's)" })
-      .option('out', { type: 'string', demandOption: true, describe: 'folder to write the graphs to' })
+      .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'folder to write the graphs to' })
       .option('batch', { type: 'number', requiresArg: true, describe: 'batch size baked into the graphs (default: train.batch_size, or 64)' })
       .option('seed', { type: 'number', requiresArg: true, describe: 'seed of the initial weights, 0 to 4294967295 like the config seed, recorded in infer.onnx (default: the config seed, or 0)' })
       .example('$0 export --family vgg19 --width 16 --out graphs/vgg19-w16', 'the paper VGG-19 seed')

@@ -30,7 +30,7 @@ export interface ExportArgs {
 /**
  * `nasgrow export`: write the graphs and print their paths, one per line.
  * @throws UsageError (exit 1), before anything is written, for an argument problem (exportTarget) or
- *   an --out that is a run folder (checkExportFolder).
+ *   an --out that is empty or a run folder (checkExportFolder).
  */
 export async function runExport(args: ExportArgs, out: { write(s: string): unknown } = process.stdout): Promise<void> {
   const target = exportTarget(args);
@@ -43,10 +43,11 @@ export async function runExport(args: ExportArgs, out: { write(s: string): unkno
  * The absolute folder an export writes to (`dir`, from --out), once it is known not to be a run's:
  * export writes arch.json and train/eval/infer/grow.onnx, which would replace a run's own arch.json
  * (read back on resume) and its graphs/infer.onnx (its result), without the run's lock.
- * @throws UsageError when `dir` is a run folder or lies inside one (its config.yaml, run.json or .lock;
- *   src/report enclosingRunFolder).
+ * @throws UsageError when --out is empty (it would mean the working directory), or `dir` is a run
+ *   folder or lies inside one (its config.yaml, run.json or .lock; src/report enclosingRunFolder).
  */
 export function checkExportFolder(dir: string): string {
+  if (dir === '') throw new UsageError('--out is empty: name the folder to write the graphs to');
   const run = enclosingRunFolder(dir);
   if (run) {
     const where = run.runDir === path.resolve(dir) ? `is a nasgrow run folder (it holds ${run.mark})` : `is inside the nasgrow run folder ${run.runDir} (it holds ${run.mark})`;

@@ -8,8 +8,8 @@ export const runCommand: CommandModule<object, TrainArgs> = {
   builder: (y: Argv) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'YAML config file (its grow: section)' })
-      .option('out', { type: 'string', describe: 'run folder (default: output.dir of the config, runs/<config name>)' })
-      .option('resume', { type: 'string', describe: 'continue the run in this folder after its last completed phase' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'run folder (default: output.dir of the config, runs/<config name>)' })
+      .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this folder after its last completed phase' })
       .option('threads', { type: 'number', requiresArg: true, describe: 'override runtime.threads' })
       .option('device', { choices: ['cpu', 'cuda'] as const, describe: 'override runtime.device' })
       .example('$0 run configs/quickstart.yaml', 'a short real grow on the bundled sample')

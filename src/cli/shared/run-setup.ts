@@ -6,7 +6,7 @@
 // the terminal and to train.log; an error after that point is written into train.log too.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Override, TrainConfig, assertTrainable, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArch } from '../../config';
+import { ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArch } from '../../config';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
 import { PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
@@ -93,6 +93,9 @@ export interface TrainSummary {
  *   full disk), after deleting what this start wrote into a new run folder (PreparedRunFolder.undoStart).
  */
 export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean } = {}): Promise<RunSession> {
+  // '' would resolve to the working directory, which output.dir '' may not be either
+  if (args.out === '') throw new UsageError('--out is empty: name the run folder, or leave --out out for output.dir of the config');
+  if (args.resume === '') throw new UsageError('--resume is empty: name the run folder to continue');
   if (args.out !== undefined && args.resume !== undefined && path.resolve(args.out) !== path.resolve(args.resume)) {
     throw new UsageError(`--out ${args.out} and --resume ${args.resume} name different folders: --resume alone names the run folder`);
   }
@@ -100,6 +103,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   const resume = args.resume !== undefined;
   const runDir = cfg.output.dir;
   const command = kind === 'grow' ? 'run' : 'train';
+  checkRunLayout(cfg, args.config, args.resume !== undefined ? '--resume' : args.out !== undefined ? '--out' : null);
   checkDevice(cfg.runtime.device);
   checkFolder(runDir, 'output.dir');
   let manifest: ReturnType<typeof readManifest> | null = null;
@@ -171,6 +175,29 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
     throw e;
   }
   return { cfg, run, resume, data, arch, log, progress };
+}
+
+/**
+ * Check where a run writes, beyond what the config schema checks (validate, train and run): that the
+ * run folder is not the default of a config file whose name gives no folder name (`.yaml` would put
+ * its run in runs/ itself, among the other runs). `outFlag`: the flag that set output.dir (--out,
+ * --resume), or null when the config did.
+ * @throws ConfigError naming the config file and output.dir.
+ */
+export function checkRunLayout(cfg: TrainConfig, configFile: string, outFlag: string | null): void {
+  const name = configName(configFile);
+  const nameless = name === '' || name === '.' || name === '..';
+  // output.dir equal to runs/<config name> of a nameless file is its default (a config that sets it
+  // to exactly that folder is refused too, with the same advice)
+  if (outFlag === null && nameless && path.resolve(cfg.output.dir) === path.resolve(process.cwd(), 'runs', name)) {
+    throw new ConfigError([
+      {
+        source: configFile,
+        key: 'output.dir',
+        problem: `is not set, and the file name ${JSON.stringify(path.basename(configFile))} gives no run folder name (its default, runs/<config name>, would be ${cfg.output.dir} itself): set output.dir, give --out DIR, or rename the file`,
+      },
+    ]);
+  }
 }
 
 /**

@@ -8,8 +8,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y: Argv) =>
     y
       .positional('config', { type: 'string', demandOption: true, describe: 'YAML config file' })
-      .option('out', { type: 'string', describe: 'run folder (default: output.dir of the config, runs/<config name>)' })
-      .option('resume', { type: 'string', describe: 'continue the run in this run folder from its last checkpoint' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'run folder (default: output.dir of the config, runs/<config name>)' })
+      .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this run folder from its last checkpoint' })
       .option('epochs', { type: 'number', requiresArg: true, describe: 'override train.epochs' })
       .option('threads', { type: 'number', requiresArg: true, describe: 'override runtime.threads' })
       .option('device', { choices: ['cpu', 'cuda'] as const, describe: 'override runtime.device' })

@@ -5,6 +5,7 @@
 import { assertTrainable, loadConfig, renderConfigYaml, resolveArch } from '../../config';
 import { macCount, paramCount } from '../../models/params';
 import { setupData } from '../../train/data-setup';
+import { checkRunLayout } from '../shared/run-setup';
 
 /** The command line of `nasgrow validate` (see ./command-object.ts). */
 export interface ValidateArgs {
@@ -15,11 +16,13 @@ export interface ValidateArgs {
 
 /**
  * `nasgrow validate`: print the resolved config.
- * @throws ConfigError (exit 1) listing every problem of the config; DataError naming the file of a data
+ * @throws ConfigError (exit 1) listing every problem of the config, or where the run would write
+ *   (src/cli/shared/run-setup.ts checkRunLayout); DataError naming the file of a data
  *   problem; ConfigError naming train.batch_size or model.width when the network cannot train.
  */
 export async function runValidate(args: ValidateArgs, out: { write(s: string): unknown } = process.stdout): Promise<void> {
   const cfg = loadConfig(args.config);
+  checkRunLayout(cfg, args.config, null);
   const header = [`${args.config} is valid; resolved with defaults, paths absolute`];
   if (args.data !== false) {
     const lines: string[] = [];
