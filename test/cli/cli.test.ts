@@ -13,6 +13,7 @@ import { runExportSeeds } from '../../src/cli/export-seeds/export-seeds';
 import { checkResumable, summaryLines } from '../../src/cli/shared/run-setup';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
 import { prepareRunFolder } from '../../src/report';
+import { writePng } from '../data/fixtures';
 
 // dist/test/cli -> the repository root
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -245,6 +246,34 @@ test('an empty --out or --resume, and a config file name that gives no run folde
   // a nameless config with its own output.dir is fine
   write('.yaml', 'data:\n  path: data/fm\noutput:\n  dir: runs/r\n');
   t.is(nasgrow(['validate', '.yaml', '--no-data'], dir).code, 0);
+});
+
+// data.cache_dir inside output.dir: validate wrote the cache, train then found its run folder "not
+// empty", and --resume found no run folder there
+test('data.cache_dir in the run folder is refused naming both keys, before anything is written', async (t) => {
+  const { dir, write } = sandbox();
+  const out = path.join(dir, 'runs', 'c');
+  write('in.yaml', 'data:\n  path: data/fm\n  cache_dir: runs/c/cache\noutput:\n  dir: runs/c\n');
+  write('same.yaml', 'data:\n  path: data/fm\n  cache_dir: runs/c\noutput:\n  dir: runs/c\n');
+  write('beside.yaml', 'data:\n  path: data/fm\n  cache_dir: runs/.cache\n');
+  // with images, which validate would decode into the cache before anything else
+  for (const [i, where] of ['train/ant', 'train/bee', 'test/ant', 'test/bee'].entries()) await writePng(path.join(dir, 'img', where, '0.png'), i, 32, 32);
+  write('img.yaml', 'data:\n  dataset: image-folder\n  path: img\n  cache_dir: runs/c/cache\noutput:\n  dir: runs/c\n');
+  const advice = `, the run folder, which holds one run's files; the cache serves every run of the data: put it beside the run folders (e.g. ${path.join(dir, 'runs', '.cache')}), or set data.cache_dir to null\n`;
+  for (const [args, message] of [
+    [['validate', 'in.yaml', '--no-data'], `error: in.yaml: data.cache_dir ${out}/cache is inside output.dir ${out}${advice}`],
+    [['validate', 'img.yaml'], `error: img.yaml: data.cache_dir ${out}/cache is inside output.dir ${out}${advice}`],
+    [['train', 'in.yaml'], `error: in.yaml: data.cache_dir ${out}/cache is inside output.dir ${out}${advice}`],
+    [['run', 'same.yaml'], `error: same.yaml: data.cache_dir ${out} is output.dir ${out}${advice}`],
+    [['train', 'beside.yaml', '--out', 'runs'], `error: beside.yaml: data.cache_dir ${dir}/runs/.cache is inside output.dir ${dir}/runs (from --out)`],
+    [['train', 'beside.yaml', '--resume', 'runs/.cache'], `error: beside.yaml: data.cache_dir ${dir}/runs/.cache is output.dir ${dir}/runs/.cache (from --resume)`],
+  ] as const) {
+    const r = nasgrow([...args], dir);
+    t.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    t.true(r.stderr.startsWith(message), `${args.join(' ')}: ${r.stderr}`);
+  }
+  t.false(fs.existsSync(path.join(dir, 'runs')), 'a refused command wrote something');
+  t.is(nasgrow(['validate', 'beside.yaml', '--no-data'], dir).code, 0);
 });
 
 test('resume: only the config the run started with (up to epochs and runtime)', (t) => {

@@ -180,9 +180,9 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
 /**
  * Check where a run writes, beyond what the config schema checks (validate, train and run): that the
  * run folder is not the default of a config file whose name gives no folder name (`.yaml` would put
- * its run in runs/ itself, among the other runs). `outFlag`: the flag that set output.dir (--out,
- * --resume), or null when the config did.
- * @throws ConfigError naming the config file and output.dir.
+ * its run in runs/ itself, among the other runs), and that data.cache_dir is not the run folder or
+ * inside it. `outFlag`: the flag that set output.dir (--out, --resume), or null when the config did.
+ * @throws ConfigError naming the config file and output.dir (and data.cache_dir).
  */
 export function checkRunLayout(cfg: TrainConfig, configFile: string, outFlag: string | null): void {
   const name = configName(configFile);
@@ -198,6 +198,27 @@ export function checkRunLayout(cfg: TrainConfig, configFile: string, outFlag: st
       },
     ]);
   }
+  // The decode cache serves every run of the same data, and is written before the run folder is
+  // made (validate writes it too): inside a run folder it made the folder "not empty" for the run's
+  // own start, and it would go wherever that one run goes (deleted, moved, archived) with the
+  // cache of every other run.
+  const cache = cfg.data.cache_dir;
+  if (cache !== null && isInside(cache, cfg.output.dir)) {
+    const out = path.resolve(cfg.output.dir);
+    throw new ConfigError([
+      {
+        source: configFile,
+        key: 'data.cache_dir',
+        problem: `${cache} is ${path.resolve(cache) === out ? '' : 'inside '}output.dir ${out}${outFlag ? ` (from ${outFlag})` : ''}, the run folder, which holds one run's files; the cache serves every run of the data: put it beside the run folders (e.g. ${path.join(path.dirname(out), '.cache')}), or set data.cache_dir to null`,
+      },
+    ]);
+  }
+}
+
+/** Whether `p` is the folder `dir` or lies inside it (by their absolute paths). */
+function isInside(p: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(p));
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
 }
 
 /**
