@@ -221,7 +221,7 @@ export function configSchema(ctx: CheckContext) {
       top_fraction: z.number().gt(0).max(1).default(0.3).meta({
         description: 'per layer, apply at most ceil(top_fraction × width) of the morphisms with positive tradeoff',
       }),
-      min_width: positiveInt.default(1).meta({ description: 'pruning never takes a layer below this many channels' }),
+      min_width: positiveInt.default(1).meta({ description: 'pruning never takes a layer below this many channels (a layer narrower than this, such as a narrower seed, is not pruned but may be split)' }),
       theta_lr: z.number().gt(0).default(1.0e-2).meta({ description: 'Adam learning rate of the morphism parameters θ' }),
       theta_init_scale: z.number().gt(0).default(1.0e-2).meta({ description: "θ starts normal with std = this × the RMS of the channel's incoming kernel" }),
       ema_weight: z.union([auto, z.number().gt(0).max(1)]).default('auto').meta({

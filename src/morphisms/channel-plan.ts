@@ -21,6 +21,7 @@ export interface ChannelPlan {
  * out of range, two morphisms on one channel, or prunes that would leave fewer than `minWidth` of the
  * layer's original channels. Splits do not count towards the minimum (the copy of a split channel is
  * not a distinct feature yet); this differs from "final width ≥ minWidth" only when minWidth > 1.
+ * A layer already narrower than `minWidth` is not pruned, but it may be split or left as it is.
  */
 export function planChannels(layer: string, width: number, morphisms: readonly Morphism[], minWidth: number): ChannelPlan {
   const copies = new Array<number>(width).fill(1);
@@ -32,7 +33,9 @@ export function planChannels(layer: string, width: number, morphisms: readonly M
     copies[m.channel] = m.kind === 'split' ? 2 : 0;
   }
   const kept = copies.filter((n) => n > 0).length;
-  if (kept < minWidth) {
+  // only prunes are held to the minimum: a seed layer narrower than grow.min_width must still pass
+  // through a round that prunes none of its channels
+  if (kept < width && kept < minWidth) {
     throw new Error(`pruning ${width - kept} of ${layer}'s ${width} channels would leave ${kept}, below the minimum width ${minWidth}`);
   }
   const source: number[] = [];

@@ -10,7 +10,8 @@
 //   2. the channels whose kept morphism has a positive margin are ranked by margin, descending, ties
 //      to the lower channel index
 //   3. walking that ranking, a morphism is applied while fewer than ceil(topFraction·w) are; a prune
-//      is skipped (not counted) if the layer would keep fewer than minWidth of its w channels
+//      is skipped (not counted) if the layer would keep fewer than minWidth of its w channels (so a
+//      layer already at or below minWidth is never pruned; it may still be split)
 // Every channel gets a Decision, in layer order then channel order, for the per-channel CSV.
 import { ArchState } from '../models/arch';
 import { resourceDelta, signedDelta } from './resources';
@@ -95,7 +96,8 @@ export function selectMorphisms(arch: ArchState, estimates: ReadonlyMap<string, 
       layerDecisions.push(split.margin > prune.margin ? split : prune);
     }
     const cap = topCount(opts.topFraction, layer.width);
-    const maxPrunes = layer.width - opts.minWidth;
+    // a layer at or below minWidth (a seed narrower than grow.min_width) gets no prunes at all
+    const maxPrunes = Math.max(0, layer.width - opts.minWidth);
     const ranked = layerDecisions.filter((d) => d.reason === 'applied').sort((a, b) => b.margin - a.margin || a.channel - b.channel);
     let applied = 0;
     let prunes = 0;

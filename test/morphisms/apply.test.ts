@@ -212,6 +212,11 @@ test('errors: unknown layer, channel out of range, two morphisms on one channel,
   t.throws(() => applyMorphisms(w4, two, { minWidth: 3 }), { message: /would leave 2, below the minimum width 3/ });
   t.throws(() => applyMorphisms(w4, [...two, { kind: 'split', layer: 'conv3', channel: 2, theta: new Float32Array(36) }], { minWidth: 3 }), { message: /minimum width 3/ });
   t.throws(() => applyMorphisms(w4, [], { minWidth: 0 }), { message: /minWidth/ });
+  // a layer already below the minimum (a seed narrower than grow.min_width) passes a round without
+  // prunes and may be split; a prune is still refused
+  t.notThrows(() => applyMorphisms(w4, [], { minWidth: 5 }));
+  t.is(applyMorphisms(w4, [{ kind: 'split', layer: 'conv3', channel: 2, theta: new Float32Array(36) }], { minWidth: 5 }).arch.layers[2]!.width, 5);
+  t.throws(() => applyMorphisms(w4, [prune('conv3', 0)], { minWidth: 5 }), { message: /would leave 3, below the minimum width 5/ });
   // an inconsistent state is refused rather than rewritten into garbage
   const broken: ModelState = { ...s, params: new Map(s.params).set('conv2.bn.bias', new Float32Array(5)) };
   t.throws(() => applyMorphisms(broken, []), { message: /conv2\.bn\.bias/ });

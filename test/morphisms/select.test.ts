@@ -76,6 +76,19 @@ test('prunes never take a layer below minWidth; a blocked prune takes no slot, a
   t.deepEqual(applied(select({ conv2: { split: [1, 1, 1, 1], prune: [-1, -1, -1, -1] } }, { topFraction: 1 }), 'conv2'), ['prune0', 'prune1', 'prune2']);
 });
 
+test('a layer narrower than minWidth (grow.min_width above the seed width) is never pruned, may be split, and its decisions apply', (t) => {
+  // every layer of vgg19(4) has 4 channels, fewer than minWidth 6: the prunes are blocked, the split is not
+  const d = select({ conv2: { split: [1, -0.5, 1, 1], prune: [-0.9, 1, -0.7, 1] } }, { topFraction: 1, minWidth: 6 });
+  t.deepEqual(applied(d, 'conv2'), ['split1']);
+  t.deepEqual(of(d, 'conv2').filter((x) => x.kind === 'prune' && x.margin > 0).map((x) => x.reason), ['min-width', 'min-width']);
+  const state = randomState(arch, new Rng(5));
+  const ms: Morphism[] = d.filter((x) => x.applied).map((x) => ({ kind: 'split', layer: x.layer, channel: x.channel, theta: new Float32Array(rowLength(state, x.layer)) }));
+  const grown = applyMorphisms(state, ms, { minWidth: 6 });
+  t.is(grown.arch.layers[1]!.width, 5);
+  // a round with nothing to apply leaves such a layer as it is
+  t.is(applyMorphisms(state, [], { minWidth: 6 }).arch.layers[1]!.width, 4);
+});
+
 test('λ_f charges FLOPs: a split worth its parameters is refused once its FLOPs cost more', (t) => {
   const r = resourceDelta(arch, 'conv1', 0);
   const est = { conv1: { split: [-0.1, 1, 1, 1], prune: [1, 1, 1, 1] } };

@@ -84,6 +84,11 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     return typeof r.phase === 'number' && r.phase <= progressState.completedPhases;
   });
 
+  const narrow = seed.layers.filter((l) => l.width <= g.min_width).map((l) => l.name);
+  if (narrow.length > 0 && g.min_width > 1) {
+    const which = narrow.length === seed.layers.length ? 'every seed layer is' : `${narrow.join(', ')} ${narrow.length === 1 ? 'is' : 'are'}`;
+    log(`grow.min_width ${g.min_width}: ${which} at or below that width already, so not pruned until splits widen it`);
+  }
   const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
   if (resume && progressState.retrainDone && fs.existsSync(path.join(run.dir, 'report.json')) && kept.retrain >= retrainEpochs && (!g.uniform_baseline || retrainEpochs === 0 || kept.baseline >= retrainEpochs)) {
     log(`${run.dir} is finished (its report.json is up to date): nothing to do; start a new run with --out to grow again`);
