@@ -20,7 +20,7 @@ import { BatchLoader } from '../data';
 import { Estimates } from './estimates';
 import { Granularity } from './graph';
 import { GrowEngine } from './grow-engine';
-import { emaWeightOf, growData } from './grow-data';
+import { emaWeightOf, growData, heldOutBatchCount } from './grow-data';
 import { finalPass, growPhase } from './phases';
 import { initTheta, rowSumSquares } from './theta';
 import { EvalBatch, lossProbe } from './true-delta';
@@ -103,6 +103,17 @@ interface Snapshot {
   theta: TensorMap;
   ema: Estimates | null;
   final: Estimates;
+}
+
+/**
+ * The Adam steps on θ of the experiment's growing phase (what a snapshot can name at most): every
+ * batch of grow.phase_epochs epochs over the training images minus the `finalBatches` held out (as
+ * growData holds them out), capped at grow.theta_steps.
+ */
+export function thetaStepsOf(cfg: Pick<TrainConfig, 'train' | 'grow'>, trainImages: number, finalBatches: number): number {
+  const batch = cfg.train.batch_size;
+  const perEpoch = Math.floor((trainImages - heldOutBatchCount(trainImages, batch, finalBatches) * batch) / batch);
+  return Math.min(cfg.grow.phase_epochs * perEpoch, cfg.grow.theta_steps ?? Infinity);
 }
 
 /** Test batches the two evaluation sets need: 2 × evalBatches full batches of train.batch_size. */

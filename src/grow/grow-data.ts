@@ -46,13 +46,22 @@ export function heldOutIndices(n: number, count: number, seed: number): Uint32Ar
 export const MAX_HELD_OUT_FRACTION = 0.1;
 
 /**
+ * How many of `asked` held-out batches of `batchSize` a training set of `trainImages` images gives:
+ * at most MAX_HELD_OUT_FRACTION of the set (0: nothing is held out, the final pass reads training
+ * batches).
+ */
+export function heldOutBatchCount(trainImages: number, batchSize: number, asked: number): number {
+  return Math.min(asked, Math.floor((MAX_HELD_OUT_FRACTION * trainImages) / batchSize));
+}
+
+/**
  * Split the training set for the growing phases: `heldOutBatches` × `batchSize` images (at most
  * MAX_HELD_OUT_FRACTION of the set, seeded by `seed` on the 'grow-held-out' stream) are held out from θ
  * learning for the final pass; the rest, shuffled and augmented like training, teach θ. When nothing
  * can be held out the final pass reads FALLBACK_FINAL_BATCHES training batches. Call close() when done.
  */
 export function growData(data: DataSetup, batchSize: number, heldOutBatches: number, seed: number): GrowData {
-  const count = Math.min(heldOutBatches, Math.floor((MAX_HELD_OUT_FRACTION * data.train.n) / batchSize)) * batchSize;
+  const count = heldOutBatchCount(data.train.n, batchSize, heldOutBatches) * batchSize;
   // tiny datasets (under 10 batches) estimate on training batches
   if (count === 0) {
     return { growLoader: data.trainLoader, heldOutLoader: null, heldOut: 0, finalLoader: data.trainLoader, finalBatches: FALLBACK_FINAL_BATCHES, close: async () => {} };

@@ -52,3 +52,46 @@ test('gn-accuracy: a row per split and prune of every channel and θ snapshot, c
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('gn-accuracy: flags it cannot honour are refused (or, held-out batches, clamped with a note) before anything is written', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-gnacc-flags-'));
+  const cfg = path.join(dir, 'cfg.yaml');
+  fs.writeFileSync(
+    cfg,
+    [
+      'model: { family: vgg19, width: 2 }',
+      `data: { dataset: fashion-mnist, path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}, limit_train: 640, limit_test: 64 }`,
+      'train: { batch_size: 32, lr: 0.05 }',
+      'grow: { phase_epochs: 1, theta_steps: 4 }',
+      'runtime: { threads: 1 }',
+    ].join('\n'),
+  );
+  const out = path.join(dir, 'out');
+  const gn = (...flags: string[]) => {
+    const r = spawnSync(BIN, ['experiment', 'gn-accuracy', cfg, '--eval-batches', '1', ...flags], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+    return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+  };
+  // a variant twice: it would be measured twice under one name
+  const twice = gn('--out', out, '--variants', 'batch,sample,batch');
+  t.is(twice.code, 1, twice.out);
+  t.regex(twice.out, /error: --variants batch,sample,batch: batch is given more than once/);
+  // a snapshot after more steps than θ learning takes (grow.theta_steps 4) would silently be missing;
+  // 1000 held-out batches cannot be (10% of 640 images is 2 batches of 32): a note says what is used
+  const beyond = gn('--out', out, '--snapshots', '2,4,100', '--final-batches', '1000');
+  t.is(beyond.code, 1, beyond.out);
+  t.regex(beyond.out, /note: --final-batches 1000: at most 2 batches of 32 \(10% of the 640 training images\) can be held out; the final pass uses 2/);
+  t.regex(beyond.out, /error: --snapshots 100: θ learning takes 4 Adam steps here \(grow\.theta_steps 4\): choose step counts up to 4/);
+  t.false(fs.existsSync(out), 'a refused experiment created its --out folder');
+  // --out in a run folder (or a folder inside one) would mix the experiment's files with the run's
+  const run = path.join(dir, 'run');
+  fs.mkdirSync(run);
+  // a run manifest (src/report/run-folder.ts RunManifest), as nasgrow train and run write it
+  fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ command: 'train', nasgrow: '0', data: { train: 'x', test: 'y' }, arch: null }));
+  for (const o of [run, path.join(run, 'gn')]) {
+    const r = gn('--out', o);
+    t.is(r.code, 1, r.out);
+    t.regex(r.out, new RegExp(`error: --out ${o} is (a|inside the) run folder ${run} \\(it holds run\\.json\\): .* choose a folder outside it`));
+  }
+  t.deepEqual(fs.readdirSync(run), ['run.json']);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -3,8 +3,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig, resolveArch } from '../../config';
-import { evalSetsFit, gnAccuracy, parseVariant } from '../../grow/gn-accuracy';
-import { ProgressReporter } from '../../report';
+import { evalSetsFit, gnAccuracy, parseVariant, thetaStepsOf, variantName } from '../../grow/gn-accuracy';
+import { FALLBACK_FINAL_BATCHES, heldOutBatchCount, MAX_HELD_OUT_FRACTION } from '../../grow/grow-data';
+import { enclosingRunFolder, ProgressReporter } from '../../report';
 import { checkDevice } from '../../runtime/session';
 import { setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
@@ -34,6 +35,10 @@ export async function runExperiment(args: ExperimentArgs): Promise<void> {
   const evalBatches = wholeNumber(args['eval-batches'], '--eval-batches', 1, 8);
   const finalBatches = wholeNumber(args['final-batches'], '--final-batches', 0, cfg.grow.final_batches);
   const variants = args.variants ? args.variants.split(',').map(parseVariant) : [{ granularity: cfg.grow.granularity, thetaMaxNorm: cfg.grow.theta_max_norm }];
+  // a variant twice would be measured twice under one name: duplicate CSV rows, one PNG overwriting the other
+  const names = variants.map(variantName);
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length > 0) throw new UsageError(`--variants ${args.variants}: ${[...new Set(twice)].join(', ')} is given more than once: list each variant once`);
   const snapshots = (args.snapshots ?? '')
     .split(',')
     .filter((x) => x.trim() !== '')
@@ -46,12 +51,27 @@ export async function runExperiment(args: ExperimentArgs): Promise<void> {
   const out = path.resolve(args.out ?? `${cfg.output.dir}-gn-accuracy`);
   checkDevice(cfg.runtime.device);
   checkFolder(out, '--out');
+  const run = enclosingRunFolder(out);
+  if (run) throw new UsageError(`--out ${out} is ${run.runDir === out ? 'a' : 'inside the'} run folder ${run.runDir} (it holds ${run.mark}): the experiment's files do not belong among a run's; choose a folder outside it`);
 
   const progress = new ProgressReporter();
   const log = (line: string) => progress.log(line);
   const data = await setupData(cfg, log);
   try {
     const arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
+    const batch = cfg.train.batch_size;
+    const heldOut = heldOutBatchCount(data.train.n, batch, finalBatches);
+    if (heldOut < finalBatches) {
+      const asked = args['final-batches'] === undefined ? `grow.final_batches ${finalBatches}` : `--final-batches ${finalBatches}`;
+      const pass = heldOut > 0 ? `the final pass uses ${heldOut}` : `nothing is held out, and the final pass reads ${FALLBACK_FINAL_BATCHES} training batches`;
+      log(`note: ${asked}: at most ${heldOut} batches of ${batch} (${100 * MAX_HELD_OUT_FRACTION}% of the ${data.train.n} training images) can be held out; ${pass}`);
+    }
+    const steps = thetaStepsOf(cfg, data.train.n, finalBatches);
+    const beyond = snapshots.filter((s) => s > steps);
+    if (beyond.length > 0) {
+      const cap = cfg.grow.theta_steps !== null && cfg.grow.theta_steps <= steps ? `grow.theta_steps ${cfg.grow.theta_steps}` : `grow.phase_epochs ${cfg.grow.phase_epochs} over the training batches not held out`;
+      throw new UsageError(`--snapshots ${beyond.join(',')}: θ learning takes ${steps} Adam steps here (${cap}): choose step counts up to ${steps} (the last step is always a snapshot)`);
+    }
     if (!evalSetsFit(data.test.n, cfg.train.batch_size, evalBatches)) {
       throw new UsageError(
         `the test split (${data.test.n} images) holds fewer than 2 × --eval-batches ${evalBatches} batches of train.batch_size ${cfg.train.batch_size}: lower --eval-batches`,
