@@ -117,19 +117,7 @@ export type PreparedRunFolder = RunFolder & {
  */
 export function prepareRunFolder(dir: string, options: PrepareOptions & { log?: (line: string) => void }): PreparedRunFolder {
   const run = runFolder(dir);
-  const stat = statOrNull(run.dir);
-  if (stat && !stat.isDirectory()) throw new RunFolderError(`${run.dir} exists and is not a folder: choose another --out`);
-  if (options.resume) {
-    if (!stat) throw new RunFolderError(`cannot resume ${run.dir}: the folder does not exist`);
-    if (!fs.existsSync(run.config)) {
-      if (unfinishedStart(run.dir)) throw new RunFolderError(`cannot resume ${run.dir}: its start did not finish (it has no config.yaml), so there is nothing to resume: start the run again with --out ${dir} instead of --resume`);
-      throw new RunFolderError(`cannot resume ${run.dir}: it is not a nasgrow run folder (it has no config.yaml)`);
-    }
-  } else if (stat && fs.readdirSync(run.dir).length > 0 && !unfinishedStart(run.dir)) {
-    throw new RunFolderError(
-      `the run folder ${run.dir} already exists and is not empty: use --resume ${dir} to continue that run, or choose a new --out`,
-    );
-  }
+  checkRunFolder(dir, options.resume);
   const made = missingFolders(run.dir);
   makeFolder(run.dir, 'the run folder');
   let lock: RunLock;
@@ -215,6 +203,29 @@ export function enclosingRunFolder(dir: string): { runDir: string; mark: string 
     }
   }
   return null;
+}
+
+/**
+ * What prepareRunFolder checks of `dir` before it writes, without writing (what `nasgrow validate`
+ * checks too): a new run needs an empty or missing folder, a resumed one an existing run folder.
+ * @throws RunFolderError naming the folder: not a folder; a new run's folder not empty; a resumed
+ *   run's folder missing or without config.yaml.
+ */
+export function checkRunFolder(dir: string, resume: boolean): void {
+  const run = runFolder(dir);
+  const stat = statOrNull(run.dir);
+  if (stat && !stat.isDirectory()) throw new RunFolderError(`${run.dir} exists and is not a folder: choose another --out`);
+  if (resume) {
+    if (!stat) throw new RunFolderError(`cannot resume ${run.dir}: the folder does not exist`);
+    if (!fs.existsSync(run.config)) {
+      if (unfinishedStart(run.dir)) throw new RunFolderError(`cannot resume ${run.dir}: its start did not finish (it has no config.yaml), so there is nothing to resume: start the run again with --out ${dir} instead of --resume`);
+      throw new RunFolderError(`cannot resume ${run.dir}: it is not a nasgrow run folder (it has no config.yaml)`);
+    }
+  } else if (stat && fs.readdirSync(run.dir).length > 0 && !unfinishedStart(run.dir)) {
+    throw new RunFolderError(
+      `the run folder ${run.dir} already exists and is not empty: use --resume ${dir} to continue that run, or choose a new --out`,
+    );
+  }
 }
 
 function statOrNull(p: string): fs.Stats | null {

@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { onnx } from 'onnx-proto';
 import sharp from 'sharp';
+import { writePng } from '../data/fixtures';
 import { ROOT } from '../helpers/root';
 
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
@@ -99,6 +100,65 @@ test('validate refuses what cannot train: one BatchNorm value per channel, a net
   t.regex(w.out, /model\.width gives a network of [\d,]+ parameters whose training step needs at least [\d.]+ GiB/);
   fs.rmSync(a.dir, { recursive: true, force: true });
   fs.rmSync(b.dir, { recursive: true, force: true });
+});
+
+test('validate makes the checks train makes before it starts: output folder, device, an existing run; and prints the data warnings train prints', async (t) => {
+  const { dir, cfg } = sandbox();
+  const text = fs.readFileSync(cfg, 'utf8');
+  const variant = (name: string, extra: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `${text}\n${extra}\n`);
+    return file;
+  };
+  const file = path.join(dir, 'a-file');
+  fs.writeFileSync(file, '');
+  const existing = path.join(dir, 'existing-run');
+  fs.mkdirSync(existing);
+  fs.writeFileSync(path.join(existing, 'config.yaml'), text);
+  const cases = [
+    [variant('in-file.yaml', `output: { dir: ${path.join(file, 'run')} }`), /error: output\.dir .*a-file\/run: .*a-file is a file, not a folder/],
+    [variant('dev-null.yaml', 'output: { dir: /dev/null }'), /error: output\.dir \/dev\/null: it is a file, not a folder/],
+    [variant('proc.yaml', 'output: { dir: /proc/nasgrow-run }'), /error: output\.dir \/proc\/nasgrow-run is inside \/proc, a kernel pseudo-filesystem/],
+    [variant('existing.yaml', `output: { dir: ${existing} }`), /error: the run folder .*existing-run already exists and is not empty: use --resume/],
+  ] as const;
+  for (const [config, why] of cases) {
+    const v = nasgrow(['validate', config], 60_000);
+    const tr = nasgrow(['train', config], 60_000);
+    t.is(v.code, 1, `validate ${path.basename(config)}:\n${v.out}`);
+    t.regex(v.out, why);
+    t.is(tr.code, 1, `train ${path.basename(config)}:\n${tr.out}`);
+    t.regex(tr.out, why);
+  }
+  // runtime.device cuda: refused by both where the provider is missing
+  const cudaCfg = path.join(dir, 'cuda.yaml');
+  fs.writeFileSync(cudaCfg, `${text.replace('runtime: { threads: 1 }', 'runtime: { threads: 1, device: cuda }')}\noutput: { dir: ${path.join(dir, 'cuda-run')} }\n`);
+  const cuda = nasgrow(['validate', cudaCfg]);
+  const cudaTrain = nasgrow(['train', cudaCfg]);
+  if (cudaTrain.code !== 0) {
+    t.is(cuda.code, 1, cuda.out);
+    t.regex(cuda.out, /runtime\.device is 'cuda' but the CUDA execution provider is not installed/);
+  }
+  // an image folder whose class c has no training images, with a file that is not an image
+  const root = path.join(dir, 'images');
+  let id = 0;
+  for (const [split, cls, n] of [['train', 'a', 2], ['train', 'b', 2], ['test', 'a', 1], ['test', 'b', 1], ['test', 'c', 1]] as const) {
+    for (let i = 0; i < n; i++) await writePng(path.join(root, split, cls, `${i}.png`), id++, 32, 32);
+  }
+  fs.writeFileSync(path.join(root, 'train', 'a', 'notes.txt'), 'not an image');
+  const img = path.join(dir, 'images.yaml');
+  fs.writeFileSync(
+    img,
+    [`data: { dataset: image-folder, path: ${root} }`, 'model: { family: vgg19, width: 2 }', 'train: { epochs: 1, batch_size: 2 }', `output: { dir: ${path.join(dir, 'img-run')} }`, 'runtime: { threads: 1 }'].join('\n'),
+  );
+  const warnings = (out: string) => out.split('\n').filter((l) => l.startsWith('warning:'));
+  const v = nasgrow(['validate', img]);
+  t.is(v.code, 0, v.out);
+  const tr = nasgrow(['train', img]);
+  t.is(tr.code, 0, tr.out);
+  t.true(warnings(tr.out).some((w) => /class 'c' has no training images/.test(w)), tr.out);
+  t.true(warnings(tr.out).some((w) => /skipped 1 file that is not a \.jpg\/\.jpeg\/\.png image/.test(w)), tr.out);
+  t.deepEqual(warnings(v.out), warnings(tr.out));
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a full disk is the user\'s error naming the file, and leaves no temporary file', (t) => {

@@ -1,4 +1,5 @@
-// What `nasgrow train` and `nasgrow run` share before and after their work. Everything the user can
+// What `nasgrow train` and `nasgrow run` share before and after their work (`nasgrow validate` runs the
+// same checks: checkStart, checkStartData). Everything the user can
 // get wrong is checked before the run folder is touched — the config with its command-line overrides,
 // the device, the output folder, the resume rules, the data (both splits, their shapes, labels and
 // normalisation) and whether the network fits at this batch size — so a failed start leaves nothing
@@ -9,7 +10,7 @@ import * as path from 'path';
 import { ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArch } from '../../config';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
-import { PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
+import { checkRunFolder, PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
 import { checkDevice } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
@@ -83,16 +84,36 @@ export interface TrainSummary {
   checkpoint: string | null;
 }
 
+/** What checkStart found: the config with the command line applied, and the run folder's state. */
+export interface StartPlan {
+  cfg: TrainConfig;
+  /** continue the run in `runDir` */
+  resume: boolean;
+  runDir: string;
+  /** the command whose run folder this is */
+  command: 'train' | 'run';
+  /** a resumed folder's run.json (or what its files say, for a folder from before manifests) */
+  manifest: ReturnType<typeof readManifest> | null;
+  /** lines for the log: what changes on resume */
+  notes: string[];
+}
+
+/** What checkStartData found: the loaded data (close it) and the architecture the config describes for it. */
+export interface StartData {
+  data: DataSetup;
+  arch: ArchState;
+  /** the fingerprints of the training and test data, for run.json */
+  prints: { train: string; test: string };
+}
+
 /**
- * Check everything (config with --epochs/--threads/--device/--out/--resume applied, the device, the
- * output folder, the resume rules, the data, whether the network fits), then lock and prepare the run
- * folder and write config.yaml. `kind`: the step graph whose memory need is checked ('grow' for
- * `nasgrow run`); `opts.quiet`: nothing on the terminal (train.log still gets every line).
- * @throws ConfigError, UsageError, DataError, FolderError, RunFolderError (all exit 1), before anything
- *   is written when the problem is in the input; UserError naming the file that cannot be written (a
- *   full disk), after deleting what this start wrote into a new run folder (PreparedRunFolder.undoStart).
+ * The checks of a start that need no data, writing nothing: the config with --epochs/--threads/
+ * --device/--out/--resume applied, the device, the output folder (a file in its path, /proc, a new
+ * run's folder not empty, a resumed one not a run folder of this command), and the resume rules.
+ * `nasgrow validate` runs them as `train` and `run` do.
+ * @throws ConfigError, UsageError, FolderError, RunFolderError (all exit 1).
  */
-export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean } = {}): Promise<RunSession> {
+export function checkStart(args: TrainArgs, kind: 'train' | 'grow'): StartPlan {
   // '' would resolve to the working directory, which output.dir '' may not be either
   if (args.out === '') throw new UsageError('--out is empty: name the run folder, or leave --out out for output.dir of the config');
   if (args.resume === '') throw new UsageError('--resume is empty: name the run folder to continue');
@@ -106,6 +127,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   checkRunLayout(cfg, args.config, args.resume !== undefined ? '--resume' : args.out !== undefined ? '--out' : null);
   checkDevice(cfg.runtime.device);
   checkFolder(runDir, 'output.dir');
+  checkRunFolder(runDir, resume);
   let manifest: ReturnType<typeof readManifest> | null = null;
   if (resume && fs.existsSync(runFolder(runDir).config)) {
     manifest = readManifest(runDir);
@@ -114,28 +136,24 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
     }
   }
   const notes = resume ? checkResumable(cfg, runDir) : [];
+  return { cfg, resume, runDir, command, manifest, notes };
+}
 
-  // Lines logged before the run folder exists reach train.log once it does.
-  const early: string[] = [];
-  let runLog: RunLog | null = null;
-  const toRunLog = (line: string) => {
-    if (runLog) runLog.write(line);
-    else early.push(line);
-  };
-  // train.log gets everything printed: the log lines and every epoch's summary line
-  const progress = new ProgressReporter({ onSummary: toRunLog, silent: opts.quiet });
-  const log = (line: string) => {
-    toRunLog(line);
-    progress.log(line);
-  };
-  log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${runDir}`);
-  for (const n of notes) log(n);
+/**
+ * The checks of a start that need the data: both splits read and alike (setupData), the network the
+ * config describes for them and whether it trains at the batch size; on resume, that the data and the
+ * architecture are the run's. Lines about the data go to `log`. Writes nothing but the data's own
+ * cache (data.cache_dir).
+ * @throws ConfigError, DataError, RunFolderError (all exit 1), with the data closed.
+ */
+export async function checkStartData(plan: StartPlan, configFile: string, kind: 'train' | 'grow', log: (line: string) => void): Promise<StartData> {
+  const { cfg, runDir, manifest } = plan;
   const data = await setupData(cfg, log);
   let arch: ArchState;
   const prints = { train: fingerprint(data.train), test: fingerprint(data.test) };
   try {
     arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
-    assertTrainable(arch, cfg.train.batch_size, kind, args.config);
+    assertTrainable(arch, cfg.train.batch_size, kind, configFile);
     if (manifest?.data) {
       for (const split of ['train', 'test'] as const) {
         if (prints[split] !== manifest.data[split]) {
@@ -152,6 +170,37 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
     await data.close();
     throw e;
   }
+  return { data, arch, prints };
+}
+
+/**
+ * Check everything (checkStart, then checkStartData), then lock and prepare the run folder and write
+ * config.yaml. `kind`: the step graph whose memory need is checked ('grow' for `nasgrow run`);
+ * `opts.quiet`: nothing on the terminal (train.log still gets every line).
+ * @throws ConfigError, UsageError, DataError, FolderError, RunFolderError (all exit 1), before anything
+ *   is written when the problem is in the input; UserError naming the file that cannot be written (a
+ *   full disk), after deleting what this start wrote into a new run folder (PreparedRunFolder.undoStart).
+ */
+export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean } = {}): Promise<RunSession> {
+  const plan = checkStart(args, kind);
+  const { cfg, resume, runDir, command, notes } = plan;
+
+  // Lines logged before the run folder exists reach train.log once it does.
+  const early: string[] = [];
+  let runLog: RunLog | null = null;
+  const toRunLog = (line: string) => {
+    if (runLog) runLog.write(line);
+    else early.push(line);
+  };
+  // train.log gets everything printed: the log lines and every epoch's summary line
+  const progress = new ProgressReporter({ onSummary: toRunLog, silent: opts.quiet });
+  const log = (line: string) => {
+    toRunLog(line);
+    progress.log(line);
+  };
+  log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${runDir}`);
+  for (const n of notes) log(n);
+  const { data, arch, prints } = await checkStartData(plan, args.config, kind, log);
 
   const configYaml = renderConfigYaml(cfg, {
     relativeTo: runDir,
