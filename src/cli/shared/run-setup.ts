@@ -16,6 +16,7 @@ import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
 import { UsageError } from '../errors';
 import { nasgrowVersion } from '../version';
+import { planResume } from './resume-plan';
 
 /** The command line of `nasgrow train` and `nasgrow run` (src/cli/train/command-object.ts, src/cli/run/command-object.ts). */
 export interface TrainArgs {
@@ -33,7 +34,8 @@ export interface TrainArgs {
  * output.dir (a moved folder). Paths to the same inputs: data.path and model.arch (the data's
  * fingerprint and the architecture are checked instead, src/report/run-folder.ts RunManifest). How long
  * it goes on: train.epochs, grow.retrain_epochs, grow.uniform_baseline — a longer schedule also
- * stretches the learning rate of the epochs still to come (cosine). And train.lr may be lowered
+ * stretches the learning rate of the epochs still to come (cosine), and a count below the epochs done
+ * does not take effect (planResume, src/cli/shared/resume-plan.ts). And train.lr may be lowered
  * (checkResumable).
  */
 const RESUMABLE_CHANGES = [
@@ -136,7 +138,9 @@ export function checkStart(args: TrainArgs, kind: 'train' | 'grow'): StartPlan {
     }
   }
   const notes = resume ? checkResumable(cfg, runDir) : [];
-  return { cfg, resume, runDir, command, manifest, notes };
+  // epoch counts below what the run has done do not reach config.yaml (src/cli/shared/resume-plan.ts)
+  const planned = resume ? planResume(kind, cfg, runDir, args.epochs !== undefined ? '--epochs' : args.config) : { cfg, notes: [] };
+  return { cfg: planned.cfg, resume, runDir, command, manifest, notes: [...notes, ...planned.notes] };
 }
 
 /**
@@ -319,10 +323,8 @@ export function checkResumable(cfg: TrainConfig, runDir: string): string[] {
   }
   const notes: string[] = [];
   const changes = diffConfigs(before, cfg).filter((d) => {
-    if (RESUMABLE_CHANGES.includes(d.key)) {
-      if (d.key.startsWith('grow.') || d.key === 'train.epochs') notes.push(`${d.key} changed from ${inlineYaml(d.before)} to ${inlineYaml(d.after)} on resume`);
-      return false;
-    }
+    // changed epoch counts are noted by planResume, which knows whether they take effect
+    if (RESUMABLE_CHANGES.includes(d.key)) return false;
     if (d.key === 'train.lr' && (d.after as number) < (d.before as number)) {
       notes.push(`train.lr lowered from ${inlineYaml(d.before)} to ${inlineYaml(d.after)} on resume: the epochs from here on run at the lower rate`);
       return false;
