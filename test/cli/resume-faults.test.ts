@@ -84,3 +84,37 @@ test('nasgrow run --resume with a damaged progress.json or a missing phase state
   t.is(missing.stderr.split('\n')[0], `error: checkpoint ${state} does not exist; to redo phase 1 from the state before it, set "completedPhases" to 0 in ${progress} and resume, or start a new run`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('nasgrow run --resume without its progress.json, once past phase 1: exit 1 naming it and what to write; written so, the run ends as it did', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-resume-faults-'));
+  const cfgFile = config(dir, true);
+  const out = path.join(dir, 'run');
+  const first = nasgrow(['run', cfgFile, '--out', out]);
+  t.is(first.code, 0, first.stderr);
+  // the rows without their wall-time columns, and the report without its wall time
+  const metrics = () => {
+    const rows = fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const keep = rows[0]!.map((h) => !/seconds|per_s/.test(h));
+    return rows.map((r) => r.filter((_, i) => keep[i]).join(','));
+  };
+  const report = () => ({ ...JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')), wall_seconds: 0 });
+  const rows = metrics();
+  const result = report();
+  t.true(rows.some((r) => r.includes('retrain')), rows.join('\n'));
+  const progress = path.join(out, 'progress.json');
+  fs.rmSync(progress);
+  const r = nasgrow(['run', cfgFile, '--resume', out]);
+  t.is(r.code, 1, r.stderr);
+  t.is(
+    r.stderr.split('\n')[0],
+    `error: cannot resume ${out}: its progress.json is missing, but the folder holds the work of later steps (phases/phase-02, retrain, report.json); resuming without it would redo the phases and lose the retraining's records. ` +
+      'Restore progress.json, or write it as {"completedPhases": 2, "retrainDone": false, "seconds": 0} (2: the phases/phase-NN folders from phase-01 on that hold a state.safetensors) and resume, or start a new run',
+  );
+  t.deepEqual(metrics(), rows);
+  fs.writeFileSync(progress, '{"completedPhases": 2, "retrainDone": false, "seconds": 0}\n');
+  const resumed = nasgrow(['run', cfgFile, '--resume', out]);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.deepEqual(metrics(), rows);
+  t.deepEqual(report(), result);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -7,6 +7,8 @@
 //     that stopped partway is refused (exit 1), naming the epochs done and the counts it can resume with.
 //   - grow.uniform_baseline turned off on a finished run whose report holds the baseline: nothing to
 //     do, config.yaml keeps true.
+//   - a `nasgrow run` folder whose progress.json is lost but that holds work after phase 1 is refused
+//     (checkProgressFile): without it the resume would redo the phases and lose records.
 //   - any other change takes effect. The cosine schedule depends on the total number of epochs, so when
 //     epochs already trained ran at other rates than the new total gives them (typically: a finished
 //     run extended after its lr reached the end of its schedule), the result differs from an
@@ -16,7 +18,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, inlineYaml, loadConfig, TrainConfig } from '../../config';
 import { latestCheckpoint } from '../../models/checkpoint';
-import { readRunProgress, runFolder } from '../../report';
+import { readRunProgress, RunFolderError, runFolder } from '../../report';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { UsageError } from '../errors';
 
@@ -93,7 +95,29 @@ function planTrain(cfg: TrainConfig, saved: TrainConfig, runDir: string, epochsF
   return { cfg, notes };
 }
 
+/**
+ * progress.json is written after phase 1; a run folder without it holds at most phase 1's work (a run
+ * killed in its first phase), which a resume redoes. Anything later means the file was lost: resuming
+ * would redo every phase, drop the records of the retraining and baseline, and then take their
+ * checkpoints as trained.
+ * @throws RunFolderError naming progress.json and what to write into it.
+ */
+function checkProgressFile(runDir: string): void {
+  if (fs.existsSync(path.join(runDir, 'progress.json'))) return;
+  const phaseDir = (n: number) => path.join('phases', `phase-${String(n).padStart(2, '0')}`);
+  const phases = fs.existsSync(path.join(runDir, 'phases')) ? fs.readdirSync(path.join(runDir, 'phases')).filter((f) => /^phase-\d+$/.test(f) && f !== 'phase-01') : [];
+  const later = [...phases.sort().map((f) => path.join('phases', f)), ...['retrain', 'uniform-baseline', 'report.json'].filter((f) => fs.existsSync(path.join(runDir, f)))];
+  if (later.length === 0) return;
+  let n = 0;
+  while (fs.existsSync(path.join(runDir, phaseDir(n + 1), 'state.safetensors'))) n++;
+  throw new RunFolderError(
+    `cannot resume ${runDir}: its progress.json is missing, but the folder holds the work of later steps (${later.join(', ')}); resuming without it would redo the phases and lose the retraining's records. ` +
+      `Restore progress.json, or write it as {"completedPhases": ${n}, "retrainDone": false, "seconds": 0} (${n}: the phases/phase-NN folders from phase-01 on that hold a state.safetensors) and resume, or start a new run`,
+  );
+}
+
 function planGrow(cfg: TrainConfig, saved: TrainConfig, runDir: string): ResumePlan {
+  checkProgressFile(runDir);
   const g = cfg.grow;
   const notes: string[] = [];
   if (cfg.train.epochs !== saved.train.epochs) notes.push(`train.epochs changed from ${saved.train.epochs} to ${cfg.train.epochs} on resume (nasgrow run does not use it)`);
