@@ -41,6 +41,7 @@ import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
 import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
 import { faultPoint } from '../../util/fault-injection';
 import { STREAMS } from '../../util/streams';
+import { onDivergenceNote, removeEarlierResult } from '../shared/earlier-result';
 import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
@@ -94,6 +95,22 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     log(`${run.dir} is finished (its report.json is up to date): nothing to do; start a new run with --out to grow again`);
     return finishedSummary(run.dir, g.cycles, retrainEpochs);
   }
+  // A run that had ended goes on (a longer retraining, a baseline turned on or off): its report.json,
+  // and the infer.onnx of a retraining or baseline that trains on or is dropped, describe the earlier
+  // end; they go before anything else, so that nothing that stops this resume leaves them beside a
+  // config.yaml that says otherwise.
+  const stale = [
+    'report.json',
+    ...(kept.retrain < retrainEpochs ? [path.join('retrain', 'graphs', 'infer.onnx')] : []),
+    ...(!g.uniform_baseline || retrainEpochs === 0 || kept.baseline < retrainEpochs ? [path.join('uniform-baseline', 'graphs', 'infer.onnx')] : []),
+  ];
+  const trainsBaseline = g.uniform_baseline && retrainEpochs > 0 && kept.baseline < retrainEpochs;
+  const why = [
+    ...(kept.retrain < retrainEpochs ? [`the retraining goes on after epoch ${kept.retrain} to grow.retrain_epochs ${retrainEpochs}`] : []),
+    ...(trainsBaseline ? [kept.baseline > 0 ? `the uniform baseline goes on after epoch ${kept.baseline}` : 'grow.uniform_baseline adds a uniform baseline'] : []),
+    ...(!g.uniform_baseline && fs.existsSync(path.join(run.dir, 'uniform-baseline', 'graphs', 'infer.onnx')) ? ['grow.uniform_baseline false drops the baseline'] : []),
+  ];
+  const removed = resume && progressState.retrainDone ? removeEarlierResult(run.dir, stale, `this finished run goes on (${why.join('; ') || 'its report.json is written again'})`, log) : [];
 
   let state: ModelState;
   if (progressState.completedPhases > 0) {
@@ -201,14 +218,14 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
       log('grow.retrain_epochs is 0: the grown network is evaluated as the phases left it, without retraining');
       if (g.uniform_baseline) log('grow.uniform_baseline: skipped, since nothing is retrained to compare it with');
     } else {
-      retrained = await trainFromScratch(finalArch, path.join(run.dir, 'retrain'), 'retrain', 'retrain', context);
+      retrained = await onDivergenceNote(removed, () => trainFromScratch(finalArch, path.join(run.dir, 'retrain'), 'retrain', 'retrain', context));
     }
     if (g.uniform_baseline && retrainEpochs > 0) {
       // The comparison the method has to win: a uniform-width seed with at least as many parameters,
       // trained from the same initial seed, data order and schedule as the retraining.
       const arch = uniformMatch(finalArch);
       log(`uniform baseline: width ${arch.layers[0]!.width} — ${paramCount(arch).toLocaleString('en-US')} parameters (grown: ${paramCount(finalArch).toLocaleString('en-US')})`);
-      baseline = { ...(await trainFromScratch(arch, path.join(run.dir, 'uniform-baseline'), 'uniform baseline', 'baseline', context)), arch };
+      baseline = { ...(await onDivergenceNote(removed, () => trainFromScratch(arch, path.join(run.dir, 'uniform-baseline'), 'uniform baseline', 'baseline', context))), arch };
     }
   } finally {
     await grownData.close();

@@ -20,6 +20,7 @@ import { lrAt, scheduleOf } from '../../train/schedule';
 import { writeArchGraphs } from '../../train/write-graphs';
 import { writeJsonFile } from '../../util/atomic-write';
 import { STREAMS } from '../../util/streams';
+import { onDivergenceNote, removeEarlierResult } from '../shared/earlier-result';
 import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
 
 /** `nasgrow train`: check everything, then train; the summary goes to the terminal and train.log. */
@@ -40,6 +41,10 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
   let state: ModelState;
   let firstEpoch = 0;
   const ckpt = resume ? latestCheckpoint(run.checkpoints) : null;
+  const E = cfg.train.epochs;
+  // before the checkpoint is loaded: whatever stops this resume, the earlier end's model is not left
+  // beside a config.yaml that already says E epochs
+  const removed = resume && (ckpt?.epoch ?? 0) < E ? removeEarlierResult(run.dir, [path.join('graphs', 'infer.onnx')], `train.epochs ${E} trains this run on after epoch ${ckpt?.epoch ?? 0}`, log) : [];
   let lastTrain: EpochResult | null = null;
   let lastTestFromCheckpoint: EpochResult | null = null;
   if (ckpt) {
@@ -66,9 +71,8 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
   let lastTest: EpochResult | null = lastTestFromCheckpoint;
   if (firstEpoch >= cfg.train.epochs) log(`the run has trained for ${firstEpoch} epochs already (train.epochs ${cfg.train.epochs}): nothing to train; raise train.epochs (--epochs) to train on`);
   let lastCheckpoint: string | null = ckpt?.file ?? null;
-  const E = cfg.train.epochs;
   try {
-    await trainEpochs(engine, state, data.trainLoader, {
+    await onDivergenceNote(removed, () => trainEpochs(engine, state, data.trainLoader, {
       first: firstEpoch,
       end: E,
       lr: (epoch) => lrAt(schedule, epoch),
@@ -95,7 +99,7 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
             ` (${train.seconds.toFixed(1)} s, ${(train.images / train.seconds).toFixed(0)} img/s)`,
         );
       },
-    });
+    }));
   } finally {
     await engine.release();
   }
