@@ -10,9 +10,11 @@ import { trainCommand } from './train/command-object';
 import { runCommand } from './run/command-object';
 import { experimentCommand } from './experiment/command-object';
 import { validateCommand } from './validate/command-object';
+import { plotCommand } from './plot/command-object';
+import { reportCommand } from './report/command-object';
 import { nasgrowVersion } from './version';
 
-const COMMANDS = ['run', 'train', 'export', 'export-seeds', 'experiment', 'validate', 'config-reference'];
+const COMMANDS = ['run', 'train', 'export', 'export-seeds', 'experiment', 'plot', 'report', 'validate', 'config-reference'];
 
 /** The yargs parser of nasgrow's command line; `.fail` turns argument problems into UsageErrors. */
 export function buildCli(argv: string[]) {
@@ -24,6 +26,8 @@ export function buildCli(argv: string[]) {
     .command(exportCommand)
     .command(exportSeedsCommand)
     .command(experimentCommand)
+    .command(plotCommand)
+    .command(reportCommand)
     .command(validateCommand)
     .command(configReferenceCommand)
     .option('verbose', { type: 'boolean', default: false, global: true, describe: 'print the stack trace of an error' })
