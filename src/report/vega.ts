@@ -12,8 +12,11 @@ import { writeFileAtomic } from '../util/atomic-write';
 type Vega = typeof import('vega');
 // vega-lite's types need "moduleResolution": "node16"; this is the one function used
 interface VegaLite {
-  compile(spec: object): { spec: object };
+  compile(spec: object, opts?: { logger?: object }): { spec: object };
 }
+
+// vega-lite prints its warnings (a dropped empty series, say) to the console: keep the terminal quiet
+const quiet = { level: () => quiet, error: () => quiet, warn: () => quiet, info: () => quiet, debug: () => quiet };
 
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
@@ -41,7 +44,7 @@ export const CHART_CONFIG = {
  */
 export async function renderVegaLite(spec: object): Promise<string> {
   const { vega, vl } = await load();
-  const compiled = vl.compile({ config: CHART_CONFIG, ...spec }).spec;
+  const compiled = vl.compile({ config: CHART_CONFIG, ...spec }, { logger: quiet }).spec;
   const view = new vega.View(vega.parse(compiled as Parameters<Vega['parse']>[0]), { renderer: 'none', logLevel: vega.Error });
   try {
     vega.resetSVGDefIds();

@@ -42,7 +42,7 @@ import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
 import { faultPoint } from '../../util/fault-injection';
 import { STREAMS } from '../../util/streams';
 import { onDivergenceNote, removeEarlierResult } from '../shared/earlier-result';
-import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
+import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary, writeReportPage } from '../shared/run-setup';
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
 export async function runRun(args: TrainArgs): Promise<void> {
@@ -50,6 +50,7 @@ export async function runRun(args: TrainArgs): Promise<void> {
   await inSession(session, async () => {
     const summary = await growFromConfig(session);
     for (const line of summaryLines(summary)) session.log(line);
+    await writeReportPage(session);
   });
 }
 
@@ -101,6 +102,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   // config.yaml that says otherwise.
   const stale = [
     'report.json',
+    'report.html',
     ...(kept.retrain < retrainEpochs ? [path.join('retrain', 'graphs', 'infer.onnx')] : []),
     ...(!g.uniform_baseline || retrainEpochs === 0 || kept.baseline < retrainEpochs ? [path.join('uniform-baseline', 'graphs', 'infer.onnx')] : []),
   ];

@@ -1,7 +1,7 @@
 // A resume that trains a finished run further (a larger train.epochs or grow.retrain_epochs, a uniform
 // baseline turned on) first removes the files that present the run's earlier end as its result:
 // graphs/infer.onnx of `nasgrow train`; report.json and the retraining's and baseline's infer.onnx of
-// `nasgrow run`. config.yaml already says the new count when training starts, so a run that then
+// `nasgrow run`; report.html of either (the page shows the result). config.yaml already says the new count when training starts, so a run that then
 // diverges, is killed or fails would otherwise leave the shorter run's model beside it, looking like
 // the result of the longer one. They are written again when the run ends; the checkpoints keep the
 // earlier end's weights.

@@ -355,3 +355,18 @@ export function summaryLines(s: TrainSummary): string[] {
   if (s.checkpoint) lines.push(`  checkpoint: ${s.checkpoint}`);
   return lines;
 }
+
+/**
+ * Write the run folder's report.html (src/cli/report/report.ts) once the work is done. The result is
+ * already on disk by then, so a page that cannot be written costs a warning in the log (with the
+ * command that writes it later), not the run's exit status.
+ */
+export async function writeReportPage(session: RunSession): Promise<void> {
+  try {
+    const { writeRunReport } = await import('../report/report');
+    const file = await writeRunReport(session.run.dir);
+    session.log(`report: ${file}`);
+  } catch (e) {
+    session.log(`warning: report.html not written (${(e as Error)?.message ?? String(e)}); \`nasgrow report ${session.run.dir}\` writes it`);
+  }
+}

@@ -21,7 +21,7 @@ import { writeArchGraphs } from '../../train/write-graphs';
 import { writeJsonFile } from '../../util/atomic-write';
 import { STREAMS } from '../../util/streams';
 import { onDivergenceNote, removeEarlierResult } from '../shared/earlier-result';
-import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary } from '../shared/run-setup';
+import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary, writeReportPage } from '../shared/run-setup';
 
 /** `nasgrow train`: check everything, then train; the summary goes to the terminal and train.log. */
 export async function runTrain(args: TrainArgs): Promise<void> {
@@ -29,6 +29,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   await inSession(session, async () => {
     const summary = await trainFromConfig(session);
     for (const line of summaryLines(summary)) session.log(line);
+    await writeReportPage(session);
   });
 }
 
@@ -44,7 +45,7 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
   const E = cfg.train.epochs;
   // before the checkpoint is loaded: whatever stops this resume, the earlier end's model is not left
   // beside a config.yaml that already says E epochs
-  const removed = resume && (ckpt?.epoch ?? 0) < E ? removeEarlierResult(run.dir, [path.join('graphs', 'infer.onnx')], `train.epochs ${E} trains this run on after epoch ${ckpt?.epoch ?? 0}`, log) : [];
+  const removed = resume && (ckpt?.epoch ?? 0) < E ? removeEarlierResult(run.dir, [path.join('graphs', 'infer.onnx'), 'report.html'], `train.epochs ${E} trains this run on after epoch ${ckpt?.epoch ?? 0}`, log) : [];
   let lastTrain: EpochResult | null = null;
   let lastTestFromCheckpoint: EpochResult | null = null;
   if (ckpt) {
