@@ -8,7 +8,7 @@ export { RunFileError, readJsonFile } from './json-file';
 export { RunProgress, progressProblem, readRunProgress } from './run-progress';
 export { ScatterGridOptions, ScatterPanel, ScatterSeries, scatterGridSpec, scatterGridSvg, writeScatterGridPng } from './scatter';
 export { CHART_CONFIG, renderVegaLite, svgToPng, writeSvgAndPng } from './vega';
-export { ArchInfo, EstimateRow, PhaseData, RunData, checkRunFolder, estimatedPhases, readEstimates, readRunData } from './run-data';
+export { ArchInfo, EstimateRow, PhaseData, RunData, checkRunFolderToRead, estimatedPhases, readEstimates, readRunData } from './run-data';
 export { ARCH_COLOURS, GrowthRow, archFigureSvg, cellFill, growthRows } from './arch-figure';
 export { KIND_COLOURS, SeriesPoint, epochSeries, runChartSpec } from './run-chart';
 export { ReportExtras, ReportFigures, prefixSvgIds, reportPageHtml } from './report-page';

@@ -73,7 +73,7 @@ const REMEDY = 'it is written by nasgrow; restore it from a copy of the run fold
  * @throws RunFolderError naming `flag` (e.g. "RUN") and the path when it does not exist, is not a
  *   folder, or holds neither run.json nor config.yaml.
  */
-export function checkRunFolder(dir: string, flag: string): void {
+export function checkRunFolderToRead(dir: string, flag: string): void {
   const abs = path.resolve(dir);
   let stat: fs.Stats;
   try {
@@ -139,11 +139,11 @@ export function readEstimates(file: string, arch: ArchInfo): EstimateRow[] {
 
 /**
  * Everything figures and the report page need from run folder `dir`.
- * @throws RunFolderError when `dir` is not a run folder (checkRunFolder, naming `flag`); RunFileError
+ * @throws RunFolderError when `dir` is not a run folder (checkRunFolderToRead, naming `flag`); RunFileError
  *   naming the file when one of the files read is damaged.
  */
 export function readRunData(dir: string, flag = 'RUN'): RunData {
-  checkRunFolder(dir, flag);
+  checkRunFolderToRead(dir, flag);
   const f = runFolder(dir);
   const manifest = readManifest(f.dir);
   const configYaml = fs.existsSync(f.config) ? fs.readFileSync(f.config, 'utf8') : null;
