@@ -6,6 +6,7 @@ export { PrepareOptions, PreparedRunFolder, RunFolder, RunFolderError, RunLock, 
 export { formatDuration, formatNumber } from './format';
 export { RunFileError, readJsonFile } from './json-file';
 export { RunProgress, progressProblem, readRunProgress } from './run-progress';
+export { RunReport, UniformBaselineReport, readRunReport, runReportProblem } from './run-report';
 export { ScatterGridOptions, ScatterPanel, ScatterSeries, scatterGridSpec, scatterGridSvg, writeScatterGridPng } from './scatter';
 export { CHART_CONFIG, renderVegaLite, svgToPng, writeSvgAndPng } from './vega';
 export { ArchInfo, EstimateRow, PhaseData, RunData, checkRunFolderToRead, estimatedPhases, readEstimates, readRunData } from './run-data';

@@ -15,6 +15,7 @@ import * as path from 'path';
 import { UserError } from '../util/errors';
 import { appendFileWhole, writeFileAtomic, writeJsonFile } from '../util/atomic-write';
 import { makeFolder, userFsError } from '../util/folders';
+import type { HardwareInfo } from '../util/hardware';
 
 export interface RunFolder {
   dir: string;
@@ -43,6 +44,11 @@ export interface RunManifest {
   data: { train: string; test: string };
   /** the architecture the run started from (an ArchState, src/models/arch.ts) */
   arch: unknown;
+  /**
+   * the machine that started the run (src/util/hardware.ts), for reading its wall time; absent in
+   * folders of earlier versions. A resumed run keeps the manifest, so this names the first machine.
+   */
+  hardware?: HardwareInfo;
 }
 
 /**
@@ -64,7 +70,24 @@ export function readManifest(dir: string): RunManifest | { command: 'train' | 'r
   }
   const ok = (m.command === 'train' || m.command === 'run') && typeof m.nasgrow === 'string' && typeof m.data?.train === 'string' && typeof m.data?.test === 'string';
   if (!ok) throw new RunFolderError(`${run.manifest} is damaged (not a run manifest): restore it or start a new run`);
+  // The hardware is a note for the reader, not something a resume checks: one that is not of its shape
+  // is dropped rather than blocking the run.
+  if (m.hardware !== undefined && !isHardwareInfo(m.hardware)) delete m.hardware;
   return m as RunManifest;
+}
+
+function isHardwareInfo(h: unknown): h is HardwareInfo {
+  if (typeof h !== 'object' || h === null) return false;
+  const x = h as Record<string, unknown>;
+  return (
+    typeof x.cpu === 'string' &&
+    typeof x.cpus === 'number' &&
+    typeof x.memoryGiB === 'number' &&
+    typeof x.os === 'string' &&
+    (x.device === 'cpu' || x.device === 'cuda') &&
+    typeof x.threads === 'number' &&
+    (x.gpu === null || typeof x.gpu === 'string')
+  );
 }
 
 /** The paths of a run folder's parts (nothing is created). */

@@ -30,7 +30,7 @@ import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint }
 import { macCount, paramCount, uniformMatch } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
 import { applyMorphisms, selectMorphisms } from '../../morphisms';
-import { MetricsWriter, ProgressReporter, readRunProgress } from '../../report';
+import { MetricsWriter, ProgressReporter, readRunProgress, readRunReport, RunReport } from '../../report';
 import type { RuntimeOptions } from '../../runtime/session';
 import { DataSetup, writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
@@ -235,7 +235,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
   const { train, test, checkpoint } = retrained;
   const seconds = secondsBefore + (performance.now() - started) / 1000;
   progressState.seconds = seconds;
-  const report = {
+  const report: RunReport = {
     test_error: errorRate(test),
     test_loss: test.loss,
     retrained: retrainEpochs > 0,
@@ -268,7 +268,8 @@ function errorRate(r: EpochResult): number {
 
 /** The summary of a finished run, from its report.json and last retraining checkpoint. */
 function finishedSummary(dir: string, cycles: number, retrainEpochs: number): TrainSummary {
-  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { test_error: number; test_loss: number; params: number };
+  // the caller saw that report.json exists
+  const report = readRunReport(path.join(dir, 'report.json'))!;
   const ckpt = latestCheckpoint(path.join(dir, 'retrain', 'checkpoints'));
   const train = ckpt ? trainResultOf(loadCheckpoint(ckpt.file).metadata) : null;
   return {

@@ -14,6 +14,7 @@ import { checkRunFolder, PreparedRunFolder, ProgressReporter, RunFolderError, Ru
 import { checkDevice } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
+import { hardwareInfo } from '../../util/hardware';
 import { UsageError } from '../errors';
 import { nasgrowVersion } from '../version';
 import { planResume } from './resume-plan';
@@ -212,7 +213,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   });
   let run: RunSession['run'];
   try {
-    run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch } });
+    run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch, hardware: hardwareInfo(cfg.runtime.device, cfg.runtime.threads) } });
   } catch (e) {
     await data.close();
     throw e;
