@@ -9,12 +9,13 @@ import { exportCommand } from './export/command-object';
 import { trainCommand } from './train/command-object';
 import { runCommand } from './run/command-object';
 import { experimentCommand } from './experiment/command-object';
+import { tableCommand } from './table/command-object';
 import { validateCommand } from './validate/command-object';
 import { plotCommand } from './plot/command-object';
 import { reportCommand } from './report/command-object';
 import { nasgrowVersion } from './version';
 
-const COMMANDS = ['run', 'train', 'export', 'export-seeds', 'experiment', 'plot', 'report', 'validate', 'config-reference'];
+const COMMANDS = ['run', 'train', 'table', 'export', 'export-seeds', 'experiment', 'plot', 'report', 'validate', 'config-reference'];
 
 /** The yargs parser of nasgrow's command line; `.fail` turns argument problems into UsageErrors. */
 export function buildCli(argv: string[]) {
@@ -23,6 +24,7 @@ export function buildCli(argv: string[]) {
     .usage('$0 <command> [options]\n\nGrow CNNs by network morphisms learned with a Gauss-Newton approximation, trained on ONNX Runtime.')
     .command(runCommand)
     .command(trainCommand)
+    .command(tableCommand)
     .command(exportCommand)
     .command(exportSeedsCommand)
     .command(experimentCommand)

@@ -106,6 +106,39 @@ export function runFolder(dir: string): RunFolder {
   };
 }
 
+/**
+ * Whether `dir` is a run folder of `nasgrow train` or `nasgrow run`: it has the config.yaml every run
+ * writes first, and run.json or what an earlier version's run left (metrics.jsonl, progress.json).
+ */
+export function isRunFolder(dir: string): boolean {
+  const run = runFolder(dir);
+  return fs.existsSync(run.config) && [run.manifest, run.metricsJsonl, path.join(run.dir, 'progress.json')].some((f) => fs.existsSync(f));
+}
+
+/**
+ * The run folders at and under `dir`, sorted: `dir` itself when it is one, else every run folder
+ * found by walking its subfolders (a sweep's folder holds many). A run folder's own subfolders are not
+ * searched, nor hidden folders, and symbolic links are not followed (a link loop cannot hang the walk).
+ */
+export function findRunFolders(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    if (isRunFolder(d)) {
+      found.push(path.resolve(d));
+      return;
+    }
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      throw userFsError(e, 'list the folder', d);
+    }
+    for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(d, e.name));
+  };
+  walk(dir);
+  return found.sort();
+}
+
 export interface PrepareOptions {
   /** continue the run in `dir` (which must be a run folder) instead of starting a new one */
   resume: boolean;

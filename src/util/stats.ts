@@ -1,5 +1,6 @@
-// Correlations and medians for the experiments' summaries, from simple-statistics (npm): Pearson's r,
-// and Spearman's ρ as Pearson's r of the midranks (tied values share the mean of their ranks).
+// Correlations, medians, means and spreads for the experiments' and tables' summaries, from
+// simple-statistics (npm): Pearson's r, and Spearman's ρ as Pearson's r of the midranks (tied values share
+// the mean of their ranks).
 import * as ss from 'simple-statistics';
 
 const allFinite = (x: ArrayLike<number>) => Array.prototype.every.call(x, (v: number) => Number.isFinite(v));
@@ -27,4 +28,17 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function median(values: ArrayLike<number>): number {
   const finite = Array.from(values).filter(Number.isFinite);
   return finite.length ? ss.median(finite) : NaN;
+}
+
+/** Arithmetic mean; NaN for no values. */
+export function mean(values: ArrayLike<number>): number {
+  return values.length ? ss.mean(Array.from(values)) : NaN;
+}
+
+/**
+ * Sample standard deviation (n − 1 in the denominator: the spread of seeds drawn from a setting, not
+ * of the seeds themselves); NaN for fewer than 2 values, where there is no spread to estimate.
+ */
+export function sampleStd(values: ArrayLike<number>): number {
+  return values.length >= 2 ? ss.sampleStandardDeviation(Array.from(values)) : NaN;
 }

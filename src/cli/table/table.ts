@@ -1,0 +1,282 @@
+// `nasgrow table RUN|DIR...`: nasgrow's results beside the paper's Tables 1 and 2.
+//
+// Every argument is a run folder or a folder searched for run folders (src/report findRunFolders).
+// Each finished folder gives one result per method it holds (src/report RunResult): `nasgrow run`
+// the grown network ("gauss-newton") and, with grow.uniform_baseline, the uniform network
+// ("uniform"); `nasgrow train` the network it trained ("train"). Results of one setting — the same
+// config, data and seed network but for `seed` and where and how fast it ran — make one row, mean ±
+// sample std over the seeds (src/report/results-table.ts renders it, beside the published rows).
+// Unfinished runs among finished ones are left out with a warning; with none finished it is an error.
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkArch, diffConfigs, loadArchFile, loadConfig, TrainConfig } from '../../config';
+import type { ArchState } from '../../models/arch';
+import { macCount, paramCount } from '../../models/params';
+import {
+  PaperRows,
+  RunFolderError,
+  RunResult,
+  csvTable,
+  datasetName,
+  findRunFolders,
+  groupRow,
+  markdownTable,
+  readJsonl,
+  readManifest,
+  readRunProgress,
+  readRunReport,
+  runFolder,
+  seedNetworkName,
+  tableRows,
+} from '../../report';
+import { writeFileAtomic } from '../../util/atomic-write';
+import { describeHardware } from '../../util/hardware';
+import { UsageError } from '../errors';
+
+/** The command line of `nasgrow table` (./command-object.ts). */
+export interface TableArgs {
+  paths: string[];
+  format?: 'markdown' | 'csv';
+  out?: string;
+  paper: PaperRows;
+}
+
+/** Where the table and the warnings go (by default the terminal: stdout, and stderr for warnings). */
+export interface TableOutput {
+  stdout: (text: string) => void;
+  warn: (line: string) => void;
+}
+
+const TERMINAL: TableOutput = {
+  stdout: (text) => process.stdout.write(text),
+  warn: (line) => process.stderr.write(`warning: ${line}\n`),
+};
+
+/**
+ * `nasgrow table`: read the run folders, group them, print or write the table.
+ * @throws UsageError naming a path that is not a run folder and holds none; RunFolderError when no run
+ *   is finished (naming the unfinished ones and how to finish them); the readers' errors naming a
+ *   damaged file.
+ */
+export async function runTable(args: TableArgs, output: TableOutput = TERMINAL): Promise<void> {
+  const folders = runFolders(args.paths);
+  const finished: FinishedRun[] = [];
+  const unfinished: Unfinished[] = [];
+  for (const dir of folders) {
+    const r = readRun(dir);
+    if ('why' in r) unfinished.push(r);
+    else finished.push(r);
+  }
+  // a run folder's own config.yaml resolves to its data and to the folder itself
+  const howToFinish = (u: Unfinished) =>
+    fs.existsSync(path.join(u.dir, '.lock'))
+      ? `${u.dir} (${u.why}; a process is writing it now, or was killed: wait for it to finish, or resume it with \`nasgrow ${u.command} ${path.join(u.dir, 'config.yaml')} --resume ${u.dir}\`)`
+      : `${u.dir} (${u.why}; finish it with \`nasgrow ${u.command} ${path.join(u.dir, 'config.yaml')} --resume ${u.dir}\`)`;
+  if (finished.length === 0) {
+    throw new RunFolderError(
+      [`no finished run to tabulate: ${unfinished.length === 1 ? 'the run folder is' : 'every run folder is'} unfinished`, ...unfinished.map((u) => `  ${howToFinish(u)}`)].join('\n'),
+    );
+  }
+  for (const u of unfinished) output.warn(`left out the unfinished run ${howToFinish(u)}`);
+
+  const groups = groupRuns(finished, output.warn);
+  const rows = tableRows(groups.map(groupRow), args.paper);
+  const format = args.format ?? (args.out === undefined || /\.(md|markdown)$/i.test(args.out) ? 'markdown' : 'csv');
+  const text = format === 'csv' ? csvTable(rows) : markdownTable(rows);
+  if (args.out === undefined) output.stdout(text);
+  else {
+    writeFileAtomic(path.resolve(args.out), text);
+    output.stdout(`wrote ${rows.length} rows (${groups.length} from ${finished.length} run folder${finished.length === 1 ? '' : 's'}) to ${args.out}\n`);
+  }
+}
+
+/**
+ * Every run folder the arguments name or hold, each once.
+ * @throws UsageError naming an argument that does not exist, is a file, or is a folder with no run folder in it.
+ */
+export function runFolders(paths: string[]): string[] {
+  const what = 'name a run folder of `nasgrow run` or `nasgrow train` (its --out), or a folder that holds some';
+  const all = new Set<string>();
+  for (const p of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      throw new UsageError(`${p} does not exist: ${what}`);
+    }
+    if (!stat.isDirectory()) throw new UsageError(`${p} is a file, not a run folder: ${what}`);
+    const found = findRunFolders(p);
+    if (found.length === 0) throw new UsageError(`${p} is not a run folder (it has no config.yaml with a run.json beside it) and holds none: ${what}`);
+    for (const f of found) all.add(f);
+  }
+  return [...all].sort();
+}
+
+/** A finished run folder: its config, data fingerprints and seed network (what a setting is), and results. */
+interface FinishedRun {
+  dir: string;
+  command: 'train' | 'run';
+  cfg: TrainConfig;
+  data: { train: string; test: string } | null;
+  seedArch: ArchState;
+  /** how its rows show the setting: dataset, seed network, λ_p, budget */
+  shown: string;
+  results: RunResult[];
+}
+
+/** A run folder whose run has not finished, and why not. */
+interface Unfinished {
+  dir: string;
+  command: 'train' | 'run';
+  why: string;
+}
+
+/**
+ * The results of run folder `dir`, or why it is unfinished.
+ * @throws the readers' user errors naming a damaged run.json, config.yaml, progress.json, report.json,
+ *   metrics.jsonl or architecture.
+ */
+function readRun(dir: string): FinishedRun | Unfinished {
+  const run = runFolder(dir);
+  const manifest = readManifest(dir);
+  // paths in a run folder's config are relative to the folder; its data need not be here any more
+  const cfg = loadConfig(run.config, { checkPaths: false, cwd: dir });
+  const metrics = readJsonl(run.metricsJsonl);
+  const seedArch =
+    'arch' in manifest
+      ? checkArch(manifest.arch, run.manifest)
+      : loadArchFile(manifest.command === 'run' ? path.join(dir, 'phases', 'phase-01', 'arch.json') : run.arch);
+  const hardware =
+    'hardware' in manifest && manifest.hardware
+      ? describeHardware(manifest.hardware)
+      : `not recorded (${cfg.runtime.device}, ${cfg.runtime.threads} thread${cfg.runtime.threads === 1 ? '' : 's'})`;
+  const widths = new Set(seedArch.layers.map((l) => l.width));
+  const limits = [cfg.data.limit_train && `${cfg.data.limit_train.toLocaleString('en-US')} train`, cfg.data.limit_test && `${cfg.data.limit_test.toLocaleString('en-US')} test`].filter(Boolean);
+  const common = {
+    dir,
+    seed: cfg.seed,
+    dataset: cfg.data.dataset,
+    datasetLabel: datasetName(cfg.data.dataset) + (limits.length ? ` (${limits.join(', ')} images)` : ''),
+    family: seedArch.family,
+    width: widths.size === 1 ? seedArch.layers[0]!.width : null,
+    hardware,
+    gpu: cfg.runtime.device === 'cuda',
+  };
+  const seconds = (kind: string) => metrics.filter((r) => r.kind === kind && typeof r.seconds === 'number').reduce((s, r) => s + (r.seconds as number), 0);
+  const base = { dir, command: manifest.command, cfg, data: manifest.data, seedArch };
+  const finished = (results: RunResult[]): FinishedRun => {
+    const r = results[0]!;
+    return { ...base, results, shown: JSON.stringify([r.datasetLabel, seedNetworkName(r.family, r.width), r.lambdaP, r.budget]) };
+  };
+
+  if (manifest.command === 'train') {
+    const E = cfg.train.epochs;
+    const last = metrics.find((r) => r.kind === 'train' && r.epoch === E && typeof r.test_acc === 'number');
+    if (!last) {
+      const done = Math.max(0, ...metrics.map((r) => (typeof r.epoch === 'number' ? r.epoch : 0)));
+      return { dir, command: 'train', why: `${done} of ${E} epochs trained` };
+    }
+    const result: RunResult = {
+      ...common,
+      lambdaP: null,
+      method: 'train',
+      testError: 1 - (last.test_acc as number),
+      params: paramCount(seedArch),
+      mmacPerImage: macCount(seedArch) / 1e6,
+      wallSeconds: seconds('train'),
+      budgetEpochs: E,
+      budget: `${E} training`,
+    };
+    return finished([result]);
+  }
+
+  const g = cfg.grow;
+  const progress = readRunProgress(path.join(dir, 'progress.json'));
+  const report = readRunReport(path.join(dir, 'report.json'));
+  if (!progress.retrainDone || !report) {
+    return { dir, command: 'run', why: progress.completedPhases < g.cycles ? `${progress.completedPhases} of ${g.cycles} growing cycles done` : 'its retraining has not finished' };
+  }
+  const P = g.phase_epochs;
+  const R = g.retrain_epochs ?? g.cycles * P;
+  const thetaCap = g.theta_steps === null ? '' : `, growing phases ≤ ${g.theta_steps} θ steps`;
+  const baselineSeconds = seconds('baseline');
+  const results: RunResult[] = [
+    {
+      ...common,
+      lambdaP: g.lambda_p,
+      method: 'gauss-newton',
+      testError: report.test_error,
+      params: report.params,
+      mmacPerImage: report.mmac_per_image,
+      // the uniform baseline is trained in the same process, but it is not the method's cost
+      wallSeconds: report.wall_seconds - baselineSeconds,
+      budgetEpochs: g.cycles * 2 * P + R,
+      budget: `${g.cycles}×(${P}+${P}) + ${R}${thetaCap}`,
+    },
+  ];
+  const u = report.uniform_baseline;
+  if (u) {
+    results.push({
+      ...common,
+      lambdaP: g.lambda_p,
+      method: 'uniform',
+      testError: u.test_error,
+      params: u.params,
+      mmacPerImage: u.mmac_per_image,
+      wallSeconds: baselineSeconds,
+      budgetEpochs: R,
+      budget: `${R} training`,
+    });
+  }
+  return finished(results);
+}
+
+/**
+ * Config keys that do not make another setting: the seed (what the rows average over), where a run's
+ * files and data are (the data's fingerprints are compared instead), how fast it ran, and how often it
+ * evaluated, checkpointed, or whether it also trained a baseline.
+ */
+const NOT_THE_SETTING = ['seed', 'output.dir', 'runtime.device', 'runtime.threads', 'data.path', 'data.cache_dir', 'model.arch', 'train.eval_every', 'train.checkpoint_every', 'grow.uniform_baseline'];
+
+/** The config keys in which two runs' settings differ (none: the same setting). */
+function settingDiff(a: FinishedRun, b: FinishedRun): string[] {
+  if (a.command !== b.command) return ['the command (run or train)'];
+  const keys: string[] = [];
+  if (JSON.stringify(a.data) !== JSON.stringify(b.data)) keys.push('the data (fingerprints in run.json)');
+  if (JSON.stringify(a.seedArch) !== JSON.stringify(b.seedArch)) keys.push('the seed network (run.json)');
+  // `train` ignores grow.*, and `run` counts its epochs in grow.* instead of train.epochs
+  const ignored = (k: string) => NOT_THE_SETTING.includes(k) || (a.command === 'train' ? k.startsWith('grow.') : k === 'train.epochs');
+  keys.push(...diffConfigs(a.cfg, b.cfg).map((d) => d.key).filter((k) => !ignored(k)));
+  return keys;
+}
+
+/**
+ * The results grouped by method and setting (each group the runs of one setting, one per seed). Warns
+ * about two runs of one setting with the same seed (the same run twice, which narrows the spread) and
+ * about two settings that would show as the same row (naming the keys that tell them apart).
+ */
+function groupRuns(runs: FinishedRun[], warn: (line: string) => void): RunResult[][] {
+  const settings: FinishedRun[][] = [];
+  for (const run of runs) {
+    const same = settings.find((s) => settingDiff(s[0]!, run).length === 0);
+    if (same) same.push(run);
+    else settings.push([run]);
+  }
+  for (const s of settings) {
+    const bySeed = new Map<number, string[]>();
+    for (const r of s) bySeed.set(r.cfg.seed, [...(bySeed.get(r.cfg.seed) ?? []), r.dir]);
+    for (const [seed, dirs] of bySeed) if (dirs.length > 1) warn(`${dirs.join(' and ')} are runs of one setting with the same seed ${seed}: each counts as a seed of its row`);
+  }
+  for (let i = 0; i < settings.length; i++) {
+    for (let j = i + 1; j < settings.length; j++) {
+      const [a, b] = [settings[i]![0]!, settings[j]![0]!];
+      if (a.shown === b.shown) warn(`${a.dir} and ${b.dir} are in different rows that look alike (dataset, seed network, λ_p, budget): their settings differ in ${settingDiff(a, b).join(', ')}`);
+    }
+  }
+  const groups: RunResult[][] = [];
+  for (const s of settings) {
+    const methods = [...new Set(s.flatMap((r) => r.results.map((x) => x.method)))];
+    for (const m of methods) groups.push(s.flatMap((r) => r.results.filter((x) => x.method === m)));
+  }
+  return groups;
+}
