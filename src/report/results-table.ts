@@ -178,10 +178,15 @@ function lambdaText(l: number | null): string {
   return l === null ? '' : l.toExponential().replace(/\.?0*e\+?/, 'e');
 }
 
-function statText(s: Stat | string | null, digits: number): string {
+/**
+ * "mean ± std" (the mean alone for one run) with `digits` decimals, or, with `digits` null, as many as
+ * give the mean 3 significant digits: parameters span 0.001 M (a test's network) to 20 M.
+ */
+function statText(s: Stat | string | null, digits: number | null): string {
   if (s === null) return '';
   if (typeof s === 'string') return s;
-  return Number.isNaN(s.std) ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
+  const d = digits ?? (s.mean === 0 || !Number.isFinite(s.mean) ? 2 : Math.min(8, Math.max(0, 2 - Math.floor(Math.log10(Math.abs(s.mean))))));
+  return Number.isNaN(s.std) ? s.mean.toFixed(d) : `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}`;
 }
 
 const escapeCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -203,8 +208,8 @@ export function markdownTable(rows: TableRow[]): string {
       r.source,
       r.source === 'nasgrow' ? `${r.seeds.length} (seed${r.seeds.length === 1 ? '' : 's'} ${r.seeds.join(', ')})` : '',
       statText(r.errorPct, 2),
-      statText(r.paramsM, 3),
-      statText(r.mmac, 2),
+      statText(r.paramsM, null),
+      statText(r.mmac, null),
       r.wallSeconds === null ? '' : formatDuration(r.wallSeconds),
       r.hardware,
       budget,
