@@ -1,11 +1,13 @@
-// Run-folder files read back on resume (src/report/json-file.ts, run-progress.ts, metrics.ts): each
-// damaged one is a RunFileError (a user error) naming the file (and line) and what to do.
+// Run-folder files read back on resume and by `nasgrow table` (src/report/json-file.ts, run-progress.ts,
+// run-report.ts, metrics.ts, run-folder.ts): each damaged one is a RunFileError (a user error) naming the
+// file (and line) and what to do.
 import test from 'ava';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeJsonFile } from '../../src/util/atomic-write';
-import { MetricsWriter, RunFileError, readJsonl, readRunProgress } from '../../src/report';
+import { MetricsWriter, RunFileError, RunManifest, readJsonl, readManifest, readRunProgress, readRunReport } from '../../src/report';
+import { describeHardware, hardwareInfo } from '../../src/util/hardware';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-runfiles-'));
 
@@ -110,4 +112,33 @@ test('metrics.csv with a damaged header: a RunFileError naming it; once deleted 
     w.write({ epoch: 3, loss: 0.5 });
     t.is(fs.readFileSync(csv, 'utf8'), 'epoch,loss\n1,2\n2,1\n3,0.5\n');
   }
+});
+
+test('report.json reads back; a missing one means the run has not finished; a damaged one names the file', (t) => {
+  const dir = tmp();
+  const file = path.join(dir, 'report.json');
+  t.is(readRunReport(file), null);
+  const report = { test_error: 0.2, test_loss: 0.6, retrained: true, params: 1000, mmac_per_image: 0.5, flops_per_image: 1e6, widths: [4, 5], seed_params: 900, wall_seconds: 12, uniform_baseline: null };
+  writeJsonFile(file, report);
+  t.deepEqual(readRunReport(file), report);
+  fs.writeFileSync(file, JSON.stringify({ ...report, uniform_baseline: { width: 4, params: 1100, mmac_per_image: 0.6 } }));
+  const e = t.throws(() => readRunReport(file), { instanceOf: RunFileError });
+  t.regex(e!.message, /report\.json: the result of this run is damaged: "uniform_baseline\.test_error" must be a number, not missing/);
+});
+
+test('run.json: the recorded machine reads back; one not of its shape is dropped, not an error', (t) => {
+  const dir = tmp();
+  const manifest = { command: 'train', nasgrow: '0.1.0', data: { train: 'a', test: 'b' }, arch: {}, hardware: hardwareInfo('cpu', 2) };
+  writeJsonFile(path.join(dir, 'run.json'), manifest);
+  const m = readManifest(dir) as RunManifest;
+  t.deepEqual(m.hardware, manifest.hardware);
+  t.is(m.hardware!.device, 'cpu');
+  t.is(m.hardware!.gpu, null);
+  t.regex(describeHardware(m.hardware!), /^2 threads on .+ \(\d+ CPUs\)$/);
+  writeJsonFile(path.join(dir, 'run.json'), { ...manifest, hardware: { cpu: 3 } });
+  t.false('hardware' in readManifest(dir));
+  // on a CUDA run the GPU's name comes from nvidia-smi, null where there is none
+  const cuda = hardwareInfo('cuda', 1);
+  t.true(cuda.gpu === null || typeof cuda.gpu === 'string');
+  t.is(describeHardware({ ...cuda, gpu: 'NVIDIA H200', cpus: 16 }), 'cuda, NVIDIA H200 (host: 16 CPUs)');
 });
