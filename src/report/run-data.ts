@@ -11,7 +11,8 @@ import { parse } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { RunFileError } from './json-file';
 import { MetricRecord, readJsonl } from './metrics';
-import { readManifest, RunFolderError, runFolder } from './run-folder';
+import { isRunFolder, readManifest, RunFolderError, runFolder } from './run-folder';
+import { readRunReport, RunReport } from './run-report';
 
 /** One row of a phase's estimates.csv (src/grow/decisions.ts writes it): one channel of one layer. */
 export interface EstimateRow {
@@ -63,7 +64,7 @@ export interface RunData {
   /** arch.json at the top: the trained architecture (`train`) or the found one (`run`) */
   arch: ArchInfo | null;
   /** report.json of a finished `nasgrow run` */
-  report: Record<string, unknown> | null;
+  report: RunReport | null;
 }
 
 const REMEDY = 'it is written by nasgrow; restore it from a copy of the run folder or run the command again';
@@ -71,7 +72,7 @@ const REMEDY = 'it is written by nasgrow; restore it from a copy of the run fold
 /**
  * Whether `dir` is a run folder, checked before anything is read or written.
  * @throws RunFolderError naming `flag` (e.g. "RUN") and the path when it does not exist, is not a
- *   folder, or holds neither run.json nor config.yaml.
+ *   folder, or is not a run folder (run-folder.ts isRunFolder).
  */
 export function checkRunFolderToRead(dir: string, flag: string): void {
   const abs = path.resolve(dir);
@@ -82,9 +83,8 @@ export function checkRunFolderToRead(dir: string, flag: string): void {
     throw new RunFolderError(`${flag} ${dir}: no such folder: name the folder \`nasgrow run\` or \`nasgrow train\` wrote (its --out)`);
   }
   if (!stat.isDirectory()) throw new RunFolderError(`${flag} ${dir} is a file, not a run folder: name the folder \`nasgrow run\` or \`nasgrow train\` wrote (its --out)`);
-  const f = runFolder(abs);
-  if (!fs.existsSync(f.manifest) && !fs.existsSync(f.config)) {
-    throw new RunFolderError(`${flag} ${dir} is not a run folder (it has neither run.json nor config.yaml): name the folder \`nasgrow run\` or \`nasgrow train\` wrote (its --out)`);
+  if (!isRunFolder(abs)) {
+    throw new RunFolderError(`${flag} ${dir} is not a run folder (it has no config.yaml beside a run.json, metrics.jsonl or progress.json): name the folder \`nasgrow run\` or \`nasgrow train\` wrote (its --out)`);
   }
 }
 
@@ -173,15 +173,8 @@ export function readRunData(dir: string, flag = 'RUN'): RunData {
       });
     }
   }
-  const reportFile = path.join(f.dir, 'report.json');
-  let report: Record<string, unknown> | null = null;
-  if (fs.existsSync(reportFile)) {
-    try {
-      report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new RunFileError(reportFile, `is not JSON (${(e as Error).message})`, `${reportFile}: the run's result is not JSON (${(e as Error).message}); ${REMEDY}`);
-    }
-  }
+  // one reader of report.json (run-report.ts), which checks its shape
+  const report = readRunReport(path.join(f.dir, 'report.json'));
   return {
     dir: f.dir,
     command: manifest.command,
