@@ -8,9 +8,24 @@ import { buildTrainGraph } from '../src/train/graphs';
 import { momentumName, nextName, param } from '../src/models/names';
 import { buildGrowGraph } from '../src/grow/graph';
 import { adamMName, adamVName, thetaName } from '../src/models/names';
+import { partOf } from '../src/models/parts';
 import { createSession, f32Tensor, i64Tensor, ort } from '../src/runtime/session';
 
 interface Event { cat: string; name: string; dur: number; args?: { op_name?: string } }
+
+/** The kind of work of each part of the step (src/models/parts.ts). */
+const PHASE: Record<string, string> = {
+  forward: 'forward',
+  backward: 'backward',
+  sgd: 'optimizer',
+  adam: 'optimizer',
+  bias_correction: 'optimizer',
+  running_stats: 'bn stats',
+  morphisms: 'forward (morphisms)',
+  gn_heads: 'forward (morphisms)',
+  sum: 'forward (morphisms)',
+  theta_backward: 'backward (morphisms)',
+};
 
 async function main() {
   const family = process.argv[2] ?? 'vgg19';
@@ -56,14 +71,13 @@ async function main() {
   const byOp = new Map<string, number>();
   const byPhase = new Map<string, number>();
   let total = 0;
+  const layers = new Set(arch.layers.map((l) => l.name));
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
     const node = e.name.slice(0, -'_kernel_time'.length);
     const op = e.args?.op_name ?? '?';
     byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
-    const phase = node.includes('_grad/')
-      ? node.includes('/morphisms/') ? 'backward (morphisms)' : 'backward'
-      : node.startsWith('sgd/') || node.startsWith('adam/') ? 'optimizer' : node.startsWith('bn_running_stats') ? 'bn stats' : node.includes('/morphisms/') ? 'forward (morphisms)' : 'forward';
+    const phase = PHASE[partOf(node, layers)?.part ?? ''] ?? 'other';
     byPhase.set(phase, (byPhase.get(phase) ?? 0) + e.dur);
     total += e.dur;
   }

@@ -20,8 +20,9 @@
 import * as path from 'path';
 import { ArchState } from '../models/arch';
 import { convSpec, paramSpecs } from '../models/params';
-import { adamMName, adamVName, estimateName, IO, nextName, thetaName } from '../models/names';
+import { adamMName, adamVName, estimateName, IO, nextName, SECTION, thetaName } from '../models/names';
 import { emitDenseConv, emitForward, emitTail } from '../models/forward';
+import { HEAD_SCOPE, labelParts, PART_SCOPE } from '../models/parts';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { writeModel } from '../onnx/writer';
 import { backward } from '../autodiff/backward';
@@ -74,9 +75,9 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
 
   const param = (n: string) => n;
   const base = emitForward(b, arch, images, param, 'train');
-  const [loss] = b.scope('loss', () => b.op('SoftmaxCrossEntropyLoss', [base.logits, labels], { reduction: 'mean' }, { outputs: 2, names: [IO.loss, 'log_prob'] }));
+  const [loss] = b.scope(SECTION.loss, () => b.op('SoftmaxCrossEntropyLoss', [base.logits, labels], { reduction: 'mean' }, { outputs: 2, names: [IO.loss, 'log_prob'] }));
   b.output(loss!, 'mean cross-entropy of the batch (L̂)');
-  const perSample = opts.granularity === 'sample' ? b.scope('loss', () => perSampleLoss(b, base.logits, labels, arch.classes)) : null;
+  const perSample = opts.granularity === 'sample' ? b.scope(SECTION.loss, () => perSampleLoss(b, base.logits, labels, arch.classes)) : null;
   const g = backward(b, loss!, base.layers.map((x) => x.z)).grads;
 
   // s as a function of the layer's output: batch: s = Σ_{n,h,w} y·g per channel [C]; per sample:
@@ -101,7 +102,7 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
   const thetas: string[] = [];
   base.layers.forEach((ly, l) => {
     const name = ly.name;
-    b.scope(`${name}/morphisms`, () => {
+    b.scope(`${name}/${PART_SCOPE.morphisms}`, () => {
       const theta = thetaName(name);
       const gz = g.get(ly.z);
       if (!gz) throw new Error(`grow graph: the loss does not depend on ${name}'s output`);
@@ -112,52 +113,55 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
       const branch = (sign: 'plus' | 'minus') =>
         b.scope(`split_${sign}`, () => {
           const c = b.op1(sign === 'plus' ? 'Add' : 'Sub', [ly.conv, convTheta], {}, { name: sign === 'plus' ? 'conv_W_plus_theta' : 'conv_W_minus_theta' });
-          return emitTail(b, arch, l, c, param, 'train');
+          return emitTail(b, arch, l, c, param, 'train', null, true);
         });
       const zp = branch('plus');
       const zm = branch('minus');
       // prune: Δz = −z, s = −Σ z·g.  split: Δz = ½(z⁺ + z⁻) − z, so s = ½ Σ (z⁺ + z⁻)·g − Σ z·g: the
       // contraction with z is shared by both heads, and z itself is never differentiated (no θ in it).
-      const pruneS = b.scope('prune_head', () => b.op1('Neg', [contraction(ly.z, gz, 'sum_z_g')], {}, { name: 'prune_s_terms' }));
-      const prune = b.scope('prune_head', () => gaussNewton(pruneS, 'prune'));
-      const split = b.scope('split_head', () => {
+      const pruneS = b.scope(HEAD_SCOPE.prune, () => b.op1('Neg', [contraction(ly.z, gz, 'sum_z_g')], {}, { name: 'prune_s_terms' }));
+      const prune = b.scope(HEAD_SCOPE.prune, () => gaussNewton(pruneS, 'prune'));
+      const split = b.scope(HEAD_SCOPE.split, () => {
         const half = b.op1('Mul', [contraction(b.op1('Add', [zp, zm], {}, { name: 'z_plus_plus_z_minus' }), gz, 'sum_zpm_g'), b.floats([0.5])]);
         return gaussNewton(b.op1('Add', [half, pruneS], {}, { name: 'split_s_terms' }), 'split');
       });
-      b.output(b.op1('Identity', [split.s], {}, { names: [estimateName(name, 'split_s')] }));
-      b.output(b.op1('Identity', [split.gn], {}, { names: [estimateName(name, 'split_gn')] }));
-      b.output(b.op1('Identity', [prune.s], {}, { names: [estimateName(name, 'prune_s')] }));
-      b.output(b.op1('Identity', [prune.gn], {}, { names: [estimateName(name, 'prune_gn')] }));
-      objectives.push(b.op1('ReduceSum', [split.gn], { keepdims: 0 }, { name: 'objective' }));
+      b.scope(HEAD_SCOPE.estimates, () => {
+        b.output(b.op1('Identity', [split.s], {}, { name: 'split_s', names: [estimateName(name, 'split_s')] }));
+        b.output(b.op1('Identity', [split.gn], {}, { name: 'split_gn', names: [estimateName(name, 'split_gn')] }));
+        b.output(b.op1('Identity', [prune.s], {}, { name: 'prune_s', names: [estimateName(name, 'prune_s')] }));
+        b.output(b.op1('Identity', [prune.gn], {}, { name: 'prune_gn', names: [estimateName(name, 'prune_gn')] }));
+      });
+      objectives.push(b.op1('ReduceSum', [split.gn], { keepdims: 0 }, { name: HEAD_SCOPE.objective }));
       thetas.push(theta);
     });
   });
-  const objective = b.op1('Sum', objectives, {}, { names: ['grow_objective'] });
+  const objective = b.scope(SECTION.objective, () => b.op1('Sum', objectives, {}, { names: ['grow_objective'] }));
   b.output(objective, 'Σ over all split morphisms of ΔL_GN: what Adam minimises over θ');
   const { grads } = backward(b, objective, thetas);
 
   // Adam (Kingma & Ba): m ← β1 m + (1−β1) ∇;  v ← β2 v + (1−β2) ∇²;  θ ← θ − lr · m̂ / (√v̂ + ε),
-  // m̂ = m / (1−β1^t), v̂ = v / (1−β2^t).
-  b.scope('adam', () => {
-    const c1 = b.op1('Sub', [b.floats([1]), b.op1('Pow', [b.floats([ADAM.beta1]), step])], {}, { name: 'bias_correction1' });
-    const c2 = b.op1('Sub', [b.floats([1]), b.op1('Pow', [b.floats([ADAM.beta2]), step])], {}, { name: 'bias_correction2' });
-    arch.layers.forEach((layer) => {
-      b.scope(layer.name, () => {
-        const th = thetaName(layer.name);
-        const grad = grads.get(th);
-        if (!grad) throw new Error(`no gradient reached ${th}`);
-        const m = b.op1('Add', [b.op1('Mul', [adamMName(layer.name), b.floats([ADAM.beta1])]), b.op1('Mul', [grad, b.floats([1 - ADAM.beta1])])], {}, { names: [nextName(adamMName(layer.name))] });
-        const v = b.op1('Add', [b.op1('Mul', [adamVName(layer.name), b.floats([ADAM.beta2])]), b.op1('Mul', [b.op1('Mul', [grad, grad]), b.floats([1 - ADAM.beta2])])], {}, { names: [nextName(adamVName(layer.name))] });
-        const mhat = b.op1('Div', [m, c1]);
-        const denom = b.op1('Add', [b.op1('Sqrt', [b.op1('Div', [v, c2])]), b.floats([ADAM.eps])]);
-        b.op1('Sub', [th, b.op1('Mul', [b.op1('Div', [mhat, denom]), lr])], {}, { names: [nextName(th)] });
-        b.output(nextName(th));
-        b.output(nextName(adamMName(layer.name)));
-        b.output(nextName(adamVName(layer.name)));
-      });
+  // m̂ = m / (1−β1^t), v̂ = v / (1−β2^t). The bias corrections are shared (under `adam/`), each layer's
+  // update sits under its layer (`conv3/adam/`).
+  const [c1, c2] = b.scope(SECTION.adam, () => [
+    b.op1('Sub', [b.floats([1]), b.op1('Pow', [b.floats([ADAM.beta1]), step])], {}, { name: 'bias_correction1' }),
+    b.op1('Sub', [b.floats([1]), b.op1('Pow', [b.floats([ADAM.beta2]), step])], {}, { name: 'bias_correction2' }),
+  ]);
+  arch.layers.forEach((layer) => {
+    b.scope(`${layer.name}/${PART_SCOPE.adam}`, () => {
+      const th = thetaName(layer.name);
+      const grad = grads.get(th);
+      if (!grad) throw new Error(`no gradient reached ${th}`);
+      const m = b.op1('Add', [b.op1('Mul', [adamMName(layer.name), b.floats([ADAM.beta1])]), b.op1('Mul', [grad, b.floats([1 - ADAM.beta1])])], {}, { names: [nextName(adamMName(layer.name))] });
+      const v = b.op1('Add', [b.op1('Mul', [adamVName(layer.name), b.floats([ADAM.beta2])]), b.op1('Mul', [b.op1('Mul', [grad, grad]), b.floats([1 - ADAM.beta2])])], {}, { names: [nextName(adamVName(layer.name))] });
+      const mhat = b.op1('Div', [m, c1]);
+      const denom = b.op1('Add', [b.op1('Sqrt', [b.op1('Div', [v, c2])]), b.floats([ADAM.eps])]);
+      b.op1('Sub', [th, b.op1('Mul', [b.op1('Div', [mhat, denom]), lr])], {}, { names: [nextName(th)] });
+      b.output(nextName(th));
+      b.output(nextName(adamMName(layer.name)));
+      b.output(nextName(adamVName(layer.name)));
     });
   });
-  return b.finish();
+  return labelParts(b.finish(), arch);
 }
 
 /** Write the growing step of `arch` (batch `batch`, Gauss-Newton `granularity`) as `<dir>/grow.onnx`; returns its path. */

@@ -12,7 +12,7 @@
 //   Conv kxk (stride, pad (k-1)/2) -> BN -> ReLU -> [MaxPool 2x2 stride 2 if pool]
 // then GlobalAveragePool -> Flatten -> Gemm(fc).
 
-import { CLASSIFIER } from './names';
+import { CLASSIFIER, SECTION } from './names';
 
 /** The seed families (src/config's model.family takes these). */
 export const FAMILIES = ['vgg19', 'mobilenetv1'] as const;
@@ -164,6 +164,7 @@ export function validateArch(arch: ArchState): ArchState {
     if (names.has(l.name)) throw new Error(`${where(i, 'name')} is used twice`);
     names.add(l.name);
     if (l.name === CLASSIFIER) throw new Error(`${where(i, 'name')}: '${CLASSIFIER}' is reserved for the classifier`);
+    if (Object.values(SECTION).includes(l.name as never)) throw new Error(`${where(i, 'name')}: '${l.name}' is reserved for a part of the graphs that belongs to no layer`);
     if (l.kernel !== 1 && l.kernel !== 3) throw new Error(`${where(i, 'kernel')} must be 1 or 3, got ${l.kernel}`);
     if (!Number.isInteger(l.width) || l.width < 1) throw new Error(`${where(i, 'width')} must be a positive integer, got ${l.width}`);
     if (!Number.isInteger(l.stride) || l.stride < 1) throw new Error(`${where(i, 'stride')} must be a positive integer, got ${l.stride}`);

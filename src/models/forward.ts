@@ -59,17 +59,16 @@ function emitBatchNorm(b: GraphBuilder, x: string, layer: string, kind: BnKind, 
   });
 }
 
-/** The depthwise part of a MobileNet layer (applied to the layer's input): dw conv → BN → ReLU. */
+/** The depthwise part of a MobileNet layer (applied to the layer's input): dw conv → BN → ReLU, in the
+ *  current scope (the caller names it). */
 function emitDepthwise(b: GraphBuilder, arch: ArchState, l: number, x: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
   const layer = arch.layers[l]!;
   const s = layer.depthwise!.stride;
-  return b.scope(layer.name, () => {
-    const cin = b.shape(x)[1] as number;
-    const dw = b.scope('dw', () =>
-      b.op1('Conv', [x, param(paramName.depthwiseWeight(layer.name))], { group: cin, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [s, s] }, { doc: 'depthwise 3x3 conv' }),
-    );
-    return b.op1('Relu', [emitBatchNorm(b, dw, layer.name, 'dw_bn', param, mode, stats)], {}, { name: 'dw_relu' });
-  });
+  const cin = b.shape(x)[1] as number;
+  const dw = b.scope('dw', () =>
+    b.op1('Conv', [x, param(paramName.depthwiseWeight(layer.name))], { group: cin, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [s, s] }, { doc: 'depthwise 3x3 conv' }),
+  );
+  return b.op1('Relu', [emitBatchNorm(b, dw, layer.name, 'dw_bn', param, mode, stats)], {}, { name: 'dw_relu' });
 }
 
 /** Layer l's dense conv of `x` with kernel `weight` (a parameter, or W ± Θ in a morphism branch). */
@@ -81,19 +80,29 @@ export function emitDenseConv(b: GraphBuilder, arch: ArchState, l: number, x: st
   );
 }
 
-/** tail_l: layer l's channel-wise ops after its conv, up to the next dense op (see the file comment). */
-export function emitTail(b: GraphBuilder, arch: ArchState, l: number, conv: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null = null): string {
+/**
+ * tail_l: layer l's channel-wise ops after its conv, up to the next dense op (see the file comment).
+ * In the network (`branch` false) l's own ops sit under `<l>/` and the next layer's depthwise part
+ * under `<l+1>/`, the layer whose parameters it reads. In a morphism branch (`branch` true) the
+ * caller's scope already names the layer (`conv3/morphisms/split_plus`): l's ops go straight under it
+ * and the next layer's depthwise part under `next/`, so no name repeats a layer prefix.
+ */
+export function emitTail(b: GraphBuilder, arch: ArchState, l: number, conv: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null = null, branch = false): string {
   const layer = arch.layers[l]!;
-  let h = b.scope(layer.name, () => {
+  const own = () => {
     let x = emitBatchNorm(b, conv, layer.name, 'bn', param, mode, stats);
     // MaxPool(ReLU(x)) = ReLU(MaxPool(x)) (both monotone, ReLU elementwise), so pool first: ReLU and its
     // backward then touch a quarter of the elements. Gradients agree too (the max's position is the
     // same; where the window's max is ≤ 0 both give 0).
     if (layer.pool) x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'pool', outputs: mode === 'train' ? 2 : 1 })[0]!;
     return b.op1('Relu', [x], {}, { name: 'relu' });
-  });
+  };
+  let h = branch ? own() : b.scope(layer.name, own);
   const next = arch.layers[l + 1];
-  if (next?.depthwise) h = emitDepthwise(b, arch, l + 1, h, param, mode, stats);
+  if (next?.depthwise) {
+    const x = h;
+    h = b.scope(branch ? 'next' : next.name, () => emitDepthwise(b, arch, l + 1, x, param, mode, stats));
+  }
   return h;
 }
 
@@ -102,7 +111,7 @@ export function emitForward(b: GraphBuilder, arch: ArchState, images: string, pa
   const batchStats: BatchStats[] = [];
   const layers: ForwardResult['layers'] = [];
   let h = images;
-  if (arch.layers[0]!.depthwise) h = emitDepthwise(b, arch, 0, h, param, mode, batchStats);
+  if (arch.layers[0]!.depthwise) h = b.scope(arch.layers[0]!.name, () => emitDepthwise(b, arch, 0, images, param, mode, batchStats));
   arch.layers.forEach((layer, l) => {
     const x = h;
     const conv = b.scope(layer.name, () => emitDenseConv(b, arch, l, x, param(paramName.convWeight(layer.name))));

@@ -37,6 +37,13 @@ export const IO = {
 /** The classifier's name prefix; no dense layer may take it (validateArch refuses it). */
 export const CLASSIFIER = 'fc';
 
+/**
+ * Node-name prefixes of the graph parts that belong to no layer: the loss (and its gradient), the
+ * growing step's objective Σ ΔL_GN and Adam's shared bias corrections, the inference model's output
+ * head. No layer may take one (validateArch refuses them): a saved graph groups nodes by this prefix.
+ */
+export const SECTION = { loss: 'loss', objective: 'objective', adam: 'adam', head: 'head' } as const;
+
 /** The four tensors of a BatchNorm: γ, β and the two running statistics. */
 export const BN_TENSORS = ['weight', 'bias', 'running_mean', 'running_var'] as const;
 export type BnTensor = (typeof BN_TENSORS)[number];
@@ -75,3 +82,19 @@ export const adamVName = (layer: string): string => `adam_v.${layer}`;
 /** Per-channel outputs of the growing step: s and ΔL_GN of every split and prune of `layer` ([width]). */
 export type EstimateKind = 'split_s' | 'split_gn' | 'prune_s' | 'prune_gn';
 export const estimateName = (layer: string, kind: EstimateKind): string => `${layer}.${kind}`;
+
+/** Tensor `p` of `layer` without the layer's prefix: `conv.weight` for `conv3.conv.weight`, `weight` for `fc.weight`. */
+export const withinLayer = (p: string, layer: string): string => (p.startsWith(`${layer}.`) ? p.slice(layer.length + 1) : p);
+
+/**
+ * The layer a tensor named here belongs to (`conv3` for `conv3.conv.weight`, `momentum.conv3.bn.bias`,
+ * `theta.conv3`, `adam_v.conv3.next`, `conv3.split_gn`; `fc` for the classifier's), or undefined for a
+ * name this file does not give a layer (`images`, `loss`, node-made values).
+ */
+export function tensorLayer(name: string): string | undefined {
+  const m = /^(?:momentum\.|theta\.|adam_m\.|adam_v\.)?([A-Za-z][A-Za-z0-9_]*)\./.exec(`${name}.`);
+  if (!m) return undefined;
+  const prefixed = /^(momentum|theta|adam_m|adam_v)\./.test(name);
+  // a bare identifier (`images`, `loss`) names no layer; a prefixed one (`theta.conv3`) does
+  return prefixed || name.includes('.') ? m[1] : undefined;
+}

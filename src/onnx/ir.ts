@@ -53,6 +53,11 @@ export interface Node {
   doc?: string;
   /** set when the node belongs to a composite op with its own gradient rule (see autodiff) */
   composite?: number;
+  /** the layer or section (`conv3`, `fc`, `loss`) and the part of the step (`forward`, `backward`,
+   *  `sgd`, ...) the node belongs to: a saved graph groups its nodes into one function per pair
+   *  (writer option `functions`). Set from the node's name by src/models/parts.ts. */
+  layer?: string;
+  part?: string;
 }
 
 /** A group of nodes that autodiff differentiates as one unit (like a custom VJP). */

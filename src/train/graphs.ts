@@ -12,7 +12,8 @@
 //   r_mean ← (1−m)·r_mean + m·μ_B;   r_var ← (1−m)·r_var + m·σ²_B·M/(M−1)
 import { ArchState } from '../models/arch';
 import { paramSpecs, TensorMap } from '../models/params';
-import { IO, momentumName, nextName, param } from '../models/names';
+import { IO, momentumName, nextName, param, SECTION, withinLayer } from '../models/names';
+import { labelParts, PART_SCOPE } from '../models/parts';
 import { emitForward } from '../models/forward';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { backward } from '../autodiff/backward';
@@ -52,43 +53,42 @@ export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper,
   for (const s of specs) if (s.trainable) b.input(momentumName(s.name), DType.FLOAT, s.shape, `SGD momentum buffer of ${s.name}`);
 
   const fwd = emitForward(b, arch, images, (n) => n, 'train');
-  const { loss, correct } = b.scope('loss', () => lossAndCorrect(b, fwd.logits, labels, 'mean'));
+  const { loss, correct } = b.scope(SECTION.loss, () => lossAndCorrect(b, fwd.logits, labels, 'mean'));
   b.output(loss, 'mean cross-entropy of the batch');
   b.output(correct, 'number of samples whose arg-max logit is the label');
 
-  const trainable = specs.filter((s) => s.trainable).map((s) => s.name);
+  const sgdSpecs = specs.filter((s) => s.trainable);
+  const trainable = sgdSpecs.map((s) => s.name);
   const { grads } = backward(b, loss, trainable);
 
-  b.scope('sgd', () => {
-    const mu = b.floats([hyper.momentum]);
-    const wd = b.floats([hyper.weightDecay]);
-    for (const p of trainable) {
-      b.scope(p, () => {
-        const grad = grads.get(p);
-        if (!grad) throw new Error(`no gradient reached ${p}`);
-        const g = hyper.weightDecay ? b.op1('Add', [grad, b.op1('Mul', [p, wd])], {}, { name: 'decayed_grad' }) : grad;
-        const buf = b.op1('Add', [b.op1('Mul', [momentumName(p), mu]), g], {}, { names: [nextName(momentumName(p))] });
-        const step = hyper.nesterov ? b.op1('Add', [g, b.op1('Mul', [buf, mu])], {}, { name: 'nesterov_step' }) : buf;
-        b.op1('Sub', [p, b.op1('Mul', [step, lr])], {}, { names: [nextName(p)] });
-      });
-    }
-  });
-  b.scope('bn_running_stats', () => {
-    const keep = b.floats([1 - BN_MOMENTUM]);
-    for (const st of fwd.batchStats) {
-      b.scope(`${st.layer}.${st.kind}`, () => {
-        const rm = param.bn(st.layer, st.kind, 'running_mean');
-        const rv = param.bn(st.layer, st.kind, 'running_var');
-        b.op1('Add', [b.op1('Mul', [rm, keep]), b.op1('Mul', [st.mean, b.floats([BN_MOMENTUM])])], {}, { names: [nextName(rm)] });
-        const unbiased = BN_MOMENTUM * (st.count / Math.max(1, st.count - 1));
-        b.op1('Add', [b.op1('Mul', [rv, keep]), b.op1('Mul', [st.variance, b.floats([unbiased])])], {}, { names: [nextName(rv)] });
-      });
-    }
-  });
+  // Each layer's update sits under its layer, `conv3/sgd/conv.weight/...`, `conv3/running_stats/bn/...`,
+  // so that searching `conv3/` finds the whole layer.
+  const mu = b.floats([hyper.momentum]);
+  const wd = b.floats([hyper.weightDecay]);
+  for (const { name: p, layer } of sgdSpecs) {
+    b.scope(`${layer}/${PART_SCOPE.sgd}/${withinLayer(p, layer)}`, () => {
+      const grad = grads.get(p);
+      if (!grad) throw new Error(`no gradient reached ${p}`);
+      const g = hyper.weightDecay ? b.op1('Add', [grad, b.op1('Mul', [p, wd])], {}, { name: 'decayed_grad' }) : grad;
+      const buf = b.op1('Add', [b.op1('Mul', [momentumName(p), mu]), g], {}, { names: [nextName(momentumName(p))] });
+      const step = hyper.nesterov ? b.op1('Add', [g, b.op1('Mul', [buf, mu])], {}, { name: 'nesterov_step' }) : buf;
+      b.op1('Sub', [p, b.op1('Mul', [step, lr])], {}, { names: [nextName(p)] });
+    });
+  }
+  const keep = b.floats([1 - BN_MOMENTUM]);
+  for (const st of fwd.batchStats) {
+    b.scope(`${st.layer}/${PART_SCOPE.runningStats}/${st.kind}`, () => {
+      const rm = param.bn(st.layer, st.kind, 'running_mean');
+      const rv = param.bn(st.layer, st.kind, 'running_var');
+      b.op1('Add', [b.op1('Mul', [rm, keep]), b.op1('Mul', [st.mean, b.floats([BN_MOMENTUM])])], {}, { names: [nextName(rm)] });
+      const unbiased = BN_MOMENTUM * (st.count / Math.max(1, st.count - 1));
+      b.op1('Add', [b.op1('Mul', [rv, keep]), b.op1('Mul', [st.variance, b.floats([unbiased])])], {}, { names: [nextName(rv)] });
+    });
+  }
   for (const s of specs) b.output(nextName(s.name));
   for (const p of trainable) b.output(nextName(momentumName(p)));
   if (opts.exposeGradients) for (const p of trainable) b.output(grads.get(p)!);
-  return b.finish();
+  return labelParts(b.finish(), arch);
 }
 
 function lossAndCorrect(b: GraphBuilder, logits: string, labels: string, reduction: 'mean' | 'sum'): { loss: string; correct: string } {
@@ -109,11 +109,11 @@ export function buildEvalGraph(arch: ArchState): Graph {
   const labels = b.input(IO.labels, DType.INT64, ['N']);
   for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
   const fwd = emitForward(b, arch, images, (n) => n, 'eval');
-  const { loss, correct } = b.scope('loss', () => lossAndCorrect(b, fwd.logits, labels, 'sum'));
+  const { loss, correct } = b.scope(SECTION.loss, () => lossAndCorrect(b, fwd.logits, labels, 'sum'));
   b.output(loss, 'summed cross-entropy of the batch');
   b.output(correct);
   b.output(fwd.logits);
-  return b.finish();
+  return labelParts(b.finish(), arch);
 }
 
 /**
@@ -136,8 +136,8 @@ export function buildInferenceGraph(arch: ArchState, weights: TensorMap, normali
     b.initializer(s.name, { dtype: DType.FLOAT, shape: s.shape, data });
   }
   const fwd = emitForward(b, arch, images, (n) => n, 'eval');
-  const logits = b.op1('Identity', [fwd.logits], {}, { names: [IO.logits] });
+  const logits = b.scope(SECTION.head, () => b.op1('Identity', [fwd.logits], {}, { name: 'logits', names: [IO.logits] }));
   b.output(logits);
-  b.output(b.op1('Softmax', [logits], { axis: 1 }, { names: [IO.probabilities] }));
-  return b.finish();
+  b.output(b.scope(SECTION.head, () => b.op1('Softmax', [logits], { axis: 1 }, { name: 'softmax', names: [IO.probabilities] })));
+  return labelParts(b.finish(), arch);
 }

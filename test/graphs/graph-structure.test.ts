@@ -27,11 +27,25 @@ for (const [family, width] of [['vgg19', 16], ['mobilenetv1', 32]] as const) {
     'grow (batch)': () => buildGrowGraph(arch, 8, { granularity: 'batch' }),
     'grow (sample)': () => buildGrowGraph(arch, 8, { granularity: 'sample' }),
   };
+  const layers = new Set(arch.layers.map((l) => l.name));
   for (const [kind, build] of Object.entries(graphs)) {
     test(`${family}-w${width} ${kind}: no dead node`, (t) => {
       t.deepEqual(deadNodes(build()), []);
     });
+
+    // What a saved graph's functions and a search for `conv3/` rely on (src/models/parts.ts).
+    test(`${family}-w${width} ${kind}: every node has a layer part, under its layer's prefix, no layer name repeated`, (t) => {
+      const g = build();
+      t.deepEqual(g.nodes.filter((n) => n.layer === undefined || n.part === undefined).map((n) => n.name), []);
+      t.deepEqual(g.nodes.filter((n) => !n.name.startsWith(`${n.layer}/`)).map((n) => `${n.name} (${n.layer}.${n.part})`), []);
+      t.deepEqual(g.nodes.filter((n) => n.name.split('/').slice(1).some((seg) => layers.has(seg) || seg === 'fc')).map((n) => n.name), []);
+    });
   }
+
+  test(`${family}-w${width} infer: the nodes after the classifier sit under head/`, (t) => {
+    const g = buildInferenceGraph(arch, initParams(arch, 0));
+    t.deepEqual(g.nodes.slice(-2).map((n) => n.name), ['head/logits', 'head/softmax']);
+  });
 
   test(`${family}-w${width} train: every parameter's gradient is <param>_grad and the SGD update reads it`, (t) => {
     const g = buildTrainGraph(arch, 8, SGD);
@@ -39,7 +53,7 @@ for (const [family, width] of [['vgg19', 16], ['mobilenetv1', 32]] as const) {
     for (const s of trainableSpecs(arch)) {
       const name = gradName(s.name);
       t.true(out.has(name), `${name} is not a value of the graph`);
-      t.true(g.nodes.some((n) => n.inputs.includes(name) && n.name.startsWith('sgd/')), `no SGD node reads ${name}`);
+      t.true(g.nodes.some((n) => n.inputs.includes(name) && n.name.startsWith(`${s.layer}/sgd/`)), `no SGD node of ${s.layer} reads ${name}`);
     }
   });
 
@@ -49,7 +63,7 @@ for (const [family, width] of [['vgg19', 16], ['mobilenetv1', 32]] as const) {
     for (const l of arch.layers) {
       const name = gradName(thetaName(l.name));
       t.true(out.has(name), `${name} is not a value of the graph`);
-      t.true(g.nodes.some((n) => n.inputs.includes(name) && n.name.startsWith('adam/')), `no Adam node reads ${name}`);
+      t.true(g.nodes.some((n) => n.inputs.includes(name) && n.name.startsWith(`${l.name}/adam/`)), `no Adam node of ${l.name} reads ${name}`);
     }
   });
 }

@@ -47,5 +47,9 @@ test('invalid architecture states are refused with the field named', (t) => {
   t.throws(() => validateArch({ ...a, classes: 1 }), { message: /classes/ });
   t.throws(() => validateArch({ ...a, layers: a.layers.map((l, i) => (i === 3 ? { ...l, width: 0 } : l)) }), { message: /conv4\) width/ });
   t.throws(() => validateArch({ ...a, inputShape: [3, 4, 4] }), { message: /too small/ });
+  // the graphs' own prefixes (src/models/names.ts CLASSIFIER, SECTION): a layer so named would share them
+  for (const name of ['fc', 'loss', 'head', 'adam', 'objective']) {
+    t.throws(() => validateArch({ ...a, layers: a.layers.map((l, i) => (i === 3 ? { ...l, name } : l)) }), { message: new RegExp(`'${name}' is reserved`) });
+  }
   t.throws(() => vgg19([1, 2, 3]), { message: /16 dense conv layers/ });
 });
