@@ -164,9 +164,12 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
   return labelParts(b.finish(), arch);
 }
 
-/** Write the growing step of `arch` (batch `batch`, Gauss-Newton `granularity`) as `<dir>/grow.onnx`; returns its path. */
+/**
+ * Write the growing step of `arch` (batch `batch`, Gauss-Newton `granularity`) as `<dir>/grow.onnx`,
+ * one function per layer part (src/onnx/writer.ts); returns its path.
+ */
 export function writeGrowGraph(dir: string, arch: ArchState, batch: number, granularity: Granularity): string {
   const file = path.join(dir, 'grow.onnx');
-  writeModel(buildGrowGraph(arch, batch, { granularity }), file);
+  writeModel(buildGrowGraph(arch, batch, { granularity }), file, { functions: true });
   return file;
 }

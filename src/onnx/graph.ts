@@ -107,13 +107,21 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Add initializer `name` holding `t` as a constant of the computation (not a model tensor: see
+   *  Graph.opConstants); returns its name. @throws Error when taken. */
+  constant(name: string, t: TensorData, doc?: string): string {
+    this.initializer(name, t, doc);
+    this.graph.opConstants.add(name);
+    return name;
+  }
+
   /** An int64 constant (shapes, axes, pads), shared by every node that asks for the same values. */
   ints(values: number[], shape: number[] = [values.length]): string {
     const key = `i64:${shape.join('x')}:${values.join(',')}`;
     const hit = this.constCount.get(key);
     if (hit) return hit;
     const name = this.freshGlobal(`const_i64_${values.map((v) => (v < 0 ? `m${-v}` : `${v}`)).join('_').slice(0, 40)}`);
-    this.initializer(name, { dtype: DType.INT64, shape, data: BigInt64Array.from(values.map(BigInt)) });
+    this.constant(name, { dtype: DType.INT64, shape, data: BigInt64Array.from(values.map(BigInt)) });
     this.constCount.set(key, name);
     return name;
   }
@@ -126,7 +134,7 @@ export class GraphBuilder {
     if (hit) return hit;
     const label = values.length === 1 ? `${f[0]}`.replace(/[^0-9a-zA-Z]/g, '_') : `${values.length}`;
     const name = this.freshGlobal(`const_f32_${label}`);
-    this.initializer(name, { dtype: DType.FLOAT, shape, data: f });
+    this.constant(name, { dtype: DType.FLOAT, shape, data: f });
     this.constCount.set(key, name);
     return name;
   }
@@ -280,6 +288,7 @@ export class GraphBuilder {
       if (!used.has(name) && !inputs.has(name)) {
         g.initializers.delete(name);
         g.constants.delete(name);
+        g.opConstants.delete(name);
         g.values.delete(name);
       }
     }

@@ -82,6 +82,9 @@ export class Graph {
   readonly values = new Map<string, ValueInfo>();
   /** values whose content is known at build time (initializers that hold shapes, axes, ...) */
   readonly constants = new Map<string, TensorData>();
+  /** initializers that are constants of the computation (shapes, axes, scalars, fixed kernels) rather
+   *  than tensors of the model: a saved graph's functions hold their own copy as a Constant node */
+  readonly opConstants = new Set<string>();
   readonly composites: Composite[] = [];
   readonly metadata = new Map<string, string>();
   doc = '';

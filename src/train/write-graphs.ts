@@ -17,14 +17,17 @@ import type { SgdHyper } from './optimizer';
  */
 export function writeArchGraphs(dir: string, arch: ArchState, batchSize: number, hyper: SgdHyper): string[] {
   const files = { train: path.join(dir, 'train.onnx'), eval: path.join(dir, 'eval.onnx') };
-  writeModel(buildTrainGraph(arch, batchSize, hyper), files.train);
+  // The training step as one function per layer part, so that Netron draws tens of nodes instead of
+  // thousands; evaluation is one forward pass, readable op by op, and stays flat.
+  writeModel(buildTrainGraph(arch, batchSize, hyper), files.train, { functions: true });
   writeModel(buildEvalGraph(arch), files.eval);
   return Object.values(files);
 }
 
 /**
  * Write `<dir>/infer.onnx`: the standalone inference model with `state`'s weights, `normalization` and
- * the class names in label order in its metadata. Returns its path.
+ * the class names in label order in its metadata. Returns its path. Written flat (no functions): a
+ * forward pass reads op by op, and tools other than ONNX Runtime need not support functions.
  */
 export function writeInferenceGraph(dir: string, state: ModelState, normalization?: Normalization, classNames?: readonly string[]): string {
   const file = path.join(dir, 'infer.onnx');

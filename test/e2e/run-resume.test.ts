@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { checkModels } from '../helpers/onnx-checker';
 import { ROOT } from '../helpers/root';
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 
@@ -76,5 +77,9 @@ test('a grow run killed mid-phase and resumed ends like the uninterrupted run', 
   for (const f of ['train.onnx', 'grow.onnx', 'eval.onnx', 'infer.onnx', 'arch.json', 'estimates.csv', 'state.safetensors']) {
     t.true(fs.existsSync(path.join(dir, 'full', 'phases', 'phase-02', f)), `phase-02/${f} missing`);
   }
+  // every graph of the run folder (phases, retraining, baseline) passes the ONNX checker
+  const graphs = (fs.readdirSync(path.join(dir, 'full'), { recursive: true }) as string[]).filter((f) => f.endsWith('.onnx')).map((f) => path.join(dir, 'full', f));
+  t.true(graphs.length >= 14, graphs.join('\n'));
+  t.is(checkModels(graphs), '');
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -214,5 +214,5 @@ function oneHotTaps(b: GraphBuilder, C: number, k: number[]): string {
   const kk = k[0]! * k[1]!;
   const data = new Float32Array(C * kk * kk);
   for (let c = 0; c < C; c++) for (let t = 0; t < kk; t++) data[(c * kk + t) * kk + t] = 1;
-  return b.initializer(name, { dtype: DType.FLOAT, shape: [C * kk, 1, k[0]!, k[1]!], data }, 'im2col as a convolution: output channel c·k²+t copies channel c shifted by kernel tap t');
+  return b.constant(name, { dtype: DType.FLOAT, shape: [C * kk, 1, k[0]!, k[1]!], data }, 'im2col as a convolution: output channel c·k²+t copies channel c shifted by kernel tap t');
 }

@@ -9,15 +9,13 @@ import * as path from 'path';
 import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
 import { macCount, paramCount } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
-import { writeModel } from '../../onnx/writer';
 import { MetricsWriter } from '../../report';
 import { writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
-import { buildInferenceGraph } from '../../train/graphs';
 import { epochRecord, EpochResult, testResultOf, trainEpochs, trainResultMetadata, trainResultOf } from '../../train/loop';
 import { sgdOf } from '../../train/optimizer';
 import { lrAt, scheduleOf } from '../../train/schedule';
-import { writeArchGraphs } from '../../train/write-graphs';
+import { writeArchGraphs, writeInferenceGraph } from '../../train/write-graphs';
 import { writeJsonFile } from '../../util/atomic-write';
 import { STREAMS } from '../../util/streams';
 import { onDivergenceNote, removeEarlierResult } from '../shared/earlier-result';
@@ -104,7 +102,7 @@ export async function trainFromConfig({ cfg, run, resume, data, arch, log, progr
   } finally {
     await engine.release();
   }
-  writeModel(buildInferenceGraph(arch, state.params, data.normalization, data.train.classNames), path.join(run.graphs, 'infer.onnx'));
+  writeInferenceGraph(run.graphs, state, data.normalization, data.train.classNames);
   const t = lastTrain as EpochResult | null;
   const v = lastTest as EpochResult | null;
   return {
