@@ -25,6 +25,8 @@ import { emitDenseConv, emitForward, emitTail } from '../models/forward';
 import { HEAD_SCOPE, labelParts, PART_SCOPE } from '../models/parts';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { writeModel } from '../onnx/writer';
+import { describeGraph } from '../train/graphs';
+import { placed, RunPlace } from '../train/write-graphs';
 import { backward } from '../autodiff/backward';
 import { channelSum } from '../autodiff/rules/batch-norm-train';
 
@@ -54,12 +56,20 @@ function perSampleLoss(b: GraphBuilder, logits: string, labels: string, classes:
  */
 export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOptions): Graph {
   const b = new GraphBuilder('grow_step');
-  b.graph.doc = `nasgrow growing step: split/prune morphisms of every channel, Gauss-Newton estimates (${opts.granularity}), Adam on θ; batch ${batch}`;
-  b.setMetadata('nasgrow.kind', 'grow');
-  b.setMetadata('nasgrow.architecture', JSON.stringify(arch));
-  b.setMetadata('nasgrow.batch', `${batch}`);
-  b.setMetadata('nasgrow.granularity', opts.granularity);
   const [C, H, W] = arch.inputShape;
+  describeGraph(
+    b,
+    arch,
+    'grow',
+    [
+      `One step on a batch of ${batch}: forward with BatchNorm on batch statistics, the mean cross-entropy L̂ and its gradient g at every layer's output; ` +
+        `per layer the split morphism branches (the layer run with W+Θ and W−Θ), the split and prune estimates s and ΔL_GN = s + s²/4L̂ of every channel ` +
+        `(Gauss-Newton heads, per ${opts.granularity === 'batch' ? 'mini-batch' : 'sample'}), the gradient of Σ ΔL_GN with respect to θ and one Adam step on θ. The model tensors are only read.`,
+      `Inputs: images [${batch},${C},${H},${W}], labels [${batch}], the ${paramSpecs(arch).length} model tensors, theta.<layer> (shaped as the layer's conv kernel), adam_m.<layer>, adam_v.<layer>, adam_step, theta_lr.`,
+      'Outputs: loss, grow_objective (Σ ΔL_GN), per layer <layer>.split_s, .split_gn, .prune_s, .prune_gn (one value per channel), theta.<layer>.next, adam_m.<layer>.next, adam_v.<layer>.next.',
+    ],
+    { 'nasgrow.batch': `${batch}`, 'nasgrow.granularity': opts.granularity },
+  );
   const images = b.input(IO.images, DType.FLOAT, [batch, C, H, W]);
   const labels = b.input(IO.labels, DType.INT64, [batch]);
   const specs = paramSpecs(arch);
@@ -166,10 +176,11 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
 
 /**
  * Write the growing step of `arch` (batch `batch`, Gauss-Newton `granularity`) as `<dir>/grow.onnx`,
- * one function per layer part (src/onnx/writer.ts); returns its path.
+ * one function per layer part (src/onnx/writer.ts), with `place` in its metadata in a growing run;
+ * returns its path.
  */
-export function writeGrowGraph(dir: string, arch: ArchState, batch: number, granularity: Granularity): string {
+export function writeGrowGraph(dir: string, arch: ArchState, batch: number, granularity: Granularity, place?: RunPlace): string {
   const file = path.join(dir, 'grow.onnx');
-  writeModel(buildGrowGraph(arch, batch, { granularity }), file, { functions: true });
+  writeModel(placed(buildGrowGraph(arch, batch, { granularity }), place), file, { functions: true });
   return file;
 }

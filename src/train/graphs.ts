@@ -11,7 +11,7 @@
 // BN running statistics (momentum m = 0.1, unbiased variance as PyTorch):
 //   r_mean ← (1−m)·r_mean + m·μ_B;   r_var ← (1−m)·r_var + m·σ²_B·M/(M−1)
 import { ArchState } from '../models/arch';
-import { paramSpecs, TensorMap } from '../models/params';
+import { paramCount, paramSpecs, TensorMap } from '../models/params';
 import { IO, momentumName, nextName, param, SECTION, withinLayer } from '../models/names';
 import { labelParts, PART_SCOPE } from '../models/parts';
 import { emitForward } from '../models/forward';
@@ -19,9 +19,29 @@ import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { backward } from '../autodiff/backward';
 import { BN_MOMENTUM, SgdHyper } from './optimizer';
 
+/** The graph kinds nasgrow writes (metadata `nasgrow.kind`). */
+export type GraphKind = 'train' | 'eval' | 'infer' | 'grow';
 
-function addMetadata(b: GraphBuilder, arch: ArchState, kind: string, extra: Record<string, string> = {}): void {
+const KIND_TITLE: Record<GraphKind, string> = {
+  train: 'nasgrow training step',
+  eval: 'nasgrow evaluation step',
+  infer: 'nasgrow inference model',
+  grow: 'nasgrow growing step',
+};
+
+/**
+ * What Netron's properties panel shows of a graph of `arch`: the doc string — a first line naming the
+ * kind, network, widths and parameter count, then `lines` (what it computes, its inputs, its outputs)
+ * — and the metadata `nasgrow.kind`, `nasgrow.widths` (`16,27,27,...`), `nasgrow.parameters`, the
+ * architecture JSON `nasgrow.architecture`, then `extra`.
+ */
+export function describeGraph(b: GraphBuilder, arch: ArchState, kind: GraphKind, lines: string[], extra: Record<string, string> = {}): void {
+  const widths = arch.layers.map((l) => l.width).join(',');
+  const params = paramCount(arch);
+  b.graph.doc = [`${KIND_TITLE[kind]} of ${arch.family} (${arch.layers.length} dense layers, widths ${widths}; ${params.toLocaleString('en-US')} parameters).`, ...lines].join('\n');
   b.setMetadata('nasgrow.kind', kind);
+  b.setMetadata('nasgrow.widths', widths);
+  b.setMetadata('nasgrow.parameters', `${params}`);
   b.setMetadata('nasgrow.architecture', JSON.stringify(arch));
   for (const [k, v] of Object.entries(extra)) b.setMetadata(k, v);
 }
@@ -42,13 +62,24 @@ export interface TrainGraphOptions {
  */
 export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper, opts: TrainGraphOptions = {}): Graph {
   const b = new GraphBuilder('train_step');
-  b.graph.doc = `nasgrow training step: forward, backward and SGD (momentum ${hyper.momentum}, nesterov ${hyper.nesterov}, weight decay ${hyper.weightDecay}) for batch ${batch}`;
-  addMetadata(b, arch, 'train', { 'nasgrow.batch': `${batch}`, 'nasgrow.sgd': JSON.stringify(hyper) });
   const [C, H, W] = arch.inputShape;
+  const specs = paramSpecs(arch);
+  const buffers = specs.filter((s) => s.trainable).length;
+  describeGraph(
+    b,
+    arch,
+    'train',
+    [
+      `One SGD step on a batch of ${batch}: forward with BatchNorm on batch statistics, the mean cross-entropy, the backward pass (nasgrow's autodiff), ` +
+        `SGD (momentum ${hyper.momentum}${hyper.nesterov ? ', Nesterov' : ''}, weight decay ${hyper.weightDecay}) and the BatchNorm running statistics (momentum ${BN_MOMENTUM}).`,
+      `Inputs: images [${batch},${C},${H},${W}], labels [${batch}], lr, the ${specs.length} model tensors (<layer>.conv.weight, <layer>.bn.*, fc.*) and ${buffers} SGD momentum buffers momentum.<tensor>.`,
+      `Outputs: loss, correct (hits in the batch), <tensor>.next for every model tensor and momentum.<tensor>.next for every buffer.`,
+    ],
+    { 'nasgrow.batch': `${batch}`, 'nasgrow.sgd': JSON.stringify(hyper) },
+  );
   const images = b.input(IO.images, DType.FLOAT, [batch, C, H, W], 'normalised images, NCHW');
   const labels = b.input(IO.labels, DType.INT64, [batch], 'class indices');
   const lr = b.input(IO.lr, DType.FLOAT, [], 'learning rate of this step');
-  const specs = paramSpecs(arch);
   for (const s of specs) b.input(s.name, DType.FLOAT, s.shape);
   for (const s of specs) if (s.trainable) b.input(momentumName(s.name), DType.FLOAT, s.shape, `SGD momentum buffer of ${s.name}`);
 
@@ -102,9 +133,11 @@ function lossAndCorrect(b: GraphBuilder, logits: string, labels: string, reducti
 /** Evaluation step (running statistics); any batch size. Outputs the summed loss and hit count. */
 export function buildEvalGraph(arch: ArchState): Graph {
   const b = new GraphBuilder('eval_step');
-  b.graph.doc = 'nasgrow evaluation step: forward with BN running statistics; summed loss and correct count';
-  addMetadata(b, arch, 'eval');
   const [C, H, W] = arch.inputShape;
+  describeGraph(b, arch, 'eval', [
+    'Evaluation of a batch of any size N: forward with the BatchNorm running statistics, the summed cross-entropy and the number of correct predictions.',
+    `Inputs: images [N,${C},${H},${W}], labels [N], the ${paramSpecs(arch).length} model tensors. Outputs: loss_sum, correct, the logits [N,${arch.classes}].`,
+  ]);
   const images = b.input(IO.images, DType.FLOAT, ['N', C, H, W]);
   const labels = b.input(IO.labels, DType.INT64, ['N']);
   for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
@@ -123,12 +156,15 @@ export function buildEvalGraph(arch: ArchState): Graph {
  */
 export function buildInferenceGraph(arch: ArchState, weights: TensorMap, normalization?: { mean: number[]; std: number[] }, classNames?: readonly string[]): Graph {
   const b = new GraphBuilder('nasgrow_inference');
-  b.graph.doc = 'nasgrow inference model: input normalised images NCHW, output class logits and probabilities';
   const extra: Record<string, string> = {};
   if (normalization) extra['nasgrow.normalization'] = JSON.stringify(normalization);
   if (classNames) extra['nasgrow.classes'] = JSON.stringify(classNames);
-  addMetadata(b, arch, 'infer', extra);
   const [C, H, W] = arch.inputShape;
+  describeGraph(b, arch, 'infer', [
+    'Classifies images with the weights it holds (initializers): forward with the BatchNorm running statistics, then softmax.',
+    `Input: images [N,${C},${H},${W}], ${normalization ? 'normalised with the per-channel mean and std in nasgrow.normalization' : 'normalised as in training'}.`,
+    `Outputs: logits [N,${arch.classes}] and probabilities [N,${arch.classes}]; column i is ${classNames ? 'class nasgrow.classes[i]' : 'class i'}.`,
+  ], extra);
   const images = b.input(IO.images, DType.FLOAT, ['N', C, H, W], 'normalised images, NCHW');
   for (const s of paramSpecs(arch)) {
     const data = weights.get(s.name);

@@ -12,6 +12,7 @@ import { exportGraphs, exportTarget, parseShape, parseWidths, runExport } from '
 import { runExportSeeds } from '../../src/cli/export-seeds/export-seeds';
 import { checkResumable, summaryLines } from '../../src/cli/shared/run-setup';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
+import { paramCount } from '../../src/models/params';
 import { prepareRunFolder } from '../../src/report';
 import { writePng } from '../data/fixtures';
 
@@ -166,6 +167,15 @@ test("export CONFIG: train.onnx carries the config's SGD settings and grow.onnx 
   const metadata = (file: string) => new Map(onnx.ModelProto.decode(fs.readFileSync(path.join(out, file))).metadataProps.map((p) => [p.key, p.value]));
   t.deepEqual(JSON.parse(metadata('train.onnx').get('nasgrow.sgd')!), { momentum: 0.5, nesterov: true, weightDecay: 1e-4 });
   t.is(metadata('grow.onnx').get('nasgrow.granularity'), 'sample');
+  // what Netron's properties panel shows of every graph: kind, widths, parameter count, a doc string
+  for (const kind of ['train', 'eval', 'infer', 'grow']) {
+    const m = metadata(`${kind}.onnx`);
+    t.is(m.get('nasgrow.kind'), kind);
+    t.is(m.get('nasgrow.widths'), '2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2');
+    t.is(m.get('nasgrow.parameters'), `${paramCount(vgg19(2, [3, 32, 32], 10))}`);
+    const doc = onnx.ModelProto.decode(fs.readFileSync(path.join(out, `${kind}.onnx`))).docString;
+    t.regex(doc, /^nasgrow \w+ (step|model) of vgg19 \(16 dense layers, widths 2,2,.*\n.*\nInputs?: .*/, kind);
+  }
 });
 
 // export used to write arch.json and graphs into a run folder, over the run's own, without its lock

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { onnx } from 'onnx-proto';
 
 import { checkModels } from '../helpers/onnx-checker';
 import { ROOT } from '../helpers/root';
@@ -77,6 +78,12 @@ test('a grow run killed mid-phase and resumed ends like the uninterrupted run', 
   for (const f of ['train.onnx', 'grow.onnx', 'eval.onnx', 'infer.onnx', 'arch.json', 'estimates.csv', 'state.safetensors']) {
     t.true(fs.existsSync(path.join(dir, 'full', 'phases', 'phase-02', f)), `phase-02/${f} missing`);
   }
+  // each graph says where in the run it belongs (Netron's properties panel)
+  const place = (f: string) => new Map(onnx.ModelProto.decode(fs.readFileSync(path.join(dir, 'full', f))).metadataProps.map((p) => [p.key, p.value]));
+  t.is(place('phases/phase-02/grow.onnx').get('nasgrow.phase'), '2');
+  t.is(place('phases/phase-02/train.onnx').get('nasgrow.cycle'), '2 of 3');
+  t.is(place('retrain/graphs/train.onnx').get('nasgrow.phase'), 'retrain');
+  t.is(place('uniform-baseline/graphs/infer.onnx').get('nasgrow.phase'), 'uniform-baseline');
   // every graph of the run folder (phases, retraining, baseline) passes the ONNX checker
   const graphs = (fs.readdirSync(path.join(dir, 'full'), { recursive: true }) as string[]).filter((f) => f.endsWith('.onnx')).map((f) => path.join(dir, 'full', f));
   t.true(graphs.length >= 14, graphs.join('\n'));

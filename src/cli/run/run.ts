@@ -129,9 +129,10 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     const dir = phaseDir(run.dir, k + 1);
     const arch = state.arch;
     writeJsonFile(path.join(dir, 'arch.json'), arch);
-    writeArchGraphs(dir, arch, cfg.train.batch_size, hyper);
-    writeInferenceGraph(dir, state, data.normalization, data.train.classNames);
-    writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity);
+    const place = { phase: k + 1, cycles: g.cycles };
+    writeArchGraphs(dir, arch, cfg.train.batch_size, hyper, place);
+    writeInferenceGraph(dir, state, data.normalization, data.train.classNames, place);
+    writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity, place);
     log(`phase ${k + 1}/${g.cycles}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters`);
 
     // Training phase k: epochs k·P … (k+1)·P − 1 of the schedule, evaluated after its last epoch.
@@ -341,7 +342,8 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   } finally {
     await engine.release();
   }
-  writeArchGraphs(path.join(dir, 'graphs'), arch, c.cfg.train.batch_size, c.hyper);
-  writeInferenceGraph(path.join(dir, 'graphs'), model, c.data.normalization, c.data.train.classNames);
+  const place = { stage: kind === 'retrain' ? 'retrain' : 'uniform-baseline' } as const;
+  writeArchGraphs(path.join(dir, 'graphs'), arch, c.cfg.train.batch_size, c.hyper, place);
+  writeInferenceGraph(path.join(dir, 'graphs'), model, c.data.normalization, c.data.train.classNames, place);
   return { train, test, checkpoint: latestCheckpoint(ckptDir)?.file ?? null };
 }
