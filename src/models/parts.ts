@@ -14,10 +14,11 @@
 //   <section>/...                            a part named by SECTION_PART (loss/forward, adam/bias_correction)
 // where <layer> is a dense layer of the architecture or the classifier `fc`. A first segment that is a
 // tensor's gradient scope (`conv2.conv.weight_grad/Sum`, where autodiff sums a tensor's gradient
-// contributions) belongs to that tensor's layer (names.ts, tensorLayer).
+// contributions) belongs to that tensor's layer (names.ts, tensorLayer): its backward part, or its
+// theta_backward part for θ.
 import type { Graph } from '../onnx/ir';
 import type { ArchState } from './arch';
-import { CLASSIFIER, SECTION, tensorLayer } from './names';
+import { CLASSIFIER, SECTION, tensorLayer, thetaName } from './names';
 
 /** Scope words inside a layer that start a part (the builders name their scopes with these). */
 export const PART_SCOPE = { sgd: 'sgd', runningStats: 'running_stats', morphisms: 'morphisms', adam: 'adam' } as const;
@@ -49,8 +50,10 @@ export function partOf(name: string, layers: ReadonlySet<string>): { layer: stri
   let layer: string | undefined = head;
   if (!layers.has(head) && head !== CLASSIFIER) {
     // `conv2.conv.weight_grad`, `theta.conv3_grad`: where autodiff sums or names a tensor's gradient
-    layer = isGradScope(head) ? tensorLayer(head.slice(0, -'_grad'.length)) : undefined;
+    const tensor = isGradScope(head) ? head.slice(0, -'_grad'.length) : '';
+    layer = tensorLayer(tensor);
     if (layer === undefined || (!layers.has(layer) && layer !== CLASSIFIER)) return undefined;
+    if (tensor === thetaName(layer)) return { layer, part: 'theta_backward' };
   }
   const scope = segs[1];
   if (scope === PART_SCOPE.morphisms) return { layer, part: grad ? 'theta_backward' : HEADS.has(segs[2] ?? '') ? 'gn_heads' : 'morphisms' };

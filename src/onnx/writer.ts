@@ -88,24 +88,22 @@ interface Unit {
   /** the function's layer and part; undefined for a lone node */
   layer?: string;
   part?: string;
-  /** position of its first node in the graph */
-  first: number;
 }
 
 /** The units of `g` in an order where each comes after the units whose values it reads. */
 function topLevelUnits(g: Graph): Unit[] {
   const units: Unit[] = [];
   const byKey = new Map<string, Unit>();
-  g.nodes.forEach((n, k) => {
+  g.nodes.forEach((n) => {
     if (n.layer === undefined || n.part === undefined) {
-      units.push({ nodes: [n], first: k });
+      units.push({ nodes: [n] });
       return;
     }
     const key = `${n.layer}.${n.part}`;
     const u = byKey.get(key);
     if (u) u.nodes.push(n);
     else {
-      const fresh: Unit = { nodes: [n], layer: n.layer, part: n.part, first: k };
+      const fresh: Unit = { nodes: [n], layer: n.layer, part: n.part };
       byKey.set(key, fresh);
       units.push(fresh);
     }
@@ -113,7 +111,8 @@ function topLevelUnits(g: Graph): Unit[] {
   const producer = new Map<string, number>();
   units.forEach((u, i) => u.nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, i))));
   const deps = units.map((u, i) => new Set(u.nodes.flatMap((n) => n.inputs).map((v) => producer.get(v)).filter((p): p is number => p !== undefined && p !== i)));
-  // Kahn's algorithm, taking the ready unit whose first node comes first: the network's order.
+  // Kahn's algorithm, taking the ready unit whose first node comes first (units are in that order):
+  // the network's order.
   const done = new Array<boolean>(units.length).fill(false);
   const order: Unit[] = [];
   while (order.length < units.length) {
@@ -200,7 +199,7 @@ function groupedNodes(g: Graph): { nodes: onnx.INodeProto[]; functions: onnx.IFu
  * functions are returned beside it), initializers, inputs, outputs and value_info for every other
  * value the top level shows.
  */
-export function graphProto(g: Graph, opts: WriteOptions = {}): { graph: onnx.IGraphProto; functions: onnx.IFunctionProto[] } {
+function graphProto(g: Graph, opts: WriteOptions = {}): { graph: onnx.IGraphProto; functions: onnx.IFunctionProto[] } {
   const grouped = opts.functions ? groupedNodes(g) : null;
   const nodes = grouped?.nodes ?? g.nodes.map(nodeProto);
   const io = new Set([...g.inputs.map((v) => v.name), ...g.outputs.map((v) => v.name), ...g.initializers.keys()]);

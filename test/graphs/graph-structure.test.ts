@@ -6,6 +6,7 @@ import { buildGrowGraph } from '../../src/grow/graph';
 import { seedArch } from '../../src/models/arch';
 import { gradName, thetaName } from '../../src/models/names';
 import { initParams, trainableSpecs } from '../../src/models/params';
+import { partOf } from '../../src/models/parts';
 import type { Graph } from '../../src/onnx/graph';
 import { buildEvalGraph, buildInferenceGraph, buildTrainGraph } from '../../src/train/graphs';
 
@@ -67,3 +68,17 @@ for (const [family, width] of [['vgg19', 16], ['mobilenetv1', 32]] as const) {
     }
   });
 }
+
+test('partOf: names the builders do not emit today still land in their layer part, or in none', (t) => {
+  const layers = new Set(['conv1', 'conv2']);
+  // autodiff's scope for the sum of a tensor's gradient contributions, or for its final name
+  t.deepEqual(partOf('conv2.conv.weight_grad/Sum', layers), { layer: 'conv2', part: 'backward' });
+  t.deepEqual(partOf('fc.bias_grad/Sum', layers), { layer: 'fc', part: 'backward' });
+  t.deepEqual(partOf('theta.conv1_grad/Identity', layers), { layer: 'conv1', part: 'theta_backward' });
+  t.deepEqual(partOf('conv1/morphisms/split_plus/relu:0_grad/Sum', layers), { layer: 'conv1', part: 'theta_backward' });
+  t.deepEqual(partOf('adam/bias_correction1', layers), { layer: 'adam', part: 'bias_correction' });
+  t.deepEqual(partOf('loss/SoftmaxCrossEntropyLoss_grad/dZ', layers), { layer: 'loss', part: 'backward' });
+  t.is(partOf('images_grad/Sum', layers), undefined);
+  t.is(partOf('conv3.conv.weight_grad/Sum', layers), undefined);
+  t.is(partOf('Sum', layers), undefined);
+});
