@@ -18,6 +18,10 @@ import { PathKind, configMeta } from './walk';
 
 export { FAMILIES };
 
+/** grow.method: the paper's method and the baselines run in the same harness (README "Baselines"). */
+export const GROW_METHODS = ['gauss-newton', 'random'] as const;
+export type GrowMethod = (typeof GROW_METHODS)[number];
+
 /** What path checks and computed defaults depend on. */
 export interface CheckContext {
   /** folder that relative paths are resolved against (the config file's folder) */
@@ -212,6 +216,13 @@ export function configSchema(ctx: CheckContext) {
     }),
 
     grow: section('Growing by network morphisms (`nasgrow run`): alternating training and growing phases', {
+      method: z.enum(GROW_METHODS).default('gauss-newton').meta({
+        description:
+          'gauss-newton: the paper\'s method; random: random splitting, the reference run\'s number of splits and prunes per layer and phase on random channels (needs grow.reference); README "Baselines"',
+      }),
+      reference: pathType(ctx, 'dir').nullable().default(null).meta({
+        description: 'run folder of a gauss-newton `nasgrow run` with the same seed network and grow.cycles: what grow.method random copies its counts from',
+      }),
       cycles: positiveInt.default(30).meta({ description: 'training + growing phase pairs' }),
       phase_epochs: positiveInt.default(20).meta({ description: 'epochs of each training phase and of each growing phase' }),
       lambda_p: z.number().min(0).default(3.0e-7).meta({
@@ -337,6 +348,9 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
     } catch {
       /* reported by the path check */
     }
+  }
+  if (cfg.grow.method === 'random' && cfg.grow.reference === null) {
+    issues.push({ path: ['grow', 'reference'], problem: 'is null, but grow.method random copies its counts from a reference run: name the run folder of a gauss-newton `nasgrow run` (e.g. reference: ../runs/quickstart)' });
   }
   if (cfg.train.nesterov && cfg.train.momentum === 0) {
     issues.push({ path: ['train', 'nesterov'], problem: 'needs train.momentum > 0 (set nesterov: false or a momentum)' });

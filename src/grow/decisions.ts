@@ -9,15 +9,18 @@ import type { Estimates } from './estimates';
 /**
  * estimates.csv: one row per channel of every layer — the split and prune ΔL estimates, the better of
  * the two (`chosen`), its parameter change, its tradeoff margin, whether it was applied and why (not).
+ * Without estimates (the baselines: `estimates` null) the ΔL columns are empty, and so is a NaN margin
+ * (nothing was estimated); channels without a Decision have empty decision columns.
  */
-export function estimatesCsv(arch: ArchState, estimates: Estimates, decisions: Decision[]): string {
+export function estimatesCsv(arch: ArchState, estimates: Estimates | null, decisions: Decision[]): string {
   const rows: MetricValue[][] = [['layer', 'channel', 'split_dl', 'prune_dl', 'chosen', 'delta_params', 'margin', 'applied', 'reason']];
   const byKey = new Map(decisions.map((d) => [`${d.layer}/${d.channel}`, d]));
   for (const layer of arch.layers) {
-    const e = estimates.get(layer.name)!;
+    const e = estimates?.get(layer.name);
     for (let c = 0; c < layer.width; c++) {
       const d = byKey.get(`${layer.name}/${c}`);
-      rows.push([layer.name, c, e.split[c]!, e.prune[c]!, d?.kind ?? null, d?.deltaParams ?? null, d?.margin ?? null, d?.applied ? 1 : 0, d?.reason ?? null]);
+      const margin = d === undefined || Number.isNaN(d.margin) ? null : d.margin;
+      rows.push([layer.name, c, e?.split[c] ?? null, e?.prune[c] ?? null, d?.kind ?? null, d?.deltaParams ?? null, margin, d?.applied ? 1 : 0, d?.reason ?? null]);
     }
   }
   return csvRows(rows);

@@ -3,3 +3,4 @@ export { Morphism, MorphismKind } from './types';
 export { applyMorphisms, ApplyOptions } from './apply';
 export { resourceDelta, signedDelta, ResourceDelta } from './resources';
 export { selectMorphisms, topCount, Decision, DecisionReason, ChannelEstimates, SelectionOptions } from './select';
+export { randomDecisions, LayerCounts } from './random';

@@ -35,7 +35,7 @@ export interface ChannelEstimates {
 }
 
 /** Why a decision came out as it did; comma-free, for the CSV. */
-export type DecisionReason = 'applied' | 'estimate-not-finite' | 'tradeoff-not-positive' | 'over-top-fraction' | 'min-width';
+export type DecisionReason = 'applied' | 'estimate-not-finite' | 'tradeoff-not-positive' | 'over-top-fraction' | 'min-width' | 'random' | 'smallest-gamma';
 
 export interface Decision {
   layer: string;

@@ -16,6 +16,10 @@ export interface UniformBaselineReport {
 
 /** What report.json holds. */
 export interface RunReport {
+  /** grow.method of the run (absent in reports written before baselines: gauss-newton) */
+  method?: string;
+  /** the reference run folder of a baseline that copies its counts or target (grow.reference), or null */
+  reference?: string | null;
   /** fraction of test examples classified wrong, from the counts */
   test_error: number;
   test_loss: number;

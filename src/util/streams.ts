@@ -25,4 +25,7 @@ export const STREAMS = {
   heldOut: 'grow-held-out',
   /** θ's random start in growing phase k: `${thetaInit}-${k}` */
   thetaInit: 'theta-phase',
+  /** grow.method random: which channels of layer L are split and pruned in phase k:
+   *  `${randomChannels}-${k}/${L}` (one stream per layer, so a layer's draw does not depend on the others) */
+  randomChannels: 'random-channels',
 } as const;

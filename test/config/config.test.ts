@@ -72,6 +72,8 @@ test('defaults are filled from a minimal config', (t) => {
   t.deepEqual(cfg.runtime, { device: 'cpu', threads: 2 });
   t.is(cfg.output.dir, path.resolve('/work/somewhere', 'runs', 'min'));
   t.deepEqual(cfg.grow, {
+    method: 'gauss-newton',
+    reference: null,
     cycles: 30,
     phase_epochs: 20,
     lambda_p: 3e-7,

@@ -16,6 +16,11 @@
 //   retrain/          the from-scratch training of the final architecture (with its own checkpoints)
 //   uniform-baseline/ with grow.uniform_baseline: the same for a uniform-width seed of ≥ the parameters
 //   report.json, arch.json  the final result
+//
+// grow.method picks what happens after each training phase (README "Baselines"): gauss-newton (above),
+// or random — no growing phase, the reference run's number of splits and prunes per layer on random
+// channels. The training phases, retraining and baseline are the same code with the same random
+// streams, so runs of different methods with one seed pair up: same initial weights, same data order.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { TrainConfig } from '../../config';
@@ -25,11 +30,15 @@ import { writeGrowGraph } from '../../grow/graph';
 import { growPhase } from '../../grow/phases';
 import { initTheta } from '../../grow/theta';
 import { appliedMorphisms, estimatesCsv } from '../../grow/decisions';
+import { Estimates } from '../../grow/estimates';
+import { checkReferenceFor, readReference, ReferenceRun } from '../../grow/reference';
 import { ArchState } from '../../models/arch';
 import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
 import { macCount, paramCount, uniformMatch } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
-import { applyMorphisms, selectMorphisms } from '../../morphisms';
+import { applyMorphisms, Decision, randomDecisions, selectMorphisms } from '../../morphisms';
+import { TensorMap } from '../../models/params';
+import { Rng } from '../../util/rng';
 import { MetricsWriter, ProgressReporter, readRunProgress, readRunReport, RunReport } from '../../report';
 import type { RuntimeOptions } from '../../runtime/session';
 import { DataSetup, writeClassNames, writeNormalization } from '../../train/data-setup';
@@ -46,7 +55,7 @@ import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary,
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
 export async function runRun(args: TrainArgs): Promise<void> {
-  const session = await startRun(args, 'grow');
+  const session = await startRun(args, 'grow', { check: (cfg, arch) => void methodReference(cfg, arch, args.config) });
   await inSession(session, async () => {
     const summary = await growFromConfig(session);
     for (const line of summaryLines(summary)) session.log(line);
@@ -54,24 +63,40 @@ export async function runRun(args: TrainArgs): Promise<void> {
   });
 }
 
+/**
+ * What grow.method needs from grow.reference, checked against the seed `arch`: for random, the
+ * reference run's phases (as many as grow.cycles, from the same seed network); null for gauss-newton.
+ * @throws ConfigError naming `source`, grow.reference and the folder when the reference does not fit.
+ */
+function methodReference(cfg: TrainConfig, arch: ArchState, source: string): ReferenceRun | null {
+  if (cfg.grow.method !== 'random') return null;
+  const ref = readReference(cfg.grow.reference!, source); // non-null: checkConsistency requires it
+  checkReferenceFor(ref, arch, cfg.grow.cycles, source);
+  return ref;
+}
+
 /** The folder of phase `n` (1-based, as the log counts phases): phases/phase-01, phase-02, ... */
 const phaseDir = (dir: string, n: number) => path.join(dir, 'phases', `phase-${String(n).padStart(2, '0')}`);
 
 /** Grow from the config's seed in the session's run folder, resuming after its last completed phase. */
-export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, progress }: RunSession): Promise<TrainSummary> {
+export async function growFromConfig({ cfg, run, resume, data, arch: seed, source, log, progress }: RunSession): Promise<TrainSummary> {
   const started = performance.now();
   const progressFile = path.join(run.dir, 'progress.json');
   const progressState = resume ? readRunProgress(progressFile) : { completedPhases: 0, retrainDone: false, seconds: 0 };
   const secondsBefore = progressState.seconds;
   writeNormalization(run.dir, data.normalization);
   writeClassNames(run.dir, data.train.classNames);
-  const grownData = growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed);
-  if (cfg.grow.estimate === 'final') {
+  const g = cfg.grow;
+  const gaussNewton = g.method === 'gauss-newton';
+  const reference = methodReference(cfg, seed, source);
+  if (reference) log(`grow.method ${g.method}: the splits and prunes per layer and phase of ${reference.dir}, on random channels`);
+  // only the Gauss-Newton growing phases learn θ on data (the held-out split is theirs)
+  const grownData = gaussNewton ? growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed) : null;
+  if (grownData && cfg.grow.estimate === 'final') {
     log(grownData.heldOutLoader ? `final pass on ${grownData.heldOut} training images held out from θ learning` : 'final pass on training batches (the training set is too small to hold any out)');
   }
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
   const hyper = sgdOf(cfg);
-  const g = cfg.grow;
   const totalTrainEpochs = g.cycles * g.phase_epochs;
   const schedule = scheduleOf(cfg, totalTrainEpochs);
   const emaWeight = emaWeightOf(cfg, data.trainLoader.size);
@@ -132,7 +157,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
     const place = { phase: k + 1, cycles: g.cycles };
     writeArchGraphs(dir, arch, cfg.train.batch_size, hyper, place);
     writeInferenceGraph(dir, state, data.normalization, data.train.classNames, place);
-    writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity, place);
+    if (gaussNewton) writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity, place);
     log(`phase ${k + 1}/${g.cycles}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters`);
 
     // Training phase k: epochs k·P … (k+1)·P − 1 of the schedule, evaluated after its last epoch.
@@ -158,40 +183,59 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
       await engine.release();
     }
 
-    // Growing phase k: θ learned on the training set minus the held-out batches, then the estimates.
-    const growEngine = await GrowEngine.create(arch, cfg.train.batch_size, g.granularity, runtime);
-    const theta = initTheta(arch, state.params, g.theta_init_scale, cfg.seed, k);
-    let grown;
-    try {
-      grown = await growPhase(
-        growEngine,
-        state,
-        theta,
-        grownData.growLoader,
-        {
-          epochs: g.phase_epochs,
-          firstEpoch: k * g.phase_epochs,
-          thetaLr: g.theta_lr,
-          emaWeight,
-          estimate: g.estimate,
-          maxSteps: g.theta_steps,
-          thetaMaxNorm: g.theta_max_norm,
-          finalLoader: grownData.finalLoader,
-          finalBatches: grownData.finalBatches,
-          finalPassEpoch: k,
-        },
-        progress,
-        `phase ${k + 1} grow`,
-      );
-    } finally {
-      await growEngine.release();
+    let estimates: Estimates | null = null;
+    let decisions: Decision[];
+    let theta: TensorMap;
+    if (grownData) {
+      // Growing phase k: θ learned on the training set minus the held-out batches, then the estimates.
+      const growEngine = await GrowEngine.create(arch, cfg.train.batch_size, g.granularity, runtime);
+      const thetaState = initTheta(arch, state.params, g.theta_init_scale, cfg.seed, k);
+      let grown;
+      try {
+        grown = await growPhase(
+          growEngine,
+          state,
+          thetaState,
+          grownData.growLoader,
+          {
+            epochs: g.phase_epochs,
+            firstEpoch: k * g.phase_epochs,
+            thetaLr: g.theta_lr,
+            emaWeight,
+            estimate: g.estimate,
+            maxSteps: g.theta_steps,
+            thetaMaxNorm: g.theta_max_norm,
+            finalLoader: grownData.finalLoader,
+            finalBatches: grownData.finalBatches,
+            finalPassEpoch: k,
+          },
+          progress,
+          `phase ${k + 1} grow`,
+        );
+      } finally {
+        await growEngine.release();
+      }
+      metrics.write(epochRecord(k + 1, 'grow', null, paramCount(arch), { lr: g.theta_lr, loss: grown.loss, seconds: grown.seconds, images: grown.images }));
+      estimates = grown.estimates;
+      decisions = selectMorphisms(arch, estimates, { lambdaP: g.lambda_p, lambdaF: g.lambda_f, topFraction: g.top_fraction, minWidth: g.min_width });
+      theta = thetaState.theta;
+    } else {
+      // Random splitting: the reference's counts of phase k on channels drawn from the stream
+      // random-channels-k/<layer>. θ is the Gauss-Newton method's starting θ (normal, std =
+      // theta_init_scale × RMS(w_in[c]), stream theta-phase-k, 1e-2 by default): small enough that the
+      // split changes the function only at second order (½w·[y(w+θ) + y(w−θ)] = w·y(w) + O(θ²)), large
+      // enough that the two copies' gradients differ from the first SGD step (symmetry breaking, as
+      // Net2Net's added noise). Same scale and draw as the paired Gauss-Newton run starts θ from.
+      const ref = reference!;
+      const widths = (a: ArchState) => a.layers.map((l) => l.width).join(',');
+      if (widths(ref.archs[k]!) !== widths(arch)) throw new Error(`random splitting: phase ${k + 1} starts at widths ${widths(arch)}, the reference's at ${widths(ref.archs[k]!)}`);
+      decisions = randomDecisions(arch, ref.counts[k]!, (layer) => Rng.derive(cfg.seed, `${STREAMS.randomChannels}-${k}/${layer}`), g.min_width);
+      theta = initTheta(arch, state.params, g.theta_init_scale, cfg.seed, k).theta;
     }
-    metrics.write(epochRecord(k + 1, 'grow', null, paramCount(arch), { lr: g.theta_lr, loss: grown.loss, seconds: grown.seconds, images: grown.images }));
 
     // Selection and the rewrite; the phase's state is saved before progress.json says it is done.
-    const decisions = selectMorphisms(arch, grown.estimates, { lambdaP: g.lambda_p, lambdaF: g.lambda_f, topFraction: g.top_fraction, minWidth: g.min_width });
-    writeFileAtomic(path.join(dir, 'estimates.csv'), estimatesCsv(arch, grown.estimates, decisions));
-    const morphisms = appliedMorphisms(arch, decisions, theta.theta);
+    writeFileAtomic(path.join(dir, 'estimates.csv'), estimatesCsv(arch, estimates, decisions));
+    const morphisms = appliedMorphisms(arch, decisions, theta);
     state = applyMorphisms(state, morphisms, { minWidth: g.min_width });
     faultPoint('phase-rewrite');
     const splits = morphisms.filter((m) => m.kind === 'split').length;
@@ -231,12 +275,14 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, log, 
       baseline = { ...(await onDivergenceNote(removed, () => trainFromScratch(arch, path.join(run.dir, 'uniform-baseline'), 'uniform baseline', 'baseline', context))), arch };
     }
   } finally {
-    await grownData.close();
+    await grownData?.close();
   }
   const { train, test, checkpoint } = retrained;
   const seconds = secondsBefore + (performance.now() - started) / 1000;
   progressState.seconds = seconds;
   const report: RunReport = {
+    method: g.method,
+    reference: reference?.dir ?? null,
     test_error: errorRate(test),
     test_loss: test.loss,
     retrained: retrainEpochs > 0,

@@ -63,6 +63,8 @@ export interface RunSession {
   data: DataSetup;
   /** the architecture the config describes for this data (the seed of a growing run) */
   arch: ArchState;
+  /** the config file as the user named it (what errors about its keys name) */
+  source: string;
   /** one line for the user and for <run>/train.log */
   log: (line: string) => void;
   /** per-epoch progress on stderr */
@@ -147,11 +149,18 @@ export function checkStart(args: TrainArgs, kind: 'train' | 'grow'): StartPlan {
 /**
  * The checks of a start that need the data: both splits read and alike (setupData), the network the
  * config describes for them and whether it trains at the batch size; on resume, that the data and the
- * architecture are the run's. Lines about the data go to `log`. Writes nothing but the data's own
- * cache (data.cache_dir).
+ * architecture are the run's; `check`, the command's own checks of the config against the seed
+ * architecture (a baseline's reference run, ...). Lines about the data go to `log`. Writes nothing but
+ * the data's own cache (data.cache_dir).
  * @throws ConfigError, DataError, RunFolderError (all exit 1), with the data closed.
  */
-export async function checkStartData(plan: StartPlan, configFile: string, kind: 'train' | 'grow', log: (line: string) => void): Promise<StartData> {
+export async function checkStartData(
+  plan: StartPlan,
+  configFile: string,
+  kind: 'train' | 'grow',
+  log: (line: string) => void,
+  check?: (cfg: TrainConfig, arch: ArchState) => void,
+): Promise<StartData> {
   const { cfg, runDir, manifest } = plan;
   const data = await setupData(cfg, log);
   let arch: ArchState;
@@ -159,6 +168,7 @@ export async function checkStartData(plan: StartPlan, configFile: string, kind: 
   try {
     arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
     assertTrainable(arch, cfg.train.batch_size, kind, configFile);
+    check?.(cfg, arch);
     if (manifest?.data) {
       for (const split of ['train', 'test'] as const) {
         if (prints[split] !== manifest.data[split]) {
@@ -181,12 +191,14 @@ export async function checkStartData(plan: StartPlan, configFile: string, kind: 
 /**
  * Check everything (checkStart, then checkStartData), then lock and prepare the run folder and write
  * config.yaml. `kind`: the step graph whose memory need is checked ('grow' for `nasgrow run`);
- * `opts.quiet`: nothing on the terminal (train.log still gets every line).
+ * `opts.quiet`: nothing on the terminal (train.log still gets every line); `opts.check`: the command's
+ * own checks of the config against the seed architecture (throwing a ConfigError), run with the others
+ * before the folder is touched.
  * @throws ConfigError, UsageError, DataError, FolderError, RunFolderError (all exit 1), before anything
  *   is written when the problem is in the input; UserError naming the file that cannot be written (a
  *   full disk), after deleting what this start wrote into a new run folder (PreparedRunFolder.undoStart).
  */
-export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean } = {}): Promise<RunSession> {
+export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean; check?: (cfg: TrainConfig, arch: ArchState) => void } = {}): Promise<RunSession> {
   const plan = checkStart(args, kind);
   const { cfg, resume, runDir, command, notes } = plan;
 
@@ -205,7 +217,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   };
   log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${runDir}`);
   for (const n of notes) log(n);
-  const { data, arch, prints } = await checkStartData(plan, args.config, kind, log);
+  const { data, arch, prints } = await checkStartData(plan, args.config, kind, log, opts.check);
 
   const configYaml = renderConfigYaml(cfg, {
     relativeTo: runDir,
@@ -228,7 +240,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
     await data.close();
     throw e;
   }
-  return { cfg, run, resume, data, arch, log, progress };
+  return { cfg, run, resume, data, arch, source: args.config, log, progress };
 }
 
 /**

@@ -1,0 +1,106 @@
+// The baselines of `nasgrow run` (grow.method, README "Baselines") end to end on the bundled sample:
+// random splitting applies a reference Gauss-Newton run's counts per layer and phase and writes the
+// same run folder files; a missing or mismatched reference stops with exit 1 naming grow.reference.
+import test from 'ava';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'csv-parse/sync';
+
+import { ROOT } from '../helpers/root';
+const BIN = path.join(ROOT, 'bin', 'nasgrow');
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-baselines-'));
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function config(name: string, grow: string, model = '{ family: vgg19, width: 4 }', cycles = 2): string {
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(
+    file,
+    [
+      'seed: 2',
+      `model: ${model}`,
+      'data:',
+      '  dataset: fashion-mnist',
+      `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
+      '  limit_train: 640',
+      '  limit_test: 100',
+      'train: { batch_size: 32, lr: 0.05, schedule: cosine }',
+      `grow: { cycles: ${cycles}, phase_epochs: 1, lambda_p: 0, retrain_epochs: 1, final_batches: 2, ${grow} }`,
+      'runtime: { threads: 1 }',
+    ].join('\n'),
+  );
+  return file;
+}
+
+const run = (args: string[]) => {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+};
+
+/** layer → "splits/prunes" applied in phase n of a run folder, from its estimates.csv */
+function applied(runDir: string, n: number): Record<string, string> {
+  const rows = parse(fs.readFileSync(path.join(runDir, 'phases', `phase-0${n}`, 'estimates.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const out: Record<string, [number, number]> = {};
+  for (const r of rows) {
+    out[r.layer!] ??= [0, 0];
+    if (r.applied === '1') out[r.layer!]![r.chosen === 'split' ? 0 : 1]++;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.join('/')]));
+}
+
+const reference = path.join(dir, 'reference');
+let referenceDone: Promise<void> | null = null;
+/** The Gauss-Newton reference run, made once. */
+function makeReference(t: { is: (a: unknown, b: unknown, m?: string) => void }): Promise<void> {
+  referenceDone ??= Promise.resolve().then(() => {
+    const r = run(['run', config('gn', 'method: gauss-newton'), '--out', reference]);
+    t.is(r.code, 0, r.out);
+  });
+  return referenceDone;
+}
+
+test.serial('random splitting applies the reference run\'s counts per layer and phase', async (t) => {
+  await makeReference(t);
+  const out = path.join(dir, 'random');
+  const r = run(['run', config('random', `method: random, reference: ${reference}`), '--out', out]);
+  t.is(r.code, 0, r.out);
+  for (const n of [1, 2]) {
+    t.deepEqual(applied(out, n), applied(reference, n), `phase ${n}`);
+    const rows = parse(fs.readFileSync(path.join(out, 'phases', `phase-0${n}`, 'estimates.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    t.true(rows.filter((x) => x.applied === '1').every((x) => x.reason === 'random' && x.split_dl === ''));
+    t.false(fs.existsSync(path.join(out, 'phases', `phase-0${n}`, 'grow.onnx')));
+  }
+  const total = Object.values(applied(reference, 1)).reduce((a, v) => a + v.split('/').map(Number).reduce((x, y) => x + y), 0);
+  t.true(total > 0, 'the reference applied nothing: the test would not test anything');
+  const report = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8'));
+  t.is(report(out).method, 'random');
+  t.is(report(out).reference, reference);
+  t.is(report(reference).method, 'gauss-newton');
+  // same counts ⇒ same widths, and the same number of parameters
+  t.deepEqual(report(out).widths, report(reference).widths);
+  // the same seed draws the same channels
+  const again = path.join(dir, 'random-again');
+  t.is(run(['run', config('random', `method: random, reference: ${reference}`), '--out', again]).code, 0);
+  t.is(fs.readFileSync(path.join(again, 'phases', 'phase-02', 'estimates.csv'), 'utf8'), fs.readFileSync(path.join(out, 'phases', 'phase-02', 'estimates.csv'), 'utf8'));
+});
+
+test.serial('a missing or mismatched reference stops with exit 1 naming grow.reference, before the folder exists', async (t) => {
+  await makeReference(t);
+  const cases: [string, string, string | undefined, RegExp, number?][] = [
+    ['no-ref', 'method: random', undefined, /grow\.reference is null/],
+    ['not-a-run', `method: random, reference: ${dir}`, undefined, /grow\.reference is .*holds no phases\/phase-01\/estimates\.csv/],
+    ['cycles', `method: random, reference: ${reference}`, undefined, /grow\.reference is .*2 growing phase\(s\), but grow\.cycles is 3/, 3],
+    ['family', `method: random, reference: ${reference}`, '{ family: mobilenetv1, width: 4 }', /grow\.reference is .*family vgg19, but model\.family is mobilenetv1/],
+    ['width', `method: random, reference: ${reference}`, '{ family: vgg19, width: 5 }', /grow\.reference is .*seed network .* is not this config's/],
+  ];
+  for (const [name, grow, model, message, cycles] of cases) {
+    const out = path.join(dir, `bad-${name}`);
+    const r = run(['run', config(name, grow, model, cycles), '--out', out]);
+    t.is(r.code, 1, `${name}: ${r.out}`);
+    t.regex(r.out, message, name);
+    t.regex(r.out, new RegExp(`${name}\\.yaml`), `${name}: the message names the file`);
+    t.false(fs.existsSync(out), `${name}: the run folder was created`);
+  }
+});
