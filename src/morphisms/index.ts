@@ -4,3 +4,4 @@ export { applyMorphisms, ApplyOptions } from './apply';
 export { resourceDelta, signedDelta, ResourceDelta } from './resources';
 export { selectMorphisms, topCount, Decision, DecisionReason, ChannelEstimates, SelectionOptions } from './select';
 export { randomDecisions, LayerCounts } from './random';
+export { slimmingPrunes, SlimmingResult } from './slimming';

@@ -20,6 +20,8 @@ export interface RunReport {
   method?: string;
   /** the reference run folder of a baseline that copies its counts or target (grow.reference), or null */
   reference?: string | null;
+  /** grow.method slimming: the wide network it trained and pruned, the L1 strength and the target */
+  slimming?: { width: number; params_before: number; l1: number; target_params: number } | null;
   /** fraction of test examples classified wrong, from the counts */
   test_error: number;
   test_loss: number;

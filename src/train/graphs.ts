@@ -7,6 +7,10 @@
 //   outputs: loss [], correct [], `<p>.next` per parameter and statistic, `momentum.<p>.next`
 // SGD with PyTorch's semantics (torch.optim.SGD, dampening 0):
 //   g = ∇L + wd·w;  buf ← μ·buf + g;  step = g + μ·buf (Nesterov) or buf;  w ← w − lr·step
+// With network slimming's L1 penalty s·Σ|γ| on the dense layers' BN scales (hyper.bnL1 = s > 0), γ's
+// g adds the penalty's subgradient s·sign(γ) (sign(0) = 0, the subgradient PyTorch's slimming code
+// uses: `m.weight.grad.add_(s * torch.sign(m.weight.data))`). It is added here rather than
+// differentiated by the autodiff (no |·| rule needed): the penalty is not part of the reported loss.
 // (PyTorch starts buf as g on the first step, which equals μ·0 + g with zero-initialised buffers.)
 // BN running statistics (momentum m = 0.1, unbiased variance as PyTorch):
 //   r_mean ← (1−m)·r_mean + m·μ_B;   r_var ← (1−m)·r_var + m·σ²_B·M/(M−1)
@@ -96,11 +100,15 @@ export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper,
   // so that searching `conv3/` finds the whole layer.
   const mu = b.floats([hyper.momentum]);
   const wd = b.floats([hyper.weightDecay]);
+  // slimming (grow.method slimming): L1 on BN scales, its subgradient s·sign(γ) added beside weight decay
+  const l1 = hyper.bnL1 ? b.floats([hyper.bnL1]) : null;
+  const gammas = new Set(arch.layers.map((l) => param.bn(l.name, 'bn', 'weight')));
   for (const { name: p, layer } of sgdSpecs) {
     b.scope(`${layer}/${PART_SCOPE.sgd}/${withinLayer(p, layer)}`, () => {
       const grad = grads.get(p);
       if (!grad) throw new Error(`no gradient reached ${p}`);
-      const g = hyper.weightDecay ? b.op1('Add', [grad, b.op1('Mul', [p, wd])], {}, { name: 'decayed_grad' }) : grad;
+      const decayed = hyper.weightDecay ? b.op1('Add', [grad, b.op1('Mul', [p, wd])], {}, { name: 'decayed_grad' }) : grad;
+      const g = l1 && gammas.has(p) ? b.op1('Add', [decayed, b.op1('Mul', [b.op1('Sign', [p]), l1])], {}, { name: 'l1_grad' }) : decayed;
       const buf = b.op1('Add', [b.op1('Mul', [momentumName(p), mu]), g], {}, { names: [nextName(momentumName(p))] });
       const step = hyper.nesterov ? b.op1('Add', [g, b.op1('Mul', [buf, mu])], {}, { name: 'nesterov_step' }) : buf;
       b.op1('Sub', [p, b.op1('Mul', [step, lr])], {}, { names: [nextName(p)] });

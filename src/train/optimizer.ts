@@ -7,6 +7,10 @@ export interface SgdHyper {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
+  /** network slimming (Liu et al. 2017): s of the L1 penalty s·Σ|γ| on the BN scales γ of every dense
+   *  layer (`<layer>.bn.weight`), whose subgradient s·sign(γ) is added to their gradient beside weight
+   *  decay; absent or 0: no penalty (absent keeps the graphs' metadata as before the option existed) */
+  bnL1?: number;
 }
 
 /** PyTorch's BatchNorm momentum: r ← (1 − m)·r + m·batch statistic. */

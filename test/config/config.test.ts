@@ -74,6 +74,9 @@ test('defaults are filled from a minimal config', (t) => {
   t.deepEqual(cfg.grow, {
     method: 'gauss-newton',
     reference: null,
+    slimming_l1: 1e-4,
+    slimming_width: null,
+    target_params: null,
     cycles: 30,
     phase_epochs: 20,
     lambda_p: 3e-7,

@@ -104,3 +104,36 @@ test.serial('a missing or mismatched reference stops with exit 1 naming grow.ref
     t.false(fs.existsSync(out), `${name}: the run folder was created`);
   }
 });
+
+test.serial('slimming trains the wide network, prunes the smallest |γ| to the reference\'s parameters, retrains', async (t) => {
+  await makeReference(t);
+  const out = path.join(dir, 'slimming');
+  const r = run(['run', config('slimming', `method: slimming, reference: ${reference}, slimming_width: 8, slimming_l1: 1.0e-3`), '--out', out]);
+  t.is(r.code, 0, r.out);
+  const report = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8'));
+  const ref = report(reference);
+  const slim = report(out);
+  t.is(slim.method, 'slimming');
+  t.is(slim.slimming.width, 8);
+  t.is(slim.slimming.target_params, ref.params);
+  t.true(slim.params <= ref.params, `${slim.params} > ${ref.params}`);
+  t.true(fs.existsSync(path.join(out, 'retrain', 'checkpoints', 'epoch-0001.safetensors')));
+  // phase 1 applies nothing; phase 2's prunes are the smallest |γ| of slimming.csv
+  t.deepEqual(Object.values(applied(out, 1)).filter((v) => v !== '0/0'), []);
+  const rows = parse(fs.readFileSync(path.join(out, 'phases', 'phase-02', 'slimming.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const pruned = rows.filter((x) => x.pruned === '1').map((x) => Number(x.abs_gamma));
+  // channels left because their layer reached grow.min_width are the exception, named in estimates.csv
+  const decisions = parse(fs.readFileSync(path.join(out, 'phases', 'phase-02', 'estimates.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const atMin = new Set(decisions.filter((x) => x.reason === 'min-width').map((x) => `${x.layer}/${x.channel}`));
+  t.deepEqual(new Set(decisions.filter((x) => x.applied === '1').map((x) => `${x.layer}/${x.channel}`)).size, pruned.length);
+  const kept = rows.filter((x) => x.pruned === '0' && !atMin.has(`${x.layer}/${x.channel}`)).map((x) => Number(x.abs_gamma));
+  t.true(pruned.length > 0);
+  t.true(Math.max(...pruned) <= Math.min(...kept), `pruned up to ${Math.max(...pruned)}, kept from ${Math.min(...kept)}; ${atMin.size} at min width`);
+  const sgd = fs.readFileSync(path.join(out, 'phases', 'phase-01', 'train.onnx'));
+  t.true(sgd.includes('"bnL1":0.001'), 'the phase graphs carry the L1 term');
+  t.false(fs.readFileSync(path.join(out, 'retrain', 'graphs', 'train.onnx')).includes('bnL1'), 'the retraining must not');
+  // no target and no reference: exit 1 naming grow.target_params
+  const bad = run(['run', config('slim-bad', 'method: slimming'), '--out', path.join(dir, 'slim-bad')]);
+  t.is(bad.code, 1, bad.out);
+  t.regex(bad.out, /slim-bad\.yaml: grow\.target_params is null and so is grow\.reference/);
+});

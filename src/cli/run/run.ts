@@ -19,11 +19,13 @@
 //
 // grow.method picks what happens after each training phase (README "Baselines"): gauss-newton (above),
 // or random — no growing phase, the reference run's number of splits and prunes per layer on random
-// channels. The training phases, retraining and baseline are the same code with the same random
+// channels — or slimming — the training phases train a wider uniform network with an L1 penalty on its
+// BN scales (no growing phases), and after the last one the channels of smallest |γ| are pruned globally
+// down to the parameter target. The training phases, retraining and baseline are the same code with the same random
 // streams, so runs of different methods with one seed pair up: same initial weights, same data order.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TrainConfig } from '../../config';
+import { assertTrainable, ConfigError, type TrainConfig } from '../../config';
 import { GrowEngine } from '../../grow/grow-engine';
 import { emaWeightOf, growData } from '../../grow/grow-data';
 import { writeGrowGraph } from '../../grow/graph';
@@ -36,7 +38,10 @@ import { ArchState } from '../../models/arch';
 import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
 import { macCount, paramCount, uniformMatch } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
-import { applyMorphisms, Decision, randomDecisions, selectMorphisms } from '../../morphisms';
+import { applyMorphisms, Decision, randomDecisions, selectMorphisms, slimmingPrunes } from '../../morphisms';
+import { cloneArch } from '../../models/arch';
+import { param } from '../../models/names';
+import { csvRows } from '../../report';
 import { TensorMap } from '../../models/params';
 import { Rng } from '../../util/rng';
 import { MetricsWriter, ProgressReporter, readRunProgress, readRunReport, RunReport } from '../../report';
@@ -55,7 +60,7 @@ import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary,
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
 export async function runRun(args: TrainArgs): Promise<void> {
-  const session = await startRun(args, 'grow', { check: (cfg, arch) => void methodReference(cfg, arch, args.config) });
+  const session = await startRun(args, 'grow', { check: (cfg, arch) => void methodPlan(cfg, arch, args.config) });
   await inSession(session, async () => {
     const summary = await growFromConfig(session);
     for (const line of summaryLines(summary)) session.log(line);
@@ -63,16 +68,41 @@ export async function runRun(args: TrainArgs): Promise<void> {
   });
 }
 
+/** What a baseline needs beyond the config: the reference run, and slimming's wide network and target. */
+interface MethodPlan {
+  reference: ReferenceRun | null;
+  /** slimming: the wide uniform network the training phases train */
+  wide: ArchState | null;
+  /** slimming: prune down to at most this many parameters */
+  targetParams: number | null;
+}
+
 /**
- * What grow.method needs from grow.reference, checked against the seed `arch`: for random, the
- * reference run's phases (as many as grow.cycles, from the same seed network); null for gauss-newton.
- * @throws ConfigError naming `source`, grow.reference and the folder when the reference does not fit.
+ * What grow.method needs, checked against the seed `arch`: for random, the reference run's phases (as
+ * many as grow.cycles, from the same seed network); for slimming, the wide network (trainable at the
+ * batch size) and the parameter target (grow.target_params, else the reference's found architecture's).
+ * @throws ConfigError naming `source`, the key and its value when the reference does not fit or the
+ *   wide network cannot train here.
  */
-function methodReference(cfg: TrainConfig, arch: ArchState, source: string): ReferenceRun | null {
-  if (cfg.grow.method !== 'random') return null;
-  const ref = readReference(cfg.grow.reference!, source); // non-null: checkConsistency requires it
-  checkReferenceFor(ref, arch, cfg.grow.cycles, source);
-  return ref;
+function methodPlan(cfg: TrainConfig, arch: ArchState, source: string): MethodPlan {
+  const g = cfg.grow;
+  if (g.method === 'gauss-newton') return { reference: null, wide: null, targetParams: null };
+  if (g.method === 'random') {
+    const ref = readReference(g.reference!, source); // non-null: checkConsistency requires it
+    checkReferenceFor(ref, arch, g.cycles, source);
+    return { reference: ref, wide: null, targetParams: null };
+  }
+  // slimming (checkConsistency: target_params or reference is set)
+  const reference = g.reference === null ? null : readReference(g.reference, source);
+  const targetParams = g.target_params ?? reference!.finalParams;
+  if (targetParams === null) {
+    throw new ConfigError([{ source, key: 'grow.reference', problem: `is ${g.reference}, a run that has not finished growing (no arch.json): slimming's parameter target is its found architecture's; set grow.target_params or name a finished run` }]);
+  }
+  const wide = cloneArch(arch);
+  const width = g.slimming_width ?? 2 * Math.max(...arch.layers.map((l) => l.width));
+  for (const l of wide.layers) l.width = width;
+  assertTrainable(wide, cfg.train.batch_size, 'train', source);
+  return { reference, wide, targetParams };
 }
 
 /** The folder of phase `n` (1-based, as the log counts phases): phases/phase-01, phase-02, ... */
@@ -88,8 +118,12 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
   writeClassNames(run.dir, data.train.classNames);
   const g = cfg.grow;
   const gaussNewton = g.method === 'gauss-newton';
-  const reference = methodReference(cfg, seed, source);
-  if (reference) log(`grow.method ${g.method}: the splits and prunes per layer and phase of ${reference.dir}, on random channels`);
+  const plan = methodPlan(cfg, seed, source);
+  const reference = plan.reference;
+  if (g.method === 'random') log(`grow.method random: the splits and prunes per layer and phase of ${reference!.dir}, on random channels`);
+  if (plan.wide) {
+    log(`grow.method slimming: a uniform width-${plan.wide.layers[0]!.width} network (${paramCount(plan.wide).toLocaleString('en-US')} parameters) trained with L1 ${g.slimming_l1} on its BN scales, then pruned to at most ${plan.targetParams!.toLocaleString('en-US')} parameters`);
+  }
   // only the Gauss-Newton growing phases learn θ on data (the held-out split is theirs)
   const grownData = gaussNewton ? growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed) : null;
   if (grownData && cfg.grow.estimate === 'final') {
@@ -97,6 +131,8 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
   }
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
   const hyper = sgdOf(cfg);
+  // slimming's training phases carry the L1 subgradient; the retraining and baseline never do
+  const phaseHyper: SgdHyper = plan.wide && g.slimming_l1 > 0 ? { ...hyper, bnL1: g.slimming_l1 } : hyper;
   const totalTrainEpochs = g.cycles * g.phase_epochs;
   const schedule = scheduleOf(cfg, totalTrainEpochs);
   const emaWeight = emaWeightOf(cfg, data.trainLoader.size);
@@ -147,7 +183,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
     state = loadCheckpoint(path.join(phaseDir(run.dir, n), 'state.safetensors'), { warn: log, remedy }).state;
     log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
   } else {
-    state = freshModelState(seed, cfg.seed);
+    state = freshModelState(plan.wide ?? seed, cfg.seed);
   }
 
   for (let k = progressState.completedPhases; k < g.cycles; k++) {
@@ -155,13 +191,13 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
     const arch = state.arch;
     writeJsonFile(path.join(dir, 'arch.json'), arch);
     const place = { phase: k + 1, cycles: g.cycles };
-    writeArchGraphs(dir, arch, cfg.train.batch_size, hyper, place);
+    writeArchGraphs(dir, arch, cfg.train.batch_size, phaseHyper, place);
     writeInferenceGraph(dir, state, data.normalization, data.train.classNames, place);
     if (gaussNewton) writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity, place);
     log(`phase ${k + 1}/${g.cycles}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters`);
 
     // Training phase k: epochs k·P … (k+1)·P − 1 of the schedule, evaluated after its last epoch.
-    const engine = await Engine.create(arch, cfg.train.batch_size, hyper, runtime);
+    const engine = await Engine.create(arch, cfg.train.batch_size, phaseHyper, runtime);
     try {
       const last = (k + 1) * g.phase_epochs - 1;
       await trainEpochs(engine, state, data.trainLoader, {
@@ -219,6 +255,22 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
       estimates = grown.estimates;
       decisions = selectMorphisms(arch, estimates, { lambdaP: g.lambda_p, lambdaF: g.lambda_f, topFraction: g.top_fraction, minWidth: g.min_width });
       theta = thetaState.theta;
+    } else if (plan.wide) {
+      // Slimming: after the last training phase, the smallest |γ| of the dense layers' BN go, globally,
+      // down to the target; the phases before apply nothing. slimming.csv records every |γ|.
+      decisions = [];
+      theta = new Map();
+      if (k === g.cycles - 1) {
+        const gammas = new Map(arch.layers.map((l) => [l.name, state.params.get(param.bn(l.name, 'bn', 'weight'))!]));
+        const slim = slimmingPrunes(arch, gammas, plan.targetParams!, g.min_width);
+        decisions = slim.decisions;
+        const pruned = new Set(decisions.filter((d) => d.applied).map((d) => `${d.layer}/${d.channel}`));
+        const rows: (string | number)[][] = [['layer', 'channel', 'abs_gamma', 'pruned']];
+        for (const [layer, gm] of gammas) gm.forEach((v, c) => rows.push([layer, c, Math.abs(v), pruned.has(`${layer}/${c}`) ? 1 : 0]));
+        writeFileAtomic(path.join(dir, 'slimming.csv'), csvRows(rows));
+        log(`slimming: pruned ${pruned.size} channels with |γ| ≤ ${slim.threshold.toPrecision(3)} → ${slim.params.toLocaleString('en-US')} parameters (target ${plan.targetParams!.toLocaleString('en-US')})`);
+        if (slim.params > plan.targetParams!) log(`slimming: grow.min_width ${g.min_width} stopped the pruning above the target`);
+      }
     } else {
       // Random splitting: the reference's counts of phase k on channels drawn from the stream
       // random-channels-k/<layer>. θ is the Gauss-Newton method's starting θ (normal, std =
@@ -283,6 +335,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
   const report: RunReport = {
     method: g.method,
     reference: reference?.dir ?? null,
+    slimming: plan.wide && { width: plan.wide.layers[0]!.width, params_before: paramCount(plan.wide), l1: g.slimming_l1, target_params: plan.targetParams },
     test_error: errorRate(test),
     test_loss: test.loss,
     retrained: retrainEpochs > 0,
