@@ -34,10 +34,31 @@ function config(name: string, grow: string, model = '{ family: vgg19, width: 4 }
   return file;
 }
 
-const run = (args: string[]) => {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 600_000 });
+const run = (args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...env } });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
 };
+
+/** report.json without the wall time (what differs between a resumed run and an uninterrupted one) */
+function report(d: string): Record<string, unknown> {
+  const r = JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8')) as Record<string, unknown>;
+  delete r.wall_seconds;
+  return r;
+}
+
+/** Kill a run at fault point `point` (src/util/fault-injection.ts), resume it, and compare with `full`. */
+function killResumeMatches(t: { is: (a: unknown, b: unknown, m?: string) => void; deepEqual: (a: unknown, b: unknown, m?: string) => void }, cfg: string, point: string, full: string, name: string): void {
+  const out = path.join(dir, `${name}-killed`);
+  const killed = run(['run', cfg, '--out', out], { NASGROW_FAULT_KILL: point });
+  t.is(killed.code, null, `${name}: not killed at ${point}: ${killed.out}`);
+  const resumed = run(['run', cfg, '--resume', out]);
+  t.is(resumed.code, 0, resumed.out);
+  t.deepEqual(report(out), report(full), `${name}: the resumed run's report differs`);
+  for (const n of [1, 2]) {
+    const f = (d: string) => fs.readFileSync(path.join(d, 'phases', `phase-0${n}`, 'estimates.csv'), 'utf8');
+    t.is(f(out), f(full), `${name}: phase ${n}'s decisions differ after resume`);
+  }
+}
 
 /** layer → "splits/prunes" applied in phase n of a run folder, from its estimates.csv */
 function applied(runDir: string, n: number): Record<string, string> {
@@ -74,7 +95,6 @@ test.serial('random splitting applies the reference run\'s counts per layer and 
   }
   const total = Object.values(applied(reference, 1)).reduce((a, v) => a + v.split('/').map(Number).reduce((x, y) => x + y), 0);
   t.true(total > 0, 'the reference applied nothing: the test would not test anything');
-  const report = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8'));
   t.is(report(out).method, 'random');
   t.is(report(out).reference, reference);
   t.is(report(reference).method, 'gauss-newton');
@@ -84,6 +104,8 @@ test.serial('random splitting applies the reference run\'s counts per layer and 
   const again = path.join(dir, 'random-again');
   t.is(run(['run', config('random', `method: random, reference: ${reference}`), '--out', again]).code, 0);
   t.is(fs.readFileSync(path.join(again, 'phases', 'phase-02', 'estimates.csv'), 'utf8'), fs.readFileSync(path.join(out, 'phases', 'phase-02', 'estimates.csv'), 'utf8'));
+  // killed after phase 2's rewrite (before its state is saved) and resumed: the same draw, the same result
+  killResumeMatches(t, config('random', `method: random, reference: ${reference}`), 'phase-rewrite:2', out, 'random');
 });
 
 test.serial('a missing or mismatched reference stops with exit 1 naming grow.reference, before the folder exists', async (t) => {
@@ -110,9 +132,8 @@ test.serial('slimming trains the wide network, prunes the smallest |γ| to the r
   const out = path.join(dir, 'slimming');
   const r = run(['run', config('slimming', `method: slimming, reference: ${reference}, slimming_width: 8, slimming_l1: 1.0e-3`), '--out', out]);
   t.is(r.code, 0, r.out);
-  const report = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8'));
-  const ref = report(reference);
-  const slim = report(out);
+  const ref = report(reference) as { params: number };
+  const slim = report(out) as { method: string; params: number; slimming: { width: number; target_params: number } };
   t.is(slim.method, 'slimming');
   t.is(slim.slimming.width, 8);
   t.is(slim.slimming.target_params, ref.params);
@@ -132,6 +153,8 @@ test.serial('slimming trains the wide network, prunes the smallest |γ| to the r
   const sgd = fs.readFileSync(path.join(out, 'phases', 'phase-01', 'train.onnx'));
   t.true(sgd.includes('"bnL1":0.001'), 'the phase graphs carry the L1 term');
   t.false(fs.readFileSync(path.join(out, 'retrain', 'graphs', 'train.onnx')).includes('bnL1'), 'the retraining must not');
+  // killed in phase 2's training (20 steps a phase) and resumed: the L1 term is back, the same prunes
+  killResumeMatches(t, config('slimming', `method: slimming, reference: ${reference}, slimming_width: 8, slimming_l1: 1.0e-3`), 'train-step:25', out, 'slimming');
   // no target and no reference: exit 1 naming grow.target_params
   const bad = run(['run', config('slim-bad', 'method: slimming'), '--out', path.join(dir, 'slim-bad')]);
   t.is(bad.code, 1, bad.out);
