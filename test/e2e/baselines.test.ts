@@ -100,6 +100,8 @@ test.serial('random splitting applies the reference run\'s counts per layer and 
   t.is(report(reference).method, 'gauss-newton');
   // same counts ⇒ same widths, and the same number of parameters
   t.deepEqual(report(out).widths, report(reference).widths);
+  // ... so the retraining (same initial weights, same batches) gives the reference's result exactly
+  t.is(report(out).test_error, report(reference).test_error);
   // the same seed draws the same channels
   const again = path.join(dir, 'random-again');
   t.is(run(['run', config('random', `method: random, reference: ${reference}`), '--out', again]).code, 0);
