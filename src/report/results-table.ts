@@ -24,7 +24,8 @@ export interface RunResult {
   width: number | null;
   /** grow.lambda_p; null for `nasgrow train` */
   lambdaP: number | null;
-  method: 'gauss-newton' | 'uniform' | 'train';
+  /** grow.method of a run folder (gauss-newton, random, slimming), 'uniform' for its uniform baseline, 'train' for `nasgrow train` */
+  method: string;
   /** fraction of test examples classified wrong */
   testError: number;
   params: number;
@@ -70,7 +71,7 @@ export interface Stat {
 
 const FAMILY_NAMES: Record<string, string> = { vgg19: 'VGG-19', mobilenetv1: 'MobileNetV1' };
 const DATASET_NAMES: Record<string, string> = { cifar10: 'CIFAR-10', cifar100: 'CIFAR-100' };
-const METHOD_ORDER = ['gauss-newton', 'uniform', 'train'];
+const METHOD_ORDER = ['gauss-newton', 'random', 'slimming', 'uniform', 'train'];
 
 /** "VGG-19 w=16", or "VGG-19 (per-layer widths)" for a network of uneven widths. */
 export function seedNetworkName(family: string, width: number | null): string {

@@ -21,7 +21,7 @@ export interface RunReport {
   /** the reference run folder of a baseline that copies its counts or target (grow.reference), or null */
   reference?: string | null;
   /** grow.method slimming: the wide network it trained and pruned, the L1 strength and the target */
-  slimming?: { width: number; params_before: number; l1: number; target_params: number } | null;
+  slimming?: { width: number; params_before: number; l1: number; target_params: number | null } | null;
   /** fraction of test examples classified wrong, from the counts */
   test_error: number;
   test_loss: number;

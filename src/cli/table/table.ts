@@ -200,18 +200,21 @@ function readRun(dir: string): FinishedRun | Unfinished {
   const R = g.retrain_epochs ?? g.cycles * P;
   const thetaCap = g.theta_steps === null ? '' : `, growing phases ≤ ${g.theta_steps} θ steps`;
   const baselineSeconds = seconds('baseline');
+  const growing = (report.method ?? 'gauss-newton') === 'gauss-newton';
   const results: RunResult[] = [
     {
       ...common,
       lambdaP: g.lambda_p,
-      method: 'gauss-newton',
+      // reports from before grow.method are Gauss-Newton runs
+      method: report.method ?? 'gauss-newton',
       testError: report.test_error,
       params: report.params,
       mmacPerImage: report.mmac_per_image,
       // the uniform baseline is trained in the same process, but it is not the method's cost
       wallSeconds: report.wall_seconds - baselineSeconds,
-      budgetEpochs: g.cycles * 2 * P + R,
-      budget: `${g.cycles}×(${P}+${P}) + ${R}${thetaCap}`,
+      // only Gauss-Newton has growing phases (θ learning); random and slimming train through the cycles
+      budgetEpochs: growing ? g.cycles * 2 * P + R : g.cycles * P + R,
+      budget: growing ? `${g.cycles}×(${P}+${P}) + ${R}${thetaCap}` : `${g.cycles}×${P} + ${R}`,
     },
   ];
   const u = report.uniform_baseline;
