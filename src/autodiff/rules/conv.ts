@@ -138,11 +138,12 @@ export interface DenseWeightGradForm {
 
 /**
  * The dense dW form for a conv of this geometry, by the measurements in
- * docs/performance.md#conv-weight-gradient (bench/dense-dw.ts, batch 64, 3x3 pad 1). The one-hot
- * im2col's grouped conv runs ORT's generic path, one small GEMM per input channel; that loses to the
- * taps on 16x16 maps (23→28 channels: 22 against 10 ms) and on small maps with many channels (64→64 at
- * 2x2: 7.4 against 1.4 ms), and wins with few channels on small maps and on 32x32 maps, where the taps'
- * nine copies of X cost more than they save. NASGROW_DENSE_DW=im2col|taps forces one form (bench, tests).
+ * docs/performance.md#conv-weight-gradient (bench/dense-dw.ts, batch 64, 3x3 pad 1, quiet machine).
+ * The one-hot im2col's grouped conv runs ORT's plain path, one small GEMM per input channel, and wins
+ * or ties wherever the maps are 8x8 or larger; the taps win on the smallest maps, where each
+ * per-channel GEMM has almost nothing to do (2x2: 0.45 against 0.63–1.04 ms at 16–21 channels, 1.5
+ * against 3.7 ms at 64), and at 4x4 with many channels (64: 2.2–2.5 against 2.8–3.8 ms).
+ * NASGROW_DENSE_DW=im2col|taps forces one form (bench, tests).
  */
 export function denseWeightGradForm(geo: Geometry): DenseWeightGradForm {
   const forced = process.env.NASGROW_DENSE_DW;
@@ -151,9 +152,9 @@ export function denseWeightGradForm(geo: Geometry): DenseWeightGradForm {
   const [, , Ho, Wo] = geo.ys as [number, number, number, number];
   const where = `${C} input channels, ${Ho}x${Wo} output`;
   if (C < 8) return { form: 'im2col', why: `${where}: the taps' GEMMs would be too narrow` };
-  if (Ho * Wo > 256) return { form: 'im2col', why: `${where}: nine copies of a large X cost more than the per-channel GEMMs` };
-  if (Ho * Wo > 64 || C >= 32) return { form: 'taps', why: `${where}: one GEMM per tap beats im2col's per-channel GEMMs` };
-  return { form: 'im2col', why: `${where}: too little work per tap GEMM` };
+  if (Ho * Wo <= 4) return { form: 'taps', why: `${where}: on the smallest maps one GEMM per tap beats im2col's per-channel GEMMs` };
+  if (Ho * Wo <= 16 && C >= 48) return { form: 'taps', why: `${where}: small maps and many channels, one GEMM per tap beats im2col's per-channel GEMMs` };
+  return { form: 'im2col', why: `${where}: im2col's per-channel GEMMs win or tie on maps of 8x8 and more` };
 }
 
 /**
