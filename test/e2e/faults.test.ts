@@ -356,19 +356,20 @@ test('a resume that trains a finished run on removes its earlier result first, a
   t.true(fs.existsSync(infer));
   const r = nasgrow(['train', cfg, '--resume', out, '--epochs', '10']);
   t.is(r.code, 1, r.out);
-  t.regex(r.out, /train\.epochs 10 trains this run on after epoch 1: removed graphs\/infer\.onnx, which showed the run's earlier end as its result; it is written again when the run ends/);
-  const note = "Before training on, this resume removed graphs/infer.onnx (the run's earlier end), so the folder holds no result now; a resume that trains to the end writes it again, and the checkpoints keep the earlier weights.";
+  t.regex(r.out, /train\.epochs 10 trains this run on after epoch 1: removed graphs\/infer\.onnx and report\.html, which showed the run's earlier end as its result; they are written again when the run ends/);
+  const note = "Before training on, this resume removed graphs/infer.onnx and report.html (the run's earlier end), so the folder holds no result now; a resume that trains to the end writes them again, and the checkpoints keep the earlier weights.";
   t.regex(r.out, /error: epoch \d+\/10: the training loss became NaN/);
   t.true(r.out.includes(`${note}\n`), r.out);
   t.true(fs.readFileSync(path.join(out, 'train.log'), 'utf8').includes(note));
   t.false(fs.existsSync(infer), 'the 1-epoch model is left beside a config.yaml that says 10 epochs');
+  t.false(fs.existsSync(path.join(out, 'report.html')), "the 1-epoch run's report page is left");
   t.regex(fs.readFileSync(path.join(out, 'config.yaml'), 'utf8'), /^ {2}epochs: 10$/m);
 
   // nasgrow run: the report and the retraining's and baseline's models go; the run is no longer finished
   const grown = path.join(dir, 'grown');
   t.is(nasgrow(['run', cfg, '--out', grown]).code, 0);
-  const results = ['report.json', 'retrain/graphs/infer.onnx', 'uniform-baseline/graphs/infer.onnx'].map((f) => path.join(grown, f));
-  t.deepEqual(results.map((f) => fs.existsSync(f)), [true, true, true]);
+  const results = ['report.json', 'report.html', 'retrain/graphs/infer.onnx', 'uniform-baseline/graphs/infer.onnx'].map((f) => path.join(grown, f));
+  t.deepEqual(results.map((f) => fs.existsSync(f)), [true, true, true, true]);
   const longer = path.join(dir, 'longer.yaml');
   fs.writeFileSync(longer, fs.readFileSync(cfg, 'utf8').replace('retrain_epochs: 1', 'retrain_epochs: 10'));
   const g = nasgrow(['run', longer, '--resume', grown]);
@@ -376,12 +377,12 @@ test('a resume that trains a finished run on removes its earlier result first, a
   t.true(
     g.out.includes(
       'this finished run goes on (the retraining goes on after epoch 1 to grow.retrain_epochs 10; the uniform baseline goes on after epoch 1): ' +
-        "removed report.json, retrain/graphs/infer.onnx and uniform-baseline/graphs/infer.onnx, which showed the run's earlier end as its result; they are written again when the run ends",
+        "removed report.json, report.html, retrain/graphs/infer.onnx and uniform-baseline/graphs/infer.onnx, which showed the run's earlier end as its result; they are written again when the run ends",
     ),
     g.out,
   );
-  t.regex(g.out, /error: retrain \d+\/10: the training loss became NaN .* Before training on, this resume removed report\.json, retrain\/graphs\/infer\.onnx and uniform-baseline\/graphs\/infer\.onnx \(the run's earlier end\), .* writes them again/);
-  t.deepEqual(results.map((f) => fs.existsSync(f)), [false, false, false]);
+  t.regex(g.out, /error: retrain \d+\/10: the training loss became NaN .* Before training on, this resume removed report\.json, report\.html, retrain\/graphs\/infer\.onnx and uniform-baseline\/graphs\/infer\.onnx \(the run's earlier end\), .* writes them again/);
+  t.deepEqual(results.map((f) => fs.existsSync(f)), [false, false, false, false]);
   // and it is not taken for finished: going back to 1 retraining epoch is refused, not "nothing to do"
   const back = nasgrow(['run', cfg, '--resume', grown]);
   t.is(back.code, 1, back.out);
