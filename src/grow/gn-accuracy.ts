@@ -26,7 +26,7 @@ import { initTheta, rowSumSquares } from './theta';
 import { EvalBatch, lossProbe } from './true-delta';
 import { param } from '../models/names';
 import type { TensorMap } from '../models/params';
-import { freshModelState } from '../models/state';
+import { freshModelState, ModelState } from '../models/state';
 import { applyMorphisms } from '../morphisms';
 import { csvRows, ProgressReporter, writeScatterGridPng } from '../report';
 import type { DataSetup } from '../train/data-setup';
@@ -122,6 +122,50 @@ export function evalSetsFit(testImages: number, batch: number, evalBatches: numb
 }
 
 /**
+ * The experiments' trained network: `arch` with fresh weights from cfg.seed, trained for
+ * grow.phase_epochs epochs (the config's schedule over those epochs, the 'train' stream).
+ */
+export async function trainSeed(cfg: TrainConfig, data: DataSetup, arch: ArchState, progress: ProgressReporter | null): Promise<ModelState> {
+  const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
+  const state = freshModelState(arch, cfg.seed);
+  const epochs = cfg.grow.phase_epochs;
+  const engine = await Engine.create(arch, cfg.train.batch_size, sgdOf(cfg), runtime);
+  const schedule = scheduleOf(cfg, epochs);
+  try {
+    await trainEpochs(engine, state, data.trainLoader, {
+      first: 0,
+      end: epochs,
+      lr: (epoch) => lrAt(schedule, epoch),
+      stream: STREAMS.train,
+      label: (epoch) => `train ${epoch + 1}/${epochs}`,
+      progress,
+    });
+  } finally {
+    await engine.release();
+  }
+  return state;
+}
+
+/**
+ * `sets` disjoint sets of `perSet` test batches of train.batch_size (the 'eval-sets' stream; copied:
+ * the loader reuses its buffers).
+ * @throws UserError when the test split has fewer than sets × perSet batches (check evalSetsFit first).
+ */
+export function evalBatchSets(cfg: TrainConfig, data: DataSetup, sets: number, perSet: number): EvalBatch[][] {
+  const batch = cfg.train.batch_size;
+  const evalLoader = new BatchLoader(data.test, { batchSize: batch, shuffle: true, dropLast: true, normalization: data.normalization, seed: cfg.seed });
+  const out: EvalBatch[][] = Array.from({ length: sets }, () => []);
+  let k = 0;
+  for (const b of evalLoader.batches(STREAMS.evalSets, 0)) {
+    if (out[k]!.length >= perSet) k++;
+    if (k >= sets) break;
+    out[k]!.push({ images: Float32Array.from(b.images), labels: BigInt64Array.from(b.labels) });
+  }
+  if (out[sets - 1]!.length < perSet) throw new UserError(`the test split has fewer than ${sets * perSet} batches of ${batch}: lower --eval-batches`);
+  return out;
+}
+
+/**
  * The Appendix B measurement (steps in the file comment) on `arch` (the config's seed network, fresh
  * weights from cfg.seed) with `data`, written into `outDir`: gn-accuracy.csv, .json, .md and the
  * scatter PNGs. Returns the summary written to gn-accuracy.json.
@@ -131,23 +175,8 @@ export async function gnAccuracy(cfg: TrainConfig, data: DataSetup, arch: ArchSt
   makeFolder(outDir, '--out');
   const runtime = { device: cfg.runtime.device, threads: cfg.runtime.threads };
   const batch = cfg.train.batch_size;
-  const state = freshModelState(arch, cfg.seed);
+  const state = await trainSeed(cfg, data, arch, opts.progress);
   const g = cfg.grow;
-
-  const engine = await Engine.create(arch, batch, sgdOf(cfg), runtime);
-  const schedule = scheduleOf(cfg, g.phase_epochs);
-  try {
-    await trainEpochs(engine, state, data.trainLoader, {
-      first: 0,
-      end: g.phase_epochs,
-      lr: (epoch) => lrAt(schedule, epoch),
-      stream: STREAMS.train,
-      label: (epoch) => `train ${epoch + 1}/${g.phase_epochs}`,
-      progress: opts.progress,
-    });
-  } finally {
-    await engine.release();
-  }
 
   // θ learning sees the training set minus the held-out batches the final pass estimates on.
   const split = growData(data, batch, opts.finalBatches, cfg.seed);
@@ -193,16 +222,7 @@ export async function gnAccuracy(cfg: TrainConfig, data: DataSetup, arch: ArchSt
     opts.log(`${variantName(variant)}: ${grown.steps} Adam steps on θ in ${grown.seconds.toFixed(0)} s; snapshots after ${taken.map((t) => t.step).join(', ')} steps`);
   }
 
-  // Two disjoint evaluation sets of test batches (copied: the loader reuses its buffers).
-  const evalLoader = new BatchLoader(data.test, { batchSize: batch, shuffle: true, dropLast: true, normalization: data.normalization, seed: cfg.seed });
-  const sets: EvalBatch[][] = [[], []];
-  for (const b of evalLoader.batches(STREAMS.evalSets, 0)) {
-    const k = sets[0]!.length < opts.evalBatches ? 0 : 1;
-    if (sets[1]!.length >= opts.evalBatches) break;
-    sets[k]!.push({ images: Float32Array.from(b.images), labels: BigInt64Array.from(b.labels) });
-  }
-  if (sets[1]!.length < opts.evalBatches) throw new UserError(`the test split has fewer than ${2 * opts.evalBatches} batches of ${batch}: lower --eval-batches`);
-  const [A, B] = sets as [EvalBatch[], EvalBatch[]];
+  const [A, B] = evalBatchSets(cfg, data, 2, opts.evalBatches) as [EvalBatch[], EvalBatch[]];
   const baseProbe = await lossProbe(arch, batch, runtime);
   const baseA = await baseProbe.loss(state, A);
   const baseB = await baseProbe.loss(state, B);

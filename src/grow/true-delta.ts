@@ -7,8 +7,9 @@ import { ArchState } from '../models/arch';
 import { IO } from '../models/names';
 import { paramSpecs } from '../models/params';
 import { emitForward } from '../models/forward';
+import { backward } from '../autodiff/backward';
 import { DType, GraphBuilder } from '../onnx/graph';
-import { createSession, f32Tensor, ort, RuntimeOptions } from '../runtime/session';
+import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
 import type { ModelState } from '../models/state';
 
 export interface EvalBatch {
@@ -43,4 +44,33 @@ export async function lossProbe(arch: ArchState, batch: number, runtime: Runtime
     return total / (batch * batches.length);
   };
   return { loss, release: () => session.release() };
+}
+
+/**
+ * The gradient of the mean cross-entropy of one batch (batch-statistics BatchNorm, as lossProbe) with
+ * respect to one tensor `wrt` of a model with `arch`'s shape, by nasgrow's autodiff over the forward
+ * graph. The morphism-quality experiment learns a split's θ on the true loss of the expanded network
+ * with it: with the copies' kernels w ± θ, ∂L/∂θ = ∂L/∂w[c] − ∂L/∂w[copy].
+ */
+export async function gradientProbe(arch: ArchState, batch: number, wrt: string, runtime: RuntimeOptions) {
+  const b = new GraphBuilder('gradient_probe');
+  const [C, H, W] = arch.inputShape;
+  b.input(IO.images, DType.FLOAT, [batch, C, H, W]);
+  const labels = b.input(IO.labels, DType.INT64, [batch]);
+  const specs = paramSpecs(arch);
+  for (const s of specs) b.input(s.name, DType.FLOAT, s.shape);
+  const logits = emitForward(b, arch, IO.images, (n) => n, 'train').logits;
+  const [loss] = b.op('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: 'mean' }, { outputs: 2, names: [IO.loss, 'log_prob'] });
+  b.output(loss!);
+  const grad = backward(b, loss!, [wrt]).grads.get(wrt);
+  if (!grad) throw new Error(`the loss does not depend on ${wrt}`);
+  b.output(grad);
+  const session = await createSession(b.graph, runtime);
+  const run = async (state: ModelState, images: Float32Array, labelData: BigInt64Array): Promise<{ loss: number; grad: Float32Array }> => {
+    const feeds: Record<string, ort.Tensor> = { [IO.images]: f32Tensor(images, [batch, C, H, W]), [IO.labels]: i64Tensor(labelData, [batch]) };
+    for (const s of specs) feeds[s.name] = f32Tensor(state.params.get(s.name)!, s.shape);
+    const out = await session.run(feeds);
+    return { loss: (out[IO.loss]!.data as Float32Array)[0]!, grad: out[grad]!.data as Float32Array };
+  };
+  return { run, release: () => session.release() };
 }

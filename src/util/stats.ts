@@ -42,3 +42,9 @@ export function mean(values: ArrayLike<number>): number {
 export function sampleStd(values: ArrayLike<number>): number {
   return values.length >= 2 ? ss.sampleStandardDeviation(Array.from(values)) : NaN;
 }
+
+/** The p-quantile (0 ≤ p ≤ 1) of the finite values, interpolated as simple-statistics does; NaN when there are none. */
+export function quantile(values: ArrayLike<number>, p: number): number {
+  const finite = Array.from(values).filter(Number.isFinite);
+  return finite.length ? ss.quantile(finite, p) : NaN;
+}

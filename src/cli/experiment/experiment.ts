@@ -1,8 +1,11 @@
-// `nasgrow experiment gn-accuracy`: check the flags, the config, the device, the output folder and the
-// data before any work, then run the measurement (src/grow/gn-accuracy.ts) and print its table.
+// `nasgrow experiment gn-accuracy|morphism-quality`: check the flags, the config, the device, the output
+// folder and the data before any work, then run the measurement (src/grow/gn-accuracy.ts,
+// src/grow/morphism-quality.ts) and print its table.
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadConfig, resolveArch } from '../../config';
+import { datasetShape, loadConfig, resolveArch, TrainConfig } from '../../config';
+import type { ArchState } from '../../models/arch';
+import { morphismQuality } from '../../grow/morphism-quality';
 import { evalSetsFit, gnAccuracy, parseVariant, thetaStepsOf, variantName } from '../../grow/gn-accuracy';
 import { FALLBACK_FINAL_BATCHES, heldOutBatchCount, MAX_HELD_OUT_FRACTION } from '../../grow/grow-data';
 import { enclosingRunFolder, ProgressReporter } from '../../report';
@@ -16,6 +19,7 @@ export interface ExperimentArgs {
   name: string;
   config: string;
   out?: string;
+  layer?: string;
   variants?: string;
   snapshots?: string;
   'eval-batches'?: number;
@@ -29,9 +33,51 @@ function wholeNumber(value: number | undefined, flag: string, min: number, fallb
   return value;
 }
 
-/** `nasgrow experiment gn-accuracy`: check the config and the flags, run the measurement, print its table. */
+/** Refuses a --layer that is not one of `arch`'s dense layers, listing them. */
+function checkLayer(arch: ArchState, layer: string): void {
+  if (!arch.layers.some((l) => l.name === layer)) throw new UsageError(`--layer ${layer}: no such dense layer in this network; the layers are ${arch.layers.map((l) => l.name).join(', ')}`);
+}
+
+/** `--out` checked: a folder that may be created and lies outside every run folder. */
+function checkOut(out: string): void {
+  checkFolder(out, '--out');
+  const run = enclosingRunFolder(out);
+  if (run) throw new UsageError(`--out ${out} is ${run.runDir === out ? 'a' : 'inside the'} run folder ${run.runDir} (it holds ${run.mark}): the experiment's files do not belong among a run's; choose a folder outside it`);
+}
+
+/** `nasgrow experiment morphism-quality`: check the flags, the layer (before the data when the seed's shape is known), run, print the summary. */
+async function runMorphismQuality(args: ExperimentArgs, cfg: TrainConfig): Promise<void> {
+  if (args.layer === undefined) throw new UsageError('morphism-quality needs --layer NAME: the dense layer whose channels are split (e.g. conv5)');
+  const unused = (['variants', 'snapshots'] as const).filter((k) => args[k] !== undefined && args[k] !== '');
+  if (unused.length > 0) throw new UsageError(`${unused.map((k) => `--${k}`).join(', ')}: gn-accuracy only; morphism-quality learns θ as grow.* says`);
+  const evalBatches = wholeNumber(args['eval-batches'], '--eval-batches', 1, 8);
+  const finalBatches = wholeNumber(args['final-batches'], '--final-batches', 0, cfg.grow.final_batches);
+  if (cfg.model.arch !== null || datasetShape(cfg.data.dataset)) checkLayer(resolveArch(cfg), args.layer);
+  const out = path.resolve(args.out ?? `${cfg.output.dir}-morphism-quality`);
+  checkDevice(cfg.runtime.device);
+  checkOut(out);
+  const progress = new ProgressReporter();
+  const log = (line: string) => progress.log(line);
+  const data = await setupData(cfg, log);
+  try {
+    const arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
+    checkLayer(arch, args.layer);
+    if (Math.floor(data.test.n / cfg.train.batch_size) < evalBatches) {
+      throw new UsageError(`the test split (${data.test.n} images) holds fewer than --eval-batches ${evalBatches} batches of train.batch_size ${cfg.train.batch_size}: lower --eval-batches`);
+    }
+    await morphismQuality(cfg, data, arch, out, { layer: args.layer, evalBatches, finalBatches, log, progress });
+    progress.log(fs.readFileSync(path.join(out, 'morphism-quality.md'), 'utf8'));
+    progress.log(`wrote morphism-quality.csv, .json, .md, .svg and .png to ${out}`);
+  } finally {
+    await data.close();
+  }
+}
+
+/** `nasgrow experiment NAME`: check the config and the flags, run the measurement, print its table. */
 export async function runExperiment(args: ExperimentArgs): Promise<void> {
   const cfg = loadConfig(args.config);
+  if (args.name === 'morphism-quality') return runMorphismQuality(args, cfg);
+  if (args.layer !== undefined) throw new UsageError('--layer: morphism-quality only');
   const evalBatches = wholeNumber(args['eval-batches'], '--eval-batches', 1, 8);
   const finalBatches = wholeNumber(args['final-batches'], '--final-batches', 0, cfg.grow.final_batches);
   const variants = args.variants ? args.variants.split(',').map(parseVariant) : [{ granularity: cfg.grow.granularity, thetaMaxNorm: cfg.grow.theta_max_norm }];
@@ -50,9 +96,7 @@ export async function runExperiment(args: ExperimentArgs): Promise<void> {
   // default: beside the config's run folder (output.dir, runs/<config name>)
   const out = path.resolve(args.out ?? `${cfg.output.dir}-gn-accuracy`);
   checkDevice(cfg.runtime.device);
-  checkFolder(out, '--out');
-  const run = enclosingRunFolder(out);
-  if (run) throw new UsageError(`--out ${out} is ${run.runDir === out ? 'a' : 'inside the'} run folder ${run.runDir} (it holds ${run.mark}): the experiment's files do not belong among a run's; choose a folder outside it`);
+  checkOut(out);
 
   const progress = new ProgressReporter();
   const log = (line: string) => progress.log(line);
