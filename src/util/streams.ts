@@ -21,6 +21,8 @@ export const STREAMS = {
   test: 'test',
   /** the gn-accuracy experiment's two disjoint sets of test batches */
   evalSets: 'eval-sets',
+  /** the morphism-quality experiment's power-iteration start for channel c of layer L: `${steepestDescent}/${L}/${c}` */
+  steepestDescent: 'steepest-descent',
   /** which training images are held out from θ learning */
   heldOut: 'grow-held-out',
   /** θ's random start in growing phase k: `${thetaInit}-${k}` */

@@ -7,7 +7,7 @@ import { param } from '../../src/models/names';
 import { freshModelState } from '../../src/models/state';
 import { applyMorphisms } from '../../src/morphisms';
 import { gradientProbe, lossProbe } from '../../src/grow/true-delta';
-import { QualityRow, summarizeQuality } from '../../src/grow/morphism-quality';
+import { minEigen, QualityRow, summarizeQuality } from '../../src/grow/morphism-quality';
 import { Rng } from '../../src/util/rng';
 
 test('morphism-quality (b): ∂L/∂θ_c from the expanded network equals a finite difference of the true loss', async (t) => {
@@ -47,7 +47,7 @@ test('morphism-quality (b): ∂L/∂θ_c from the expanded network equals a fini
 });
 
 test('morphism-quality: the summary counts the rows (fractions, a/b over b > 0, the top quarter by b)', (t) => {
-  const row = (channel: number, a: number, b: number): QualityRow => ({ channel, a, b, c: NaN, aOverB: b > 0 ? a / b : NaN, thetaAOverW: 1, thetaBOverW: 1 });
+  const row = (channel: number, a: number, b: number): QualityRow => ({ channel, a, b, c: NaN, aOverB: b > 0 ? a / b : NaN, thetaAOverW: 1, thetaBOverW: 1, thetaCOverW: 1, lambdaMin: -1 });
   const rows = [row(0, 1, 2), row(1, 3, 4), row(2, -1, -0.5), row(3, 2, 2), row(4, 0.5, 8)];
   const s = summarizeQuality(rows);
   t.is(s.channels, 5);
@@ -62,4 +62,22 @@ test('morphism-quality: the summary counts the rows (fractions, a/b over b > 0, 
   t.is(s.top_quarter_by_b.a_over_b.median, (0.0625 + 0.75) / 2);
   const withC = summarizeQuality(rows.map((r) => ({ ...r, c: 1 })));
   t.is(withC.fraction_a_ge_c, 3 / 5);
+});
+
+test('morphism-quality (c): power iteration finds the most negative eigenvalue, whatever the sign of the dominant one', async (t) => {
+  // H = Q diag(d) Qᵀ with a fixed rotation Q of the first two axes
+  const rot = (x: Float64Array) => Float64Array.from(x, (v, i) => (i === 0 ? 0.6 * v - 0.8 * x[1]! : i === 1 ? 0.8 * x[0]! + 0.6 * v : v));
+  const rotT = (x: Float64Array) => Float64Array.from(x, (v, i) => (i === 0 ? 0.6 * v + 0.8 * x[1]! : i === 1 ? -0.8 * x[0]! + 0.6 * v : v));
+  for (const d of [
+    [5, -2, 1, 0.5],
+    [-5, 2, 1, 0.5],
+    [1, 2, 3, 4],
+  ]) {
+    const hv = async (x: Float64Array) => rot(rotT(x).map((v, i) => d[i]! * v));
+    const { vector, value } = await minEigen(hv, Float64Array.from([0.3, -0.2, 0.5, 0.7]), 200);
+    const min = Math.min(...d);
+    t.true(Math.abs(value - min) < 1e-6, `${d}: ${value}`);
+    const e = rotT(vector).map(Math.abs);
+    t.true(Math.abs(e[d.indexOf(min)]! - 1) < 1e-4, `${d}: ${[...e]}`);
+  }
 });
