@@ -5,7 +5,7 @@ import type { ExperimentArgs } from './experiment';
 
 export const experimentCommand: CommandModule<object, ExperimentArgs> = {
   command: 'experiment <name> <config>',
-  describe: "Run a measurement: gn-accuracy compares every morphism's Gauss-Newton estimate with its true ΔL (the paper's Appendix B); morphism-quality compares the true decrease of each split of one layer with Gauss-Newton θ and with θ learned on the true loss (Appendix C)",
+  describe: "Run a measurement: gn-accuracy compares every morphism's Gauss-Newton estimate with its true ΔL (the paper's Appendix B); morphism-quality compares the true decrease of each split of one layer with Gauss-Newton θ, θ learned on the true loss and the steepest-descent direction (Appendix C)",
   builder: (y: Argv) =>
     y
       .positional('name', { choices: ['gn-accuracy', 'morphism-quality'] as const, demandOption: true, describe: 'which experiment' })
