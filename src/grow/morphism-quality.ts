@@ -10,9 +10,7 @@
 //      same number of steps, same learning rate and norm cap. Its gradient comes from nasgrow's
 //      autodiff over the expanded network's forward graph (gradientProbe): the copies' kernels are
 //      w ± θ_c, so ∂L/∂θ_c = ∂L/∂W'[c] − ∂L/∂W'[c+1] (the copy sits right after c);
-//   4. the true decrease in loss of each split applied alone, −ΔL, on `evalBatches` held-out test
-//      batches (the 'eval-sets' stream, lossProbe);
-//   5. (c) splitting steepest descent, measured on the true loss: the direction v_c is the eigenvector of
+//   4. (c) splitting steepest descent, measured on the true loss: the direction v_c is the eigenvector of
 //      the most negative eigenvalue of the Hessian H_c of the expanded network's true loss with respect
 //      to θ_c at θ_c = 0 (the loss is even in θ_c, so the gradient there vanishes and H_c is what
 //      Liu et al.'s splitting matrix approximates), found by power iteration with products
@@ -20,6 +18,8 @@
 //      symmetry), on the held-out training batches; then θ_c = ε·v_c with ε the best of SD_SCALES ×
 //      ‖w_in[c]‖ on the same batches. NOT the authors' splitting matrix (softplus β = 3 in place of
 //      ReLU, BN running statistics, klightz/splitting): see the README;
+//   5. the true decrease in loss of each split applied alone, −ΔL, on `evalBatches` held-out test
+//      batches (the 'eval-sets' stream, lossProbe), for (a), (b) and (c).
 // Writes morphism-quality.csv (one row per channel), morphism-quality.json and .md (the summary) and
 // morphism-quality.svg/.png (Figure 4: the decreases per channel, channels sorted by (b)).
 import * as path from 'path';
@@ -219,11 +219,14 @@ export async function morphismQuality(cfg: TrainConfig, data: DataSetup, arch: A
   await split.close();
   const t1 = performance.now();
   const tC = new Float32Array(tB.length);
-  const sdLoss = await lossProbe(expandedArch, batch, runtime);
   const lambdaMin = new Float64Array(W);
+  // a dead channel (w_in[c] = 0, zeroed by weight decay) takes the layer's RMS row norm as its scale
+  const layerNorm = Math.sqrt(ww.reduce((x, y) => x + y, 0) / W) || 1;
+  let sdLoss: Awaited<ReturnType<typeof lossProbe>> | null = null;
   try {
+    sdLoss = await lossProbe(expandedArch, batch, runtime);
     for (let c = 0; c < W; c++) {
-      const norm = Math.sqrt(ww[c]!);
+      const norm = Math.sqrt(ww[c]!) || layerNorm;
       const delta = SD_PROBE * norm;
       const hv = async (x: Float64Array): Promise<Float64Array> => {
         const out = new Float64Array(rowLen);
@@ -246,7 +249,7 @@ export async function morphismQuality(cfg: TrainConfig, data: DataSetup, arch: A
       for (let k = 0; k < rowLen; k++) tC[c * rowLen + k] = best.eps * vector[k]!;
     }
   } finally {
-    await sdLoss.release();
+    await sdLoss?.release();
     await probe.release();
   }
   opts.log(`(c) steepest-descent directions and line searches of ${W} channels on ${sdBatches.length} held-out training batches in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
