@@ -11,12 +11,12 @@
 // Every problem is a ConfigError naming the config file, the key grow.reference and the folder.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadArchFile } from '../config';
 import { ArchState } from '../models/arch';
 import { paramCount } from '../models/params';
 import type { LayerCounts } from '../morphisms';
+import { EstimateRow, readEstimates } from '../report';
 
 export interface ReferenceRun {
   dir: string;
@@ -62,17 +62,18 @@ export function readReference(dir: string, source: string): ReferenceRun {
       return fail(`whose phase ${n} has no usable arch.json (${(e as Error).message})`);
     }
     const csv = path.join(pd, 'estimates.csv');
-    let rows: Record<string, string>[];
+    // the one reader of estimates.csv (src/report/run-data.ts): a row per channel of every layer
+    let rows: EstimateRow[];
     try {
-      rows = parse(fs.readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
+      rows = readEstimates(csv, { layers: arch.layers, json: arch });
     } catch (e) {
-      return fail(`whose ${csv} is not a CSV file (${(e as Error).message})`);
+      return fail(`whose phase ${n} estimates cannot be used (${(e as Error).message})`);
     }
     const c = new Map<string, LayerCounts>(arch.layers.map((l) => [l.name, { splits: 0, prunes: 0 }]));
     rows.forEach((r, i) => {
-      if (r.applied !== '1') return;
-      const lc = c.get(r.layer ?? '');
-      if (!lc || (r.chosen !== 'split' && r.chosen !== 'prune')) fail(`whose ${csv} row ${i + 2} is not an applied split or prune of a layer of phase ${n}'s arch.json`);
+      if (!r.applied) return;
+      const lc = c.get(r.layer);
+      if (!lc || r.chosen === null) fail(`whose ${csv} row ${i + 2} is not an applied split or prune of a layer of phase ${n}'s arch.json`);
       if (r.chosen === 'split') lc!.splits++;
       else lc!.prunes++;
     });
