@@ -10,7 +10,7 @@ import { evalSetsFit, gnAccuracy, parseVariant, thetaStepsOf, variantName } from
 import { FALLBACK_FINAL_BATCHES, heldOutBatchCount, MAX_HELD_OUT_FRACTION } from '../../grow/grow-data';
 import { enclosingRunFolder, ProgressReporter } from '../../report';
 import { checkDevice } from '../../runtime/session';
-import { setupData } from '../../train/data-setup';
+import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
 import { UsageError } from '../errors';
 
@@ -45,15 +45,20 @@ function checkOut(out: string): void {
   if (run) throw new UsageError(`--out ${out} is ${run.runDir === out ? 'a' : 'inside the'} run folder ${run.runDir} (it holds ${run.mark}): the experiment's files do not belong among a run's; choose a folder outside it`);
 }
 
-/** `nasgrow experiment morphism-quality`: check the flags, the layer (before the data when the seed's shape is known), run, print the summary. */
-async function runMorphismQuality(args: ExperimentArgs, cfg: TrainConfig): Promise<void> {
-  if (args.layer === undefined) throw new UsageError('morphism-quality needs --layer NAME: the dense layer whose channels are split (e.g. conv5)');
-  const unused = (['variants', 'snapshots'] as const).filter((k) => args[k] !== undefined && args[k] !== '');
-  if (unused.length > 0) throw new UsageError(`${unused.map((k) => `--${k}`).join(', ')}: gn-accuracy only; morphism-quality learns θ as grow.* says`);
-  const evalBatches = wholeNumber(args['eval-batches'], '--eval-batches', 1, 8);
-  const finalBatches = wholeNumber(args['final-batches'], '--final-batches', 0, cfg.grow.final_batches);
-  if (cfg.model.arch !== null || datasetShape(cfg.data.dataset)) checkLayer(resolveArch(cfg), args.layer);
-  const out = path.resolve(args.out ?? `${cfg.output.dir}-morphism-quality`);
+/** What an experiment runs with: the data (closed after it), the seed architecture for them, and the progress display. */
+interface ExperimentSession {
+  data: DataSetup;
+  arch: ArchState;
+  progress: ProgressReporter;
+  log: (line: string) => void;
+}
+
+/**
+ * The start both experiments share: check the device and `out`, read the data, resolve the seed
+ * architecture for them, run `work`, and close the data whatever happens.
+ * @throws UserError for the device or `out` (before the data are read), DataError, and what `work` throws.
+ */
+async function withExperimentData(cfg: TrainConfig, out: string, work: (s: ExperimentSession) => Promise<void>): Promise<void> {
   checkDevice(cfg.runtime.device);
   checkOut(out);
   const progress = new ProgressReporter();
@@ -61,16 +66,31 @@ async function runMorphismQuality(args: ExperimentArgs, cfg: TrainConfig): Promi
   const data = await setupData(cfg, log);
   try {
     const arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
-    checkLayer(arch, args.layer);
-    if (Math.floor(data.test.n / cfg.train.batch_size) < evalBatches) {
-      throw new UsageError(`the test split (${data.test.n} images) holds fewer than --eval-batches ${evalBatches} batches of train.batch_size ${cfg.train.batch_size}: lower --eval-batches`);
-    }
-    await morphismQuality(cfg, data, arch, out, { layer: args.layer, evalBatches, finalBatches, log, progress });
-    progress.log(fs.readFileSync(path.join(out, 'morphism-quality.md'), 'utf8'));
-    progress.log(`wrote morphism-quality.csv, .json, .md, .svg and .png to ${out}`);
+    await work({ data, arch, progress, log });
   } finally {
     await data.close();
   }
+}
+
+/** `nasgrow experiment morphism-quality`: check the flags, the layer (before the data when the seed's shape is known), run, print the summary. */
+async function runMorphismQuality(args: ExperimentArgs, cfg: TrainConfig): Promise<void> {
+  const layer = args.layer;
+  if (layer === undefined) throw new UsageError('morphism-quality needs --layer NAME: the dense layer whose channels are split (e.g. conv5)');
+  const unused = (['variants', 'snapshots'] as const).filter((k) => args[k] !== undefined && args[k] !== '');
+  if (unused.length > 0) throw new UsageError(`${unused.map((k) => `--${k}`).join(', ')}: gn-accuracy only; morphism-quality learns θ as grow.* says`);
+  const evalBatches = wholeNumber(args['eval-batches'], '--eval-batches', 1, 8);
+  const finalBatches = wholeNumber(args['final-batches'], '--final-batches', 0, cfg.grow.final_batches);
+  if (cfg.model.arch !== null || datasetShape(cfg.data.dataset)) checkLayer(resolveArch(cfg), layer);
+  const out = path.resolve(args.out ?? `${cfg.output.dir}-morphism-quality`);
+  await withExperimentData(cfg, out, async ({ data, arch, progress, log }) => {
+    checkLayer(arch, layer);
+    if (Math.floor(data.test.n / cfg.train.batch_size) < evalBatches) {
+      throw new UsageError(`the test split (${data.test.n} images) holds fewer than --eval-batches ${evalBatches} batches of train.batch_size ${cfg.train.batch_size}: lower --eval-batches`);
+    }
+    await morphismQuality(cfg, data, arch, out, { layer, evalBatches, finalBatches, log, progress });
+    progress.log(fs.readFileSync(path.join(out, 'morphism-quality.md'), 'utf8'));
+    progress.log(`wrote morphism-quality.csv, .json, .md, .svg and .png to ${out}`);
+  });
 }
 
 /** `nasgrow experiment NAME`: check the config and the flags, run the measurement, print its table. */
@@ -95,14 +115,7 @@ export async function runExperiment(args: ExperimentArgs): Promise<void> {
     });
   // default: beside the config's run folder (output.dir, runs/<config name>)
   const out = path.resolve(args.out ?? `${cfg.output.dir}-gn-accuracy`);
-  checkDevice(cfg.runtime.device);
-  checkOut(out);
-
-  const progress = new ProgressReporter();
-  const log = (line: string) => progress.log(line);
-  const data = await setupData(cfg, log);
-  try {
-    const arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
+  await withExperimentData(cfg, out, async ({ data, arch, progress, log }) => {
     const batch = cfg.train.batch_size;
     const heldOut = heldOutBatchCount(data.train.n, batch, finalBatches);
     if (heldOut < finalBatches) {
@@ -124,7 +137,5 @@ export async function runExperiment(args: ExperimentArgs): Promise<void> {
     const summary = await gnAccuracy(cfg, data, arch, out, { variants, snapshots, evalBatches, finalBatches, log, progress });
     progress.log(fs.readFileSync(path.join(out, 'gn-accuracy.md'), 'utf8'));
     progress.log(`wrote gn-accuracy.csv, .json, .md and ${(summary.results as unknown[]).length} scatter PNGs to ${out}`);
-  } finally {
-    await data.close();
-  }
+  });
 }
