@@ -13,9 +13,10 @@ import { tableCommand } from './table/command-object';
 import { validateCommand } from './validate/command-object';
 import { plotCommand } from './plot/command-object';
 import { reportCommand } from './report/command-object';
+import { sweepCommand } from './sweep/command-object';
 import { nasgrowVersion } from './version';
 
-const COMMANDS = ['run', 'train', 'table', 'export', 'export-seeds', 'experiment', 'plot', 'report', 'validate', 'config-reference'];
+const COMMANDS = ['run', 'train', 'sweep', 'table', 'export', 'export-seeds', 'experiment', 'plot', 'report', 'validate', 'config-reference'];
 
 /** The yargs parser of nasgrow's command line; `.fail` turns argument problems into UsageErrors. */
 export function buildCli(argv: string[]) {
@@ -24,6 +25,7 @@ export function buildCli(argv: string[]) {
     .usage('$0 <command> [options]\n\nGrow CNNs by network morphisms learned with a Gauss-Newton approximation, trained on ONNX Runtime.')
     .command(runCommand)
     .command(trainCommand)
+    .command(sweepCommand)
     .command(tableCommand)
     .command(exportCommand)
     .command(exportSeedsCommand)

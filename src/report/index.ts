@@ -15,3 +15,4 @@ export { ArchInfo, EstimateRow, PhaseData, RunData, checkRunFolderToRead, estima
 export { ARCH_COLOURS, GrowthRow, archFigureSvg, cellFill, growthRows } from './arch-figure';
 export { KIND_COLOURS, SeriesPoint, epochSeries, runChartSpec } from './run-chart';
 export { ReportExtras, ReportFigures, prefixSvgIds, reportPageHtml } from './report-page';
+export { PointStatus, SlurmSubmission, SweepManifest, isSweepFolder, readPointStatus, readSubmissions, readSweepManifest, recordSubmission, sweepFolder, writePointStatus, writeSweepManifest } from './sweep-folder';

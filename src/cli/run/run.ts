@@ -60,12 +60,21 @@ import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary,
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
 export async function runRun(args: TrainArgs): Promise<void> {
-  const session = await startRun(args, 'grow', { check: (cfg, arch) => void methodPlan(cfg, arch, args.config) });
+  const session = await startRun(args, 'grow', { check: runCheck(args.config) });
   await inSession(session, async () => {
     const summary = await growFromConfig(session);
     for (const line of summaryLines(summary)) session.log(line);
     await writeReportPage(session);
   });
+}
+
+/**
+ * `nasgrow run`'s own check of a config against its seed architecture (a baseline's reference run,
+ * slimming's target), for checkStartData; `source` is the config file messages name.
+ * @throws ConfigError (from methodPlan) naming the key.
+ */
+export function runCheck(source: string): (cfg: TrainConfig, arch: ArchState) => void {
+  return (cfg, arch) => void methodPlan(cfg, arch, source);
 }
 
 /** What a baseline needs beyond the config: the reference run, and slimming's wide network and target. */

@@ -28,6 +28,8 @@ export interface TrainArgs {
   threads?: number;
   device?: 'cpu' | 'cuda';
   verbose?: boolean;
+  /** config values set by the caller, not the command line: a sweep point's (src/cli/sweep/point.ts) */
+  overrides?: Override[];
 }
 
 /**
@@ -309,7 +311,7 @@ export async function inSession<T>(session: RunSession, work: () => Promise<T>):
 }
 
 function cliOverrides(args: TrainArgs): Override[] {
-  const o: Override[] = [];
+  const o: Override[] = [...(args.overrides ?? [])];
   if (args.epochs !== undefined) o.push({ key: 'train.epochs', value: args.epochs, origin: '--epochs' });
   if (args.threads !== undefined) o.push({ key: 'runtime.threads', value: args.threads, origin: '--threads' });
   if (args.device !== undefined) o.push({ key: 'runtime.device', value: args.device, origin: '--device' });

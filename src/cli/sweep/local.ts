@@ -1,0 +1,110 @@
+// The local backend of `nasgrow sweep`: the points that are not done run in a pool of --jobs processes
+// (`nasgrow sweep point DIR NAME`, ./point.ts), each with the machine's cores shared out as
+// runtime.threads, so that the pool does not oversubscribe the CPU (ONNX Runtime's threads spin; two
+// processes on one core each run at far less than half speed). A point's terminal output goes to
+// logs/<name>.log. A failed point is reported and the others go on; the sweep exits 1 at the end when
+// any failed. Stopped (Ctrl-C, SIGTERM), the sweep stops its points; run again, it skips the done
+// points and resumes the others.
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { formatDuration, readPointStatus, readRunReport, sweepFolder } from '../../report';
+import { UserError } from '../../util/errors';
+import type { PreparedSweep } from './sweep';
+import { availableCores } from './sweep';
+
+/** Some points of a sweep failed: each is named with its error's first line and its log. */
+export class SweepPointsFailed extends UserError {}
+
+/** The entry point of this installation's CLI, for child processes and job scripts. */
+export function cliEntry(): string {
+  return path.resolve(__dirname, '..', 'main.js');
+}
+
+/**
+ * Run the points of `s` that are not done, `jobs` at a time, each with floor(cores / jobs) threads.
+ * @throws SweepPointsFailed after every point has run, when any failed.
+ */
+export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, log: (line: string) => void): Promise<void> {
+  const todo = s.points.filter((p) => !s.done.has(p.name));
+  if (todo.length === 0) {
+    log(`every point is done: \`nasgrow table ${s.dir}\` tabulates them`);
+    return;
+  }
+  const cores = availableCores();
+  const jobs = Math.min(opts.jobs, todo.length);
+  const threads = Math.max(1, Math.floor(cores / jobs));
+  if (jobs > cores) log(`warning: --jobs ${opts.jobs} runs more points at a time than this machine has cores (${cores}): each runs at far less than 1/${jobs} of the speed`);
+  log(`running ${todo.length} point${todo.length === 1 ? '' : 's'}, ${jobs} at a time with ${threads} thread${threads === 1 ? '' : 's'} each; each point's output in ${path.join(s.dir, 'logs')}`);
+
+  const f = sweepFolder(s.dir);
+  fs.mkdirSync(path.join(s.dir, 'logs'), { recursive: true });
+  const children = new Set<ChildProcess>();
+  let stopping: NodeJS.Signals | null = null;
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = signal;
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const failed: string[] = [];
+  let finished = 0;
+  const queue = [...todo];
+  const worker = async () => {
+    for (let p = queue.shift(); p !== undefined && stopping === null; p = queue.shift()) {
+      const logFile = f.log(p.name);
+      const fd = fs.openSync(logFile, 'a');
+      const started = Date.now();
+      log(`[${p.name}] started`);
+      const child = spawn(process.execPath, [cliEntry(), 'sweep', 'point', s.dir, p.name, '--threads', String(threads)], { stdio: ['ignore', fd, fd] });
+      children.add(child);
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('close', (c, signal) => resolve(c ?? (signal ? null : 1)));
+        child.on('error', () => resolve(null));
+      });
+      children.delete(child);
+      fs.closeSync(fd);
+      finished++;
+      const took = formatDuration((Date.now() - started) / 1000);
+      if (code === 0) log(`[${p.name}] done in ${took} (${finished}/${todo.length}): ${resultLine(s, p.name)}`);
+      else if (stopping !== null) log(`[${p.name}] stopped (${stopping}): \`nasgrow sweep ${s.sweep.source}\` resumes it`);
+      else {
+        const status = readPointStatus(s.dir, p.name);
+        const error = status?.state === 'failed' && status.error ? status.error.split('\n')[0] : `exit ${code ?? 'by a signal'}`;
+        failed.push(`  ${p.name}: ${error} (log: ${logFile})`);
+        log(`[${p.name}] failed after ${took} (${finished}/${todo.length}): ${error}`);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: jobs }, worker));
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+  if (stopping !== null) {
+    log(`sweep stopped by ${stopping}: run \`nasgrow sweep ${s.sweep.source}\` again to go on (done points are skipped, started ones resume)`);
+    process.exit(stopping === 'SIGINT' ? 130 : 143);
+  }
+  if (failed.length > 0) {
+    throw new SweepPointsFailed(
+      [`${failed.length} of ${todo.length} point${todo.length === 1 ? '' : 's'} failed (the others ran to the end):`, ...failed, `fix what their errors name, then run \`nasgrow sweep ${s.sweep.source}\` again: done points are skipped, started ones resume`].join('\n'),
+    );
+  }
+  log(`sweep done: \`nasgrow table ${s.dir}\` tabulates it, \`nasgrow sweep status ${s.dir}\` lists its points`);
+}
+
+/** A point's result in one line: the test error of each network its run reports. */
+export function resultLine(s: { dir: string }, name: string): string {
+  const dir = sweepFolder(s.dir).point(name);
+  try {
+    const r = readRunReport(path.join(dir, 'report.json'));
+    if (!r) return 'finished';
+    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    const u = r.uniform_baseline ? `, uniform ${pct(r.uniform_baseline.test_error)} (${r.uniform_baseline.params.toLocaleString('en-US')} params)` : '';
+    return `test error ${pct(r.test_error)} (${r.method ?? 'gauss-newton'}, ${r.params.toLocaleString('en-US')} params)${u}`;
+  } catch {
+    return 'finished';
+  }
+}

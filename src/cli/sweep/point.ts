@@ -1,0 +1,80 @@
+// `nasgrow sweep point DIR NAME`: run one point of a sweep in its run folder — what each process of the
+// local backend and each task of a SLURM job array runs. A point never started runs with --out; one
+// with a run folder resumes it (--resume: a finished run only prints its summary), so a killed,
+// requeued or preempted point continues where it stopped. Its status file (points/<name>.json) says
+// running while it runs, then done or failed with the error as the terminal showed it.
+import * as os from 'os';
+import * as path from 'path';
+import * as fs from 'fs';
+import type { Override } from '../../config';
+import { PointStatus, SweepManifest, readPointStatus, readSweepManifest, runFolder, sweepFolder, writePointStatus } from '../../report';
+import { UsageError, reportError } from '../errors';
+import type { TrainArgs } from '../shared/run-setup';
+
+/** The command line of `nasgrow sweep point`. */
+export interface PointArgs {
+  dir: string;
+  /** the point's name, or its index in sweep.json (what a SLURM array task knows) */
+  point: string;
+  threads?: number;
+  verbose?: boolean;
+}
+
+/**
+ * The point of sweep folder `dir` named `point` (or at that index).
+ * @throws UsageError naming the sweep folder and the points it has.
+ */
+export function findPoint(dir: string, m: SweepManifest, point: string): { index: number; name: string; values: Record<string, unknown> } {
+  const byName = m.points.findIndex((p) => p.name === point);
+  const index = byName >= 0 ? byName : /^\d+$/.test(point) && Number(point) < m.points.length ? Number(point) : -1;
+  if (index < 0) {
+    const names = m.points.map((p) => p.name);
+    throw new UsageError(`${dir} has no point ${JSON.stringify(point)}: its points are ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, ... (${names.length})` : ''}, or their index 0-${names.length - 1}`);
+  }
+  return { index, ...m.points[index]! };
+}
+
+/** The arguments of `nasgrow run`/`train` that run point `name` of sweep folder `dir`: its base config, values and run folder. */
+export function pointTrainArgs(dir: string, point: { name: string; values: Record<string, unknown> }, threads?: number): TrainArgs {
+  const f = sweepFolder(dir);
+  const runDir = f.point(point.name);
+  const origin = `${f.manifest} (point ${point.name})`;
+  const overrides: Override[] = Object.entries(point.values).map(([key, value]) => ({ key, value, origin }));
+  const started = fs.existsSync(runFolder(runDir).config);
+  return { config: f.base, overrides, threads, ...(started ? { resume: runDir } : { out: runDir }) };
+}
+
+/** Where this process runs under SLURM (its job and array task), or null outside SLURM. */
+export function slurmTask(): PointStatus['slurm'] {
+  const job = process.env.SLURM_ARRAY_JOB_ID ?? process.env.SLURM_JOB_ID;
+  if (!job) return null;
+  return { job, task: process.env.SLURM_ARRAY_TASK_ID ?? '' };
+}
+
+/**
+ * Run one point: status running, then the run (`nasgrow run` or `nasgrow train` in-process), then
+ * status done, or failed with the error's exit status and text (and the error thrown on, for the CLI's
+ * handler and exit status).
+ */
+export async function runPoint(args: PointArgs): Promise<void> {
+  const dir = path.resolve(args.dir);
+  const m = readSweepManifest(dir);
+  const point = findPoint(dir, m, args.point);
+  const trainArgs = pointTrainArgs(dir, point, args.threads);
+  const started = new Date();
+  const base = { started: started.toISOString(), host: os.hostname(), pid: process.pid, slurm: slurmTask() };
+  const seconds = () => Math.round((Date.now() - started.getTime()) / 100) / 10;
+  const previous = readPointStatus(dir, point.name);
+  writePointStatus(dir, point.name, { state: 'running', ...base });
+  process.stderr.write(`sweep point ${point.name} (${dir}): ${trainArgs.resume ? 'resuming' : 'starting'}${previous?.state === 'failed' ? ' (its last attempt failed)' : ''}\n`);
+  try {
+    if (m.command === 'run') await (await import('../run/run')).runRun(trainArgs);
+    else await (await import('../train/train')).runTrain(trainArgs);
+  } catch (e) {
+    let text = '';
+    const code = reportError(e, false, { write: (s: string) => (text += s), isTTY: false });
+    writePointStatus(dir, point.name, { state: 'failed', ...base, finished: new Date().toISOString(), seconds: seconds(), exit_code: code, error: text.trim() });
+    throw e;
+  }
+  writePointStatus(dir, point.name, { state: 'done', ...base, finished: new Date().toISOString(), seconds: seconds() });
+}

@@ -1,0 +1,95 @@
+// `nasgrow sweep status DIR`: one line per point of a sweep folder — its state, how far its run got,
+// its result, its wall time and where it ran. The run folders and points/<name>.json say what
+// happened; SLURM's queue (when the sweep was submitted there and squeue is at hand) says what is
+// queued or running now.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { formatDuration, readJsonl, readPointStatus, readRunProgress, readSubmissions, readSweepManifest, runFolder, sweepFolder } from '../../report';
+import { UsageError } from '../errors';
+import { resultLine } from './local';
+import { queuedTasks } from './slurm';
+
+/** The command line of `nasgrow sweep status`. */
+export interface StatusArgs {
+  dir: string;
+}
+
+/** One point's line of the status table. */
+export interface PointRow {
+  name: string;
+  state: 'done' | 'failed' | 'running' | 'queued' | 'interrupted' | 'not started';
+  progress: string;
+  result: string;
+  where: string;
+}
+
+/** The state of every point of sweep folder `dir`. @throws RunFileError for a damaged sweep.json or status file. */
+export function sweepStatus(dir: string): PointRow[] {
+  const m = readSweepManifest(dir);
+  const f = sweepFolder(dir);
+  let queued = new Map<number, string>();
+  let queueNote = '';
+  if (readSubmissions(dir).length > 0) {
+    try {
+      queued = queuedTasks(dir);
+    } catch (e) {
+      queueNote = ` (SLURM's queue unknown: ${(e as Error).message.split('\n')[0]})`;
+    }
+  }
+  return m.points.map((p, index) => {
+    const runDir = f.point(p.name);
+    const st = readPointStatus(dir, p.name);
+    const started = fs.existsSync(runFolder(runDir).config);
+    const progress = !started ? '' : m.command === 'run' ? runProgress(runDir) : `${readJsonl(runFolder(runDir).metricsJsonl).filter((r) => r.kind === 'train').length} epochs`;
+    const inQueue = queued.get(index);
+    const where = st ? `${st.host}${st.slurm ? ` (SLURM ${st.slurm.job}_${st.slurm.task})` : ` pid ${st.pid}`}${st.seconds !== undefined ? `, ${formatDuration(st.seconds)}` : ''}` : '';
+    let state: PointRow['state'];
+    let result = '';
+    if (st?.state === 'done' && started) {
+      state = 'done';
+      result = resultLine({ dir }, p.name);
+    } else if (inQueue === 'PENDING' || inQueue === 'REQUEUED') state = 'queued';
+    else if (inQueue !== undefined) state = 'running';
+    else if (st?.state === 'running' && st.host === os.hostname() && alive(st.pid) && !st.slurm) state = 'running';
+    else if (st?.state === 'running' && st.host !== os.hostname() && !st.slurm) state = 'running';
+    else if (st?.state === 'failed') {
+      state = 'failed';
+      result = st.error?.split('\n')[0] ?? `exit ${st.exit_code}`;
+    } else state = started || st ? 'interrupted' : 'not started';
+    return { name: p.name, state, progress, result, where: where + (inQueue ? `, ${inQueue}` : '') + (state === 'running' || state === 'queued' ? '' : queueNote) };
+  });
+}
+
+function runProgress(runDir: string): string {
+  try {
+    const p = readRunProgress(path.join(runDir, 'progress.json'));
+    return p.retrainDone ? `${p.completedPhases} phases, retrained` : `${p.completedPhases} phases`;
+  } catch {
+    return 'progress.json damaged';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Print the status table, and a closing line with counts and what to do next. */
+export async function runStatus(args: StatusArgs, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {
+  if (!fs.existsSync(args.dir)) throw new UsageError(`${args.dir} does not exist: name a sweep folder (the out of a sweep file)`);
+  const rows = sweepStatus(args.dir);
+  const head = ['point', 'state', 'progress', 'result', 'where'];
+  const cells = rows.map((r) => [r.name, r.state, r.progress, r.result, r.where]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  write(line(head));
+  for (const c of cells) write(line(c));
+  const count = (s: PointRow['state']) => rows.filter((r) => r.state === s).length;
+  const states: PointRow['state'][] = ['done', 'running', 'queued', 'failed', 'interrupted', 'not started'];
+  write(`\n${rows.length} points: ${states.filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`).join(', ')}\n`);
+}

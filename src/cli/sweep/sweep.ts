@@ -1,0 +1,175 @@
+// `nasgrow sweep SWEEP.yaml`: run every point of a sweep (src/config/sweep-file.ts) in its own run
+// folder under the sweep folder (src/report/sweep-folder.ts), on this machine (./local.ts) or as one
+// SLURM job array (./slurm.ts).
+//
+// Order of work: the sweep file; every point's config, checked as `nasgrow run` checks it (the
+// config with the point's values, the output folder, the resume rules), with the data read and the
+// network checked once per distinct data and model; only then is anything written. A sweep folder
+// made before must have been made from the same base config and the same values for its points (new
+// grid values add points); points whose runs are done are skipped, started ones resume.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, ConfigProblem, SweepFile, SweepPoint, absolutePathsConfigText, diffConfigs, inlineYaml, loadConfig, loadSweepFile, sweepPoints } from '../../config';
+import { SweepManifest, isSweepFolder, readPointStatus, readSweepManifest, runFolder, sweepFolder, writeSweepManifest } from '../../report';
+import { writeFileAtomic } from '../../util/atomic-write';
+import { checkFolder } from '../../util/folders';
+import { UsageError } from '../errors';
+import { checkStart, checkStartData } from '../shared/run-setup';
+import { nasgrowVersion } from '../version';
+import { pointTrainArgs } from './point';
+
+/** The command line of `nasgrow sweep SWEEP.yaml`. */
+export interface SweepArgs {
+  file: string;
+  jobs?: number;
+  backend: 'local' | 'slurm';
+  /** slurm: wait until the job array has left the queue (printing progress) */
+  wait?: boolean;
+  /** check everything and print the points, run nothing and write nothing */
+  dryRun?: boolean;
+  verbose?: boolean;
+}
+
+/** A sweep ready to run: its file, folder, points (this file's), and which of them are done. */
+export interface PreparedSweep {
+  sweep: SweepFile;
+  dir: string;
+  points: SweepPoint[];
+  /** indices in sweep.json of this file's points, in the file's order */
+  indices: number[];
+  done: Set<string>;
+}
+
+/** `nasgrow sweep SWEEP.yaml`: check, prepare the sweep folder, run the points that are not done. */
+export async function runSweep(args: SweepArgs, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<void> {
+  const prepared = await prepareSweep(args, log);
+  if (prepared === null) return;
+  if (args.backend === 'slurm') {
+    const { submitSweep } = await import('./slurm');
+    await submitSweep(prepared, { wait: args.wait === true }, log);
+  } else {
+    const { runLocalSweep } = await import('./local');
+    await runLocalSweep(prepared, { jobs: args.jobs ?? 1 }, log);
+  }
+}
+
+/**
+ * Read and check the sweep and every point, then (unless --dry-run) make or update the sweep folder.
+ * Returns null for a dry run.
+ * @throws ConfigError listing the problems of every point (each naming the sweep file, key and value);
+ *   UsageError when the sweep folder holds something else or another sweep; the start checks' errors.
+ */
+export async function prepareSweep(args: SweepArgs, log: (line: string) => void): Promise<PreparedSweep | null> {
+  if (args.jobs !== undefined && (!Number.isSafeInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs must be a whole number >= 1, got ${args.jobs}`);
+  if (args.wait && args.backend !== 'slurm') throw new UsageError('--wait is for --backend slurm (the local backend always waits)');
+  const sweep = loadSweepFile(args.file);
+  const points = sweepPoints(sweep);
+  const dir = sweep.out;
+  const f = sweepFolder(dir);
+
+  // every point's config, with its values as the overrides (problems with the sweep's values name
+  // the sweep file; the base config's own problems are reported once)
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  for (const p of points) {
+    try {
+      loadConfig(sweep.config, { overrides: Object.entries(p.values).map(([key, value]) => ({ key, value, origin: p.origins[key]! })) });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      for (const q of e.problems) {
+        const k = `${q.source}|${q.key}|${q.problem}`;
+        if (!seen.has(k)) problems.push(q);
+        seen.add(k);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  // the sweep folder: new, or this sweep's
+  checkFolder(dir, `the sweep folder (out of ${sweep.source})`);
+  const baseText = absolutePathsConfigText(fs.readFileSync(sweep.config, 'utf8'), path.dirname(sweep.config), `the base config of the sweep ${sweep.source}, copied from ${sweep.config} (relative paths made absolute)`);
+  let manifest: SweepManifest;
+  if (fs.existsSync(dir) && isSweepFolder(dir)) {
+    manifest = readSweepManifest(dir);
+    checkSameSweep(dir, manifest, sweep, points, baseText);
+  } else {
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      throw new UsageError(`the sweep folder ${dir} (out of ${sweep.source}) is not empty and is not a sweep folder (no sweep.json): set out to a new folder, or empty it`);
+    }
+    manifest = { nasgrow: nasgrowVersion(), created: new Date().toISOString(), source: sweep.source, command: sweep.command, points: [] };
+  }
+  const known = new Map(manifest.points.map((p, i) => [p.name, i]));
+  const added = points.filter((p) => !known.has(p.name));
+  const all: SweepManifest = { ...manifest, points: [...manifest.points, ...added.map((p) => ({ name: p.name, values: p.values }))] };
+  const indices = points.map((p) => all.points.findIndex((q) => q.name === p.name));
+  const leftOut = manifest.points.filter((p) => !points.some((q) => q.name === p.name)).map((p) => p.name);
+
+  // done points are skipped; the others are checked as their run would check them, data once per setting
+  const done = new Set<string>();
+  for (const p of points) if (readPointStatus(dir, p.name)?.state === 'done' && fs.existsSync(runFolder(f.point(p.name)).config)) done.add(p.name);
+  const kind = sweep.command === 'run' ? 'grow' : 'train';
+  const dataChecked = new Set<string>();
+  const runCheck = sweep.command === 'run' ? (await import('../run/run')).runCheck : null;
+  for (const p of points) {
+    if (done.has(p.name)) continue;
+    // the point reads the base config from the sweep folder once it exists; here, from the file
+    const trainArgs = { ...pointTrainArgs(dir, p), config: sweep.config };
+    trainArgs.overrides = trainArgs.overrides!.map((o) => ({ ...o, origin: p.origins[o.key]! }));
+    const plan = checkStart(trainArgs, kind);
+    const setting = JSON.stringify([plan.cfg.data, plan.cfg.model, plan.cfg.train.batch_size, plan.cfg.grow.method, plan.cfg.grow.reference]);
+    if (dataChecked.has(setting)) continue;
+    dataChecked.add(setting);
+    const { data } = await checkStartData(plan, sweep.config, kind, (line) => (line.startsWith('data:') ? undefined : log(line)), runCheck ? runCheck(sweep.config) : undefined);
+    await data.close();
+  }
+
+  const todo = points.filter((p) => !done.has(p.name));
+  log(`sweep ${sweep.source}: ${points.length} point${points.length === 1 ? '' : 's'} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}) in ${dir}; ${done.size} done, ${todo.length} to run`);
+  if (leftOut.length > 0) log(`  ${leftOut.length} point${leftOut.length === 1 ? '' : 's'} of the sweep folder ${leftOut.length === 1 ? 'is' : 'are'} not in the sweep file any more and ${leftOut.length === 1 ? 'is' : 'are'} left as ${leftOut.length === 1 ? 'it is' : 'they are'}: ${leftOut.join(', ')}`);
+  if (args.dryRun) {
+    for (const p of points) log(`  ${done.has(p.name) ? 'done   ' : 'to run '} ${p.name}: ${Object.entries(p.values).map(([k, v]) => `${k}=${inlineYaml(v)}`).join(' ')}`);
+    log('dry run: nothing written');
+    return null;
+  }
+
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(f.base)) writeFileAtomic(f.base, baseText);
+  writeFileAtomic(f.sweepFile, fs.readFileSync(sweep.source, 'utf8'));
+  writeSweepManifest(dir, all);
+  return { sweep, dir, points, indices, done };
+}
+
+/**
+ * A sweep folder made before may go on only with the same base config and the same values for the
+ * points it has (points may be added).
+ * @throws UsageError listing what differs.
+ */
+function checkSameSweep(dir: string, manifest: SweepManifest, sweep: SweepFile, points: SweepPoint[], baseText: string): void {
+  const f = sweepFolder(dir);
+  const what = `the sweep folder ${dir} was made by another sweep`;
+  const fix = `start the sweep in a new folder (out in ${sweep.source}), or put the sweep file back as it was`;
+  if (manifest.command !== sweep.command) throw new UsageError(`${what}: its points are runs of \`nasgrow ${manifest.command}\`, and ${sweep.source} says command: ${sweep.command}; ${fix}`);
+  if (fs.existsSync(f.base) && fs.readFileSync(f.base, 'utf8') !== baseText) {
+    const before = loadConfig(f.base, { checkPaths: false });
+    const after = loadConfig(sweep.config, { checkPaths: false });
+    const keys = diffConfigs(before, after).filter((d) => d.key !== 'output.dir');
+    if (keys.length > 0) {
+      throw new UsageError([`${what}: its base config (${f.base}) differs from ${sweep.config}`, ...keys.map((d) => `  ${d.key}: ${inlineYaml(d.before)} in the sweep, ${inlineYaml(d.after)} now`), fix].join('\n'));
+    }
+  }
+  for (const p of points) {
+    const old = manifest.points.find((q) => q.name === p.name);
+    if (!old) continue;
+    const keys = new Set([...Object.keys(old.values), ...Object.keys(p.values)]);
+    const diff = [...keys].filter((k) => JSON.stringify(old.values[k]) !== JSON.stringify(p.values[k]));
+    if (diff.length > 0) {
+      throw new UsageError([`${what}: its point ${p.name} sets other values than ${sweep.source} now does`, ...diff.map((k) => `  ${k}: ${inlineYaml(old.values[k] ?? null)} in the sweep, ${inlineYaml(p.values[k] ?? null)} now`), fix].join('\n'));
+    }
+  }
+}
+
+/** The CPU cores this process may use. */
+export function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
