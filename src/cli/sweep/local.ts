@@ -8,18 +8,8 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatDuration, readPointStatus, readRunReport, sweepFolder } from '../../report';
-import { UserError } from '../../util/errors';
-import type { PreparedSweep } from './sweep';
-import { availableCores } from './sweep';
-
-/** Some points of a sweep failed: each is named with its error's first line and its log. */
-export class SweepPointsFailed extends UserError {}
-
-/** The entry point of this installation's CLI, for child processes and job scripts. */
-export function cliEntry(): string {
-  return path.resolve(__dirname, '..', 'main.js');
-}
+import { formatDuration, readPointStatus, sweepFolder } from '../../report';
+import { PreparedSweep, SweepPointsFailed, availableCores, cliEntry, resultLine } from './common';
 
 /**
  * Run the points of `s` that are not done, `jobs` at a time, each with floor(cores / jobs) threads.
@@ -93,18 +83,4 @@ export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, lo
     );
   }
   log(`sweep done: \`nasgrow table ${s.dir}\` tabulates it, \`nasgrow sweep status ${s.dir}\` lists its points`);
-}
-
-/** A point's result in one line: the test error of each network its run reports. */
-export function resultLine(s: { dir: string }, name: string): string {
-  const dir = sweepFolder(s.dir).point(name);
-  try {
-    const r = readRunReport(path.join(dir, 'report.json'));
-    if (!r) return 'finished';
-    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-    const u = r.uniform_baseline ? `, uniform ${pct(r.uniform_baseline.test_error)} (${r.uniform_baseline.params.toLocaleString('en-US')} params)` : '';
-    return `test error ${pct(r.test_error)} (${r.method ?? 'gauss-newton'}, ${r.params.toLocaleString('en-US')} params)${u}`;
-  } catch {
-    return 'finished';
-  }
 }

@@ -13,8 +13,7 @@ import { readPointStatus, readSubmissions, recordSubmission, sweepFolder } from 
 import { writeFileAtomic } from '../../util/atomic-write';
 import { UserError } from '../../util/errors';
 import { UsageError } from '../errors';
-import { SweepPointsFailed, cliEntry, resultLine } from './local';
-import type { PreparedSweep } from './sweep';
+import { PreparedSweep, SweepPointsFailed, cliEntry, resultLine } from './common';
 
 /** SLURM refused or failed a command: its stderr, and what was asked. */
 export class SlurmError extends UserError {}

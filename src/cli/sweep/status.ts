@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { formatDuration, readJsonl, readPointStatus, readRunProgress, readSubmissions, readSweepManifest, runFolder, sweepFolder } from '../../report';
 import { UsageError } from '../errors';
-import { resultLine } from './local';
+import { resultLine } from './common';
 import { queuedTasks } from './slurm';
 
 /** The command line of `nasgrow sweep status`. */

@@ -8,7 +8,6 @@
 // made before must have been made from the same base config and the same values for its points (new
 // grid values add points); points whose runs are done are skipped, started ones resume.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, ConfigProblem, SweepFile, SweepPoint, absolutePathsConfigText, diffConfigs, inlineYaml, loadConfig, loadSweepFile, sweepPoints } from '../../config';
 import { SweepManifest, isSweepFolder, readPointStatus, readSweepManifest, runFolder, sweepFolder, writeSweepManifest } from '../../report';
@@ -17,6 +16,7 @@ import { checkFolder } from '../../util/folders';
 import { UsageError } from '../errors';
 import { checkStart, checkStartData } from '../shared/run-setup';
 import { nasgrowVersion } from '../version';
+import type { PreparedSweep } from './common';
 import { pointTrainArgs } from './point';
 
 /** The command line of `nasgrow sweep SWEEP.yaml`. */
@@ -29,16 +29,6 @@ export interface SweepArgs {
   /** check everything and print the points, run nothing and write nothing */
   dryRun?: boolean;
   verbose?: boolean;
-}
-
-/** A sweep ready to run: its file, folder, points (this file's), and which of them are done. */
-export interface PreparedSweep {
-  sweep: SweepFile;
-  dir: string;
-  points: SweepPoint[];
-  /** indices in sweep.json of this file's points, in the file's order */
-  indices: number[];
-  done: Set<string>;
 }
 
 /** `nasgrow sweep SWEEP.yaml`: check, prepare the sweep folder, run the points that are not done. */
@@ -167,9 +157,4 @@ function checkSameSweep(dir: string, manifest: SweepManifest, sweep: SweepFile, 
       throw new UsageError([`${what}: its point ${p.name} sets other values than ${sweep.source} now does`, ...diff.map((k) => `  ${k}: ${inlineYaml(old.values[k] ?? null)} in the sweep, ${inlineYaml(p.values[k] ?? null)} now`), fix].join('\n'));
     }
   }
-}
-
-/** The CPU cores this process may use. */
-export function availableCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
