@@ -24,7 +24,7 @@ import { ConfigError, ConfigProblem } from './errors';
 import { configName } from './load';
 import { configStructure } from './schema';
 import { closestMatch } from './suggest';
-import { fieldsOf, nodeAt, pathKindOf, sectionShape } from './walk';
+import { fieldsOf, isPathField, nodeAt, sectionShape } from './walk';
 
 /** The SLURM settings of a sweep (the job array's sbatch options). */
 export interface SlurmSettings {
@@ -332,7 +332,7 @@ function fillTemplates(value: unknown, vars: Record<string, unknown>, unknown: (
 /** A path-valued key's relative value resolved against the sweep file's folder; other values as they are. */
 function resolvePath(key: string, value: unknown, dir: string): unknown {
   const node = nodeAt(configStructure, key);
-  if (node && pathKindOf(node) !== null && typeof value === 'string' && value !== '') return path.resolve(dir, value);
+  if (node && isPathField(node) && typeof value === 'string' && value !== '') return path.resolve(dir, value);
   return value;
 }
 
@@ -345,7 +345,7 @@ function resolvePath(key: string, value: unknown, dir: string): unknown {
 export function absolutePathsConfigText(text: string, baseDir: string, header: string): string {
   const doc = parseDocument(text, { keepSourceTokens: false });
   for (const f of fieldsOf(configStructure)) {
-    if (pathKindOf(f.schema) === null) continue;
+    if (!isPathField(f.schema)) continue;
     const v = doc.getIn(f.key);
     if (typeof v === 'string' && v !== '' && !path.isAbsolute(v)) doc.setIn(f.key, path.resolve(baseDir, v));
   }

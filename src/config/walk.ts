@@ -151,7 +151,8 @@ export function toPlain(root: Schema, value: unknown, relativeTo: string | null)
   return out;
 }
 
-function isPathField(s: Schema): boolean {
+/** Whether a field holds a file system path (under its default and null wrappers). */
+export function isPathField(s: Schema): boolean {
   s = unwrap(s);
   return pathKindOf(s instanceof z.ZodNullable ? (s.def.innerType as Schema) : s) !== null;
 }

@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { processAlive } from '../util/process-alive';
 import { UserError } from '../util/errors';
 import { appendFileWhole, writeFileAtomic, writeJsonFile } from '../util/atomic-write';
 import { makeFolder, userFsError } from '../util/folders';
@@ -379,14 +380,6 @@ function readHolder(file: string): { pid: number; host: string; started: string 
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Appends time-stamped lines to a log file (train.log); each line is written before log() returns. */
 export class RunLog {

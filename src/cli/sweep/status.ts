@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatDuration, readJsonl, readPointStatus, readRunProgress, readSubmissions, readSweepManifest, runFolder, sweepFolder } from '../../report';
+import { processAlive } from '../../util/process-alive';
 import { UsageError } from '../errors';
 import { resultLine } from './common';
 import { queuedTasks } from './slurm';
@@ -51,7 +52,7 @@ export function sweepStatus(dir: string): PointRow[] {
       result = resultLine({ dir }, p.name);
     } else if (inQueue === 'PENDING' || inQueue === 'REQUEUED') state = 'queued';
     else if (inQueue !== undefined) state = 'running';
-    else if (st?.state === 'running' && st.host === os.hostname() && alive(st.pid) && !st.slurm) state = 'running';
+    else if (st?.state === 'running' && st.host === os.hostname() && processAlive(st.pid) && !st.slurm) state = 'running';
     else if (st?.state === 'running' && st.host !== os.hostname() && !st.slurm) state = 'running';
     else if (st?.state === 'failed') {
       state = 'failed';
@@ -70,14 +71,6 @@ function runProgress(runDir: string): string {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Print the status table, and a closing line with counts and what to do next. */
 export async function runStatus(args: StatusArgs, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {

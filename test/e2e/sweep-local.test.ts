@@ -1,0 +1,91 @@
+// `nasgrow sweep` with the local backend, end to end on the tiny config: a sweep checked as a whole
+// before anything is written; a pool of processes; a point that fails recorded with its error while the
+// others run to the end; the sweep killed mid-way (the whole process group, SIGKILL) and started again
+// finishes without redoing the points that were done; `sweep status` and `nasgrow table` read it.
+import test from 'ava';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { processAlive } from '../../src/util/process-alive';
+import { ROOT } from '../helpers/root';
+import { writeTinyConfig } from '../helpers/tiny-config';
+
+const BIN = path.join(ROOT, 'bin', 'nasgrow');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-sweep-'));
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+writeTinyConfig(path.join(dir, 'tiny.yaml'));
+
+const nasgrow = (args: string[]) => {
+  const r = spawnSync(BIN, args, { cwd: dir, encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status, out: `${r.stdout}\n${r.stderr}`, stdout: r.stdout };
+};
+
+test.serial('a bad value at any point stops the sweep before anything is written, naming the sweep file, key and value', (t) => {
+  fs.writeFileSync(path.join(dir, 'bad.yaml'), 'config: tiny.yaml\ngrid:\n  seed: [1, 2]\n  train.lr: [0.05, -1]\nout: out/bad\n');
+  const r = nasgrow(['sweep', 'bad.yaml']);
+  t.is(r.code, 1, r.out);
+  t.regex(r.out, /bad\.yaml \(grid\.train\.lr\[1\], line 4\): train\.lr must be a number > 0, got -1/);
+  t.false(fs.existsSync(path.join(dir, 'out', 'bad')));
+});
+
+test.serial('a failed point is recorded with its error and the others run to the end; status and table read the sweep', (t) => {
+  // lr 1e6 diverges: a user error (exit 1) at run time, after validation passed
+  fs.writeFileSync(path.join(dir, 'mixed.yaml'), 'config: tiny.yaml\ngrid:\n  train.lr: [0.05, 1.0e+6]\n  seed: [1, 2]\nout: out/mixed\n');
+  const r = nasgrow(['sweep', 'mixed.yaml', '--jobs', '2']);
+  t.is(r.code, 1, r.out);
+  t.regex(r.out, /2 of 4 points failed \(the others ran to the end\)/);
+  t.regex(r.out, /lr-1000000_seed-1: .*(diverged|not finite)/i);
+  const status = nasgrow(['sweep', 'status', 'out/mixed']);
+  t.is(status.code, 0, status.out);
+  t.regex(status.stdout, /lr-0\.05_seed-1\s+done\s+2 phases, retrained\s+test error/);
+  t.regex(status.stdout, /lr-1000000_seed-2\s+failed/);
+  t.regex(status.stdout, /4 points: 2 done, 2 failed/);
+  const table = nasgrow(['table', 'out/mixed', '--paper', 'none']);
+  t.is(table.code, 0, table.out);
+  t.regex(table.stdout, /\| gauss-newton \| nasgrow \| 2 \(seeds 1, 2\) \|/);
+  t.regex(table.out, /left out the unfinished run/);
+});
+
+test.serial('a sweep killed mid-way and started again finishes without redoing its done points', async (t) => {
+  fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: tiny.yaml\ngrid:\n  seed: [1, 2, 3]\nout: out/seeds\n');
+  const out = path.join(dir, 'out', 'seeds');
+  const status = (name: string) => path.join(out, 'points', `${name}.json`);
+  // the whole process group (the sweep and its points) is killed once the first point is done
+  const child = spawn(BIN, ['sweep', 'seeds.yaml'], { cwd: dir, detached: true, stdio: 'ignore' });
+  const deadline = Date.now() + 300_000;
+  while (!(fs.existsSync(status('seed-1')) && JSON.parse(fs.readFileSync(status('seed-1'), 'utf8')).state === 'done')) {
+    if (Date.now() > deadline) t.fail('the first point did not finish in 5 minutes');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // let the second point start before the kill
+  while (!fs.existsSync(status('seed-2')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  process.kill(-child.pid!, 'SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  // the point's process goes a moment after the sweep's
+  const pointPid = JSON.parse(fs.readFileSync(status('seed-2'), 'utf8')).pid as number;
+  while (processAlive(pointPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const before = fs.readFileSync(status('seed-1'), 'utf8');
+  const reportBefore = fs.statSync(path.join(out, 'seed-1', 'report.json')).mtimeMs;
+  const mid = nasgrow(['sweep', 'status', 'out/seeds']);
+  t.regex(mid.stdout, /seed-1\s+done/);
+  t.regex(mid.stdout, /seed-2\s+interrupted/);
+  t.regex(mid.stdout, /seed-3\s+not started/);
+
+  const again = nasgrow(['sweep', 'seeds.yaml']);
+  t.is(again.code, 0, again.out);
+  t.regex(again.out, /3 points \(seed × 3\) in .*; 1 done, 2 to run/);
+  t.notRegex(again.out, /\[seed-1\] started/);
+  t.is(fs.readFileSync(status('seed-1'), 'utf8'), before);
+  t.is(fs.statSync(path.join(out, 'seed-1', 'report.json')).mtimeMs, reportBefore);
+  for (const name of ['seed-2', 'seed-3']) t.is(JSON.parse(fs.readFileSync(status(name), 'utf8')).state, 'done');
+  // a third start has nothing to do
+  const third = nasgrow(['sweep', 'seeds.yaml']);
+  t.regex(third.out, /3 done, 0 to run/);
+  t.regex(third.out, /every point is done/);
+  // the sweep file may not change what its points are
+  fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: tiny.yaml\nset: { train.lr: 0.1 }\ngrid:\n  seed: [1, 2, 3]\nout: out/seeds\n');
+  const changed = nasgrow(['sweep', 'seeds.yaml']);
+  t.is(changed.code, 1, changed.out);
+  t.regex(changed.out, /its point seed-1 sets other values than seeds\.yaml now does\n\s+train\.lr: null in the sweep, 0\.1 now/);
+});
