@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ROOT } from './root';
 
 /** Write the tiny config to `file`, with `grow` as the grow section's extra keys; returns `file`. */
-export function writeTinyConfig(file: string, opts: { seed?: number; grow?: string; threads?: number } = {}): string {
+export function writeTinyConfig(file: string, opts: { seed?: number; grow?: string; retrainEpochs?: number; threads?: number } = {}): string {
   fs.writeFileSync(
     file,
     [
@@ -17,7 +17,7 @@ export function writeTinyConfig(file: string, opts: { seed?: number; grow?: stri
       '  limit_train: 640',
       '  limit_test: 100',
       'train: { batch_size: 32, lr: 0.05, schedule: cosine }',
-      `grow: { cycles: 2, phase_epochs: 1, theta_steps: 8, final_batches: 2, lambda_p: 1.0e-8, retrain_epochs: 2${opts.grow ? `, ${opts.grow}` : ''} }`,
+      `grow: { cycles: 2, phase_epochs: 1, theta_steps: 8, final_batches: 2, lambda_p: 1.0e-8, retrain_epochs: ${opts.retrainEpochs ?? 2}${opts.grow ? `, ${opts.grow}` : ''} }`,
       `runtime: { threads: ${opts.threads ?? 1} }`,
     ].join('\n') + '\n',
   );
