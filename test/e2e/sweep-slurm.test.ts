@@ -84,6 +84,15 @@ maybe('a task cancelled mid-run with scancel resumes, when submitted again, to t
   t.regex(mid.stdout, /seed-3\s+done/);
   t.regex(mid.stdout, /seed-4\s+interrupted\s+[12] phases/);
 
+  // as if the cancelled task had run on another node: its lock and status name a host this one is not,
+  // so only SLURM can say that it is gone (src/cli/sweep/point.ts releaseStaleSlurmLock)
+  const lockFile = path.join(dir, 'out', 'cancel', 'seed-4', '.lock');
+  const statusFile = path.join(dir, 'out', 'cancel', 'points', 'seed-4.json');
+  const st = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+  t.is(st.state, 'running');
+  fs.writeFileSync(statusFile, JSON.stringify({ ...st, host: 'node-b' }));
+  fs.writeFileSync(lockFile, JSON.stringify({ pid: st.pid, host: 'node-b', started: st.started }) + '\n');
+
   const resub = nasgrow(['sweep', 'cancel.yaml', '--backend', 'slurm', '--wait']);
   t.is(resub.code, 0, resub.out);
   t.regex(resub.out, /1 done, 1 to run/);
@@ -102,4 +111,6 @@ maybe('a task cancelled mid-run with scancel resumes, when submitted again, to t
     t.true(fs.readFileSync(path.join(point, f)).equals(fs.readFileSync(path.join(reference, f))), `${f} differs from the uninterrupted run's`);
   }
   t.regex(fs.readFileSync(path.join(point, 'train.log'), 'utf8'), /resuming/);
+  const taskOut = fs.readdirSync(path.join(dir, 'out', 'cancel', 'slurm')).filter((f) => f.endsWith('_1.out')).map((f) => fs.readFileSync(path.join(dir, 'out', 'cancel', 'slurm', f), 'utf8')).join('');
+  t.regex(taskOut, /released the lock of SLURM task \d+_1 \(process \d+ on node-b\), which SLURM no longer runs/);
 });

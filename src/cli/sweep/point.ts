@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import type { Override } from '../../config';
 import { PointStatus, SweepManifest, readPointStatus, readSweepManifest, runFolder, sweepFolder, writePointStatus } from '../../report';
 import { UsageError, reportError } from '../errors';
+import { slurmTaskHeld } from './slurm';
 import type { TrainArgs } from '../shared/run-setup';
 
 /** The command line of `nasgrow sweep point`. */
@@ -61,10 +62,12 @@ export async function runPoint(args: PointArgs): Promise<void> {
   const m = readSweepManifest(dir);
   const point = findPoint(dir, m, args.point);
   const trainArgs = pointTrainArgs(dir, point, args.threads);
+  const f = sweepFolder(dir);
   const started = new Date();
   const base = { started: started.toISOString(), host: os.hostname(), pid: process.pid, slurm: slurmTask() };
   const seconds = () => Math.round((Date.now() - started.getTime()) / 100) / 10;
   const previous = readPointStatus(dir, point.name);
+  releaseStaleSlurmLock(f.point(point.name), previous);
   writePointStatus(dir, point.name, { state: 'running', ...base });
   process.stderr.write(`sweep point ${point.name} (${dir}): ${trainArgs.resume ? 'resuming' : 'starting'}${previous?.state === 'failed' ? ' (its last attempt failed)' : ''}\n`);
   try {
@@ -77,4 +80,28 @@ export async function runPoint(args: PointArgs): Promise<void> {
     throw e;
   }
   writePointStatus(dir, point.name, { state: 'done', ...base, finished: new Date().toISOString(), seconds: seconds() });
+}
+
+/**
+ * A run folder's lock left by an earlier SLURM task of this point on another node (preempted, timed
+ * out, node failure; requeued here) is the run's own and released: the lock names that task's host and
+ * PID, which this node cannot check, so the point's status (written by that task) says which SLURM task
+ * it was, and SLURM says whether it still runs. A task requeued with its own job and task id, or one
+ * SLURM no longer holds, is gone. Locks of the same host are left to RunLock, which checks the PID.
+ */
+function releaseStaleSlurmLock(runDir: string, previous: PointStatus | null): void {
+  const lockFile = path.join(runDir, '.lock');
+  if (!previous?.slurm || previous.state !== 'running' || previous.host === os.hostname() || !fs.existsSync(lockFile)) return;
+  let holder: { pid?: unknown; host?: unknown };
+  try {
+    holder = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
+  } catch {
+    return; // RunLock replaces an unreadable lock itself
+  }
+  if (holder.host !== previous.host || holder.pid !== previous.pid) return;
+  const me = slurmTask();
+  const requeuedSelf = me !== null && me !== undefined && me.job === previous.slurm.job && me.task === previous.slurm.task;
+  if (!requeuedSelf && slurmTaskHeld(previous.slurm.job, previous.slurm.task)) return;
+  fs.rmSync(lockFile, { force: true });
+  process.stderr.write(`released the lock of SLURM task ${previous.slurm.job}_${previous.slurm.task} (process ${previous.pid} on ${previous.host}), which ${requeuedSelf ? 'was requeued as this task' : 'SLURM no longer runs'}\n`);
 }

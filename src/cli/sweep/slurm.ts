@@ -21,12 +21,14 @@ export class SlurmError extends UserError {}
 /** SLURM states in which a task will still run (or runs). */
 const LIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SUSPENDED', 'STAGE_OUT', 'SIGNALING']);
 
+function notInstalled(tool: string): UsageError {
+  return new UsageError(`${tool} not found on PATH: --backend slurm drives SLURM's client tools (sbatch, squeue, scancel); run it on a machine of the cluster (a login node), or use --backend local`);
+}
+
 /** Run one of SLURM's client tools; its stdout. @throws UsageError when it is not installed, SlurmError when it fails. */
 function slurmTool(tool: string, args: string[]): string {
   const r = spawnSync(tool, args, { encoding: 'utf8' });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new UsageError(`${tool} not found on PATH: --backend slurm drives SLURM's client tools (sbatch, squeue, scancel); run it on a machine of the cluster (a login node), or use --backend local`);
-  }
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw notInstalled(tool);
   if (r.status !== 0) throw new SlurmError(`\`${tool} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim() || 'no message'}`);
   return r.stdout;
 }
@@ -49,6 +51,17 @@ export function queuedTasks(dir: string): Map<number, string> {
     out.set(Number(task), state);
   }
   return out;
+}
+
+/**
+ * Whether SLURM still holds array task `job`_`task` (queued or running). An id squeue no longer knows
+ * is not held.
+ * @throws UsageError without squeue.
+ */
+export function slurmTaskHeld(job: string, task: string): boolean {
+  const r = spawnSync('squeue', ['-h', '-r', '-j', task === '' ? job : `${job}_${task}`, '-o', '%T'], { encoding: 'utf8' });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw notInstalled('squeue');
+  return r.status === 0 && r.stdout.split('\n').some((state) => LIVE.has(state.trim()));
 }
 
 /** "0-3,5,7-8" for [0,1,2,3,5,7,8]. */
