@@ -175,7 +175,7 @@ function rank(dataset: string): number {
 }
 
 /** "3e-7" as the paper writes λ_p values; '' for none. */
-function lambdaText(l: number | null): string {
+export function lambdaText(l: number | null): string {
   return l === null ? '' : l.toExponential().replace(/\.?0*e\+?/, 'e');
 }
 

@@ -48,3 +48,19 @@ export function quantile(values: ArrayLike<number>, p: number): number {
   const finite = Array.from(values).filter(Number.isFinite);
   return finite.length ? ss.quantile(finite, p) : NaN;
 }
+
+/** Student's t quantile t_{0.975, df} for df = 1..30 (two-sided 95%); from standard tables. */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/**
+ * The mean of `values` with its two-sided 95% confidence interval from Student's t with n − 1 degrees
+ * of freedom: mean ± t_{0.975,n−1} · s / √n (s the sample standard deviation). Beyond 30 degrees of
+ * freedom t is taken as 2.042 (df 30), which errs wide by at most 4%. The interval is NaN for n < 2.
+ */
+export function meanInterval95(values: ArrayLike<number>): { mean: number; low: number; high: number; n: number } {
+  const n = values.length;
+  const m = mean(values);
+  if (n < 2) return { mean: m, low: NaN, high: NaN, n };
+  const half = T975[Math.min(n - 1, 30) - 1]! * (sampleStd(values) / Math.sqrt(n));
+  return { mean: m, low: m - half, high: m + half, n };
+}

@@ -21,6 +21,8 @@ import {
   findRunFolders,
   groupRow,
   markdownTable,
+  pairedMarkdown,
+  pairedRows,
   readJsonl,
   readManifest,
   readRunProgress,
@@ -82,7 +84,8 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
   const groups = groupRuns(finished, output.warn);
   const rows = tableRows(groups.map(groupRow), args.paper);
   const format = args.format ?? (args.out === undefined || /\.(md|markdown)$/i.test(args.out) ? 'markdown' : 'csv');
-  const text = format === 'csv' ? csvTable(rows) : markdownTable(rows);
+  const paired = pairedMarkdown(pairedRows(groups, (r) => seedNetworkName(r.family, r.width)));
+  const text = format === 'csv' ? csvTable(rows) : markdownTable(rows) + paired;
   if (args.out === undefined) output.stdout(text);
   else {
     writeFileAtomic(path.resolve(args.out), text);
@@ -235,11 +238,12 @@ function readRun(dir: string): FinishedRun | Unfinished {
 }
 
 /**
- * Config keys that do not make another setting: the seed (what the rows average over), where a run's
+ * Config keys that do not make another setting: the seed (what the rows average over), a baseline's
+ * reference run (each seed names the Gauss-Newton run of its own seed), where a run's
  * files and data are (the data's fingerprints are compared instead), how fast it ran, and how often it
  * evaluated, checkpointed, or whether it also trained a baseline.
  */
-const NOT_THE_SETTING = ['seed', 'output.dir', 'runtime.device', 'runtime.threads', 'data.path', 'data.cache_dir', 'model.arch', 'train.eval_every', 'train.checkpoint_every', 'grow.uniform_baseline'];
+const NOT_THE_SETTING = ['grow.reference', 'seed', 'output.dir', 'runtime.device', 'runtime.threads', 'data.path', 'data.cache_dir', 'model.arch', 'train.eval_every', 'train.checkpoint_every', 'grow.uniform_baseline'];
 
 /** The config keys in which two runs' settings differ (none: the same setting). */
 function settingDiff(a: FinishedRun, b: FinishedRun): string[] {

@@ -1,0 +1,88 @@
+// Comparisons paired by seed (README "Claims carry their uncertainty"): each method's test error minus
+// Gauss-Newton's on the same seed network, data, λ_p and seed, averaged over the seeds both have, with a
+// 95% t-interval. Pairing removes the seed-to-seed spread (~0.3-0.6 points) that two unpaired means
+// carry; an interval that includes 0 says the runs cannot tell the methods apart.
+import { meanInterval95 } from '../util/stats';
+import { RunResult, lambdaText } from './results-table';
+
+/** One method against Gauss-Newton, over the seeds both ran. */
+export interface PairedRow {
+  datasetLabel: string;
+  seedNetwork: string;
+  lambdaP: number | null;
+  method: string;
+  /** the seeds both ran */
+  seeds: number[];
+  /** test error of `method` − Gauss-Newton's, percentage points: mean and 95% interval */
+  diff: { mean: number; low: number; high: number };
+  /** seeds on which Gauss-Newton's error is lower, equal, higher */
+  gnBetter: number;
+  ties: number;
+  /** mean ratio of the method's parameters to Gauss-Newton's */
+  paramsRatio: number;
+}
+
+const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width, r.lambdaP]);
+
+/**
+ * Pair every non-Gauss-Newton result with the Gauss-Newton result of the same dataset, seed network,
+ * λ_p and seed. `seedNetwork` names a family and width as the table shows them.
+ */
+export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) => string): PairedRow[] {
+  const gn = new Map<string, Map<number, RunResult>>();
+  for (const g of groups) for (const r of g) if (r.method === 'gauss-newton') gn.set(key(r), new Map([...(gn.get(key(r)) ?? new Map()), [r.seed, r]]));
+  const rows: PairedRow[] = [];
+  for (const g of groups) {
+    const first = g[0];
+    if (!first || first.method === 'gauss-newton' || first.method === 'train') continue;
+    const ref = gn.get(key(first));
+    if (!ref) continue;
+    const pairs = g.filter((r) => ref.has(r.seed)).sort((a, b) => a.seed - b.seed);
+    if (pairs.length === 0) continue;
+    const diffs = pairs.map((r) => 100 * (r.testError - ref.get(r.seed)!.testError));
+    const ci = meanInterval95(diffs);
+    rows.push({
+      datasetLabel: first.datasetLabel,
+      seedNetwork: seedNetwork(first),
+      lambdaP: first.lambdaP,
+      method: first.method,
+      seeds: pairs.map((r) => r.seed),
+      diff: { mean: ci.mean, low: ci.low, high: ci.high },
+      gnBetter: diffs.filter((d) => d > 0).length,
+      ties: diffs.filter((d) => d === 0).length,
+      paramsRatio: pairs.reduce((s, r) => s + r.params / ref.get(r.seed)!.params, 0) / pairs.length,
+    });
+  }
+  return rows;
+}
+
+/** The paired rows as a Markdown table with its caption; '' when there are none. */
+export function pairedMarkdown(rows: PairedRow[]): string {
+  if (rows.length === 0) return '';
+  const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
+  const lines = [
+    '| dataset | seed network | λ_p | method | n (seeds) | error − Gauss-Newton (points) | 95% interval | Gauss-Newton lower on | params / Gauss-Newton |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) =>
+      [
+        r.datasetLabel,
+        r.seedNetwork,
+        lambdaText(r.lambdaP),
+        r.method,
+        `${r.seeds.length} (${r.seeds.join(', ')})`,
+        f(r.diff.mean),
+        Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
+        `${r.gnBetter} of ${r.seeds.length}${r.ties ? ` (${r.ties} tied)` : ''}`,
+        r.paramsRatio.toFixed(3),
+      ].join(' | '),
+    ).map((l) => `| ${l} |`),
+  ];
+  return [
+    '',
+    'Paired by seed: each method\'s test error minus Gauss-Newton\'s on the same seed (same data, seed network and λ_p), in percentage points;',
+    'positive: Gauss-Newton is better. 95% interval: Student\'s t over the paired differences; one that includes 0 cannot tell the methods apart.',
+    '',
+    ...lines,
+    '',
+  ].join('\n');
+}

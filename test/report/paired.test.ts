@@ -1,0 +1,46 @@
+// Paired-by-seed comparisons (src/report/paired.ts) and the t-interval under them (src/util/stats.ts).
+import test from 'ava';
+import { pairedMarkdown, pairedRows, RunResult } from '../../src/report';
+import { meanInterval95 } from '../../src/util/stats';
+
+test('the 95% t-interval matches a hand computation, and is NaN for one value', (t) => {
+  // mean 2, s = 1, n = 4: 2 ± 3.182 · 1/2
+  const ci = meanInterval95([1, 2, 3, 2]);
+  t.is(ci.mean, 2);
+  t.true(Math.abs(ci.high - (2 + (3.182 * Math.sqrt(2 / 3)) / 2)) < 1e-12);
+  t.true(Number.isNaN(meanInterval95([5]).low));
+});
+
+const result = (method: string, seed: number, testError: number, params = 1000, lambdaP: number | null = 1e-5): RunResult => ({
+  dir: `/r/${method}-${seed}`,
+  seed,
+  dataset: 'cifar10',
+  datasetLabel: 'CIFAR-10',
+  family: 'vgg19',
+  width: 16,
+  lambdaP,
+  method,
+  testError,
+  params,
+  mmacPerImage: 1,
+  wallSeconds: 1,
+  hardware: null,
+  gpu: false,
+  budgetEpochs: 1,
+  budget: '1',
+});
+
+test('methods pair with Gauss-Newton on the same seed only, as error differences in points', (t) => {
+  const gn = [result('gauss-newton', 0, 0.3, 1000), result('gauss-newton', 1, 0.32, 1000), result('gauss-newton', 2, 0.31, 1000)];
+  const uniform = [result('uniform', 0, 0.31, 1100), result('uniform', 1, 0.33, 1100), result('uniform', 5, 0.2, 1100)];
+  const otherLambda = [result('random', 0, 0.5, 1000, 3e-7)];
+  const rows = pairedRows([gn, uniform, otherLambda], () => 'VGG-19 w=16');
+  t.is(rows.length, 1);
+  const [u] = rows;
+  t.deepEqual(u!.seeds, [0, 1]);
+  t.true(Math.abs(u!.diff.mean - 1) < 1e-9);
+  t.is(u!.gnBetter, 2);
+  t.true(Math.abs(u!.paramsRatio - 1.1) < 1e-12);
+  t.regex(pairedMarkdown(rows), /\| CIFAR-10 \| VGG-19 w=16 \| 1e-5 \| uniform \| 2 \(0, 1\) \| \+1\.00 \| \[\+1\.00, \+1\.00\] \| 2 of 2 \| 1\.100 \|/);
+  t.is(pairedMarkdown([]), '');
+});
