@@ -1,12 +1,13 @@
-// Every config shipped in configs/ is valid (paths aside: the paper's CIFAR-100 data is not here).
+// Every config shipped in configs/ is valid (paths aside: the paper's CIFAR-100 data is not here), and so
+// is every point of every sweep file in sweeps/.
 import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from '../../src/config';
+import { loadConfig, loadSweepFile, sweepPoints } from '../../src/config';
 
 import { ROOT } from '../helpers/root';
-const files = ['configs', 'configs/paper'].flatMap((d) =>
+const files = ['configs', 'configs/paper', 'configs/study'].flatMap((d) =>
   fs.readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ROOT, d, f)),
 );
 
@@ -33,6 +34,25 @@ for (const file of files) {
       t.is(cfg.grow.cycles, 30);
       t.is(cfg.grow.phase_epochs, 20);
       t.deepEqual(cfg.train.milestones, [300, 450]);
+    }
+  });
+}
+
+const sweeps = fs.readdirSync(path.join(ROOT, 'sweeps', 'study')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ROOT, 'sweeps', 'study', f));
+
+test('sweeps/study holds the study\'s four sweeps', (t) => {
+  t.deepEqual(sweeps.map((f) => path.basename(f)).sort(), ['mobilenetv1-baselines.yaml', 'mobilenetv1-gn.yaml', 'vgg19-baselines.yaml', 'vgg19-gn.yaml']);
+});
+
+for (const file of sweeps) {
+  test(`${path.relative(ROOT, file)}: every point is a valid config`, (t) => {
+    const sweep = loadSweepFile(file, ROOT);
+    t.true(sweep.out.startsWith(path.join(ROOT, 'runs') + path.sep), 'a shipped sweep writes under runs/');
+    const points = sweepPoints(sweep);
+    t.true(points.length >= 6);
+    for (const p of points) {
+      const cfg = loadConfig(sweep.config, { checkPaths: false, overrides: Object.entries(p.values).map(([key, value]) => ({ key, value, origin: p.origins[key]! })) });
+      t.is(cfg.seed, p.values.seed as number);
     }
   });
 }
