@@ -3,7 +3,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { SweepFile, SweepPoint } from '../../config';
-import { readRunReport, sweepFolder } from '../../report';
+import { readJsonl, readRunReport, runFolder, sweepFolder } from '../../report';
 import { UserError } from '../../util/errors';
 
 /** A sweep ready to run: its file, folder, points (this file's), and which of them are done. */
@@ -33,9 +33,13 @@ export function cliEntry(): string {
 export function resultLine(s: { dir: string }, name: string): string {
   const dir = sweepFolder(s.dir).point(name);
   try {
-    const r = readRunReport(path.join(dir, 'report.json'));
-    if (!r) return 'finished';
     const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    const r = readRunReport(path.join(dir, 'report.json'));
+    if (!r) {
+      // `nasgrow train` writes no report.json: its last evaluated epoch
+      const last = readJsonl(runFolder(dir).metricsJsonl).filter((m) => m.kind === 'train' && typeof m.test_acc === 'number').pop();
+      return last ? `test error ${pct(1 - (last.test_acc as number))} (train, epoch ${last.epoch})` : 'finished';
+    }
     const u = r.uniform_baseline ? `, uniform ${pct(r.uniform_baseline.test_error)} (${r.uniform_baseline.params.toLocaleString('en-US')} params)` : '';
     return `test error ${pct(r.test_error)} (${r.method ?? 'gauss-newton'}, ${r.params.toLocaleString('en-US')} params)${u}`;
   } catch {

@@ -42,7 +42,7 @@ export function sweepStatus(dir: string): PointRow[] {
     const runDir = f.point(p.name);
     const st = readPointStatus(dir, p.name);
     const started = fs.existsSync(runFolder(runDir).config);
-    const progress = !started ? '' : m.command === 'run' ? runProgress(runDir) : `${readJsonl(runFolder(runDir).metricsJsonl).filter((r) => r.kind === 'train').length} epochs`;
+    const progress = !started ? '' : m.command === 'run' ? runProgress(runDir) : plural(readJsonl(runFolder(runDir).metricsJsonl).filter((r) => r.kind === 'train').length, 'epoch');
     const inQueue = queued.get(index);
     const where = st ? `${st.host}${st.slurm ? ` (SLURM ${st.slurm.job}_${st.slurm.task})` : ` pid ${st.pid}`}${st.seconds !== undefined ? `, ${formatDuration(st.seconds)}` : ''}` : '';
     let state: PointRow['state'];
@@ -65,7 +65,7 @@ export function sweepStatus(dir: string): PointRow[] {
 function runProgress(runDir: string): string {
   try {
     const p = readRunProgress(path.join(runDir, 'progress.json'));
-    return p.retrainDone ? `${p.completedPhases} phases, retrained` : `${p.completedPhases} phases`;
+    return plural(p.completedPhases, 'phase') + (p.retrainDone ? ', retrained' : '');
   } catch {
     return 'progress.json damaged';
   }
@@ -84,5 +84,9 @@ export async function runStatus(args: StatusArgs, write: (s: string) => void = (
   for (const c of cells) write(line(c));
   const count = (s: PointRow['state']) => rows.filter((r) => r.state === s).length;
   const states: PointRow['state'][] = ['done', 'running', 'queued', 'failed', 'interrupted', 'not started'];
-  write(`\n${rows.length} points: ${states.filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`).join(', ')}\n`);
+  write(`\n${plural(rows.length, 'point')}: ${states.filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`).join(', ')}\n`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
