@@ -1,7 +1,8 @@
 // With θ at its small random initialisation, the grow graph's split estimates rank every layer's
 // split morphisms like their true ΔL, measured by applying each morphism alone and evaluating the loss
-// on the same batch in the same BN mode (batch statistics). Spearman ≥ 0.95 per layer (issue 3).
-// The true ΔL is small (θ = 1e-2·RMS(w)), so the loss is taken in float64 from the float32 logits.
+// on the same batch in the same BN mode (batch statistics). Spearman ≥ 0.95 per layer (issue 3), over
+// the channels whose true ΔL stands above the probe's float32 noise (below). The true ΔL is small
+// (θ = 1e-2·RMS(w)), so the loss is taken in float64 from the float32 logits.
 // Knobs for studying it (defaults = the suite's check): NASGROW_RANKING_EPOCH (which shuffle of the
 // sample gives the batches, 1), NASGROW_RANKING_BATCHES (how many batches; estimates averaged and the
 // truth measured over all of them, 1), NASGROW_RANKING_THETA_SCALE (θ's init scale, 1e-2),
@@ -43,18 +44,28 @@ async function ranking(t: import('ava').ExecutionContext, seedArch: ArchState) {
     const grownArch = applyMorphisms(state, [{ kind: 'split', layer: layer.name, channel: 0, theta: new Float32Array(rowLen) }]).arch;
     const probe = await lossProbe(grownArch, batch, { device: 'cpu', threads: 2 });
     const truth: number[] = [];
+    const zeros: number[] = [];
     for (let c = 0; c < layer.width; c++) {
       const th = theta.theta.get(layer.name)!.slice(c * rowLen, (c + 1) * rowLen);
       // against the same split with θ = 0 (function-preserving, same graph and summation order): the
       // float32 rounding of the wider network cancels instead of adding noise to a ΔL of ~1e-6
       const zero = await probe.loss(applyMorphisms(state, [{ kind: 'split', layer: layer.name, channel: c, theta: new Float32Array(rowLen) }]), evalBatch);
+      zeros.push(zero);
       truth.push((await probe.loss(applyMorphisms(state, [{ kind: 'split', layer: layer.name, channel: c, theta: th }]), evalBatch)) - zero);
     }
     await probe.release();
     const est = splitEstimates.get(layer.name)!;
-    const rho = spearman(est, truth);
+    // The probe's float32 rounding: the loss of the function-preserving split (θ = 0) differs from
+    // channel to channel by up to ~1e-7 (conv1-conv5; ~2e-8 in the last layers), as large as many
+    // first-layer ΔL. Ranks among channels inside that noise are a coin toss (conv1's Spearman swung
+    // 0.87-0.997 with any change of summation order), so the ranking is checked on the channels whose
+    // true |ΔL| is above that spread (for 16 channels about 3.5 standard deviations of the rounding) — at
+    // least 6 of them (a random order reaches 0.95 over 6 with probability < 1%), or the layer fails.
+    const noise = Math.max(...zeros) - Math.min(...zeros);
+    const kept = truth.map((v, c) => c).filter((c) => Math.abs(truth[c]!) > noise);
+    const rho = kept.length >= 6 ? spearman(kept.map((c) => est[c]!), kept.map((c) => truth[c]!)) : NaN;
     const ratio = est.reduce((a, v) => a + v, 0) / truth.reduce((a, v) => a + v, 0);
-    worst.push(`${layer.name}: spearman ${rho.toFixed(3)}, Σest/Σtrue ${ratio.toFixed(2)}`);
+    worst.push(`${layer.name}: spearman ${rho.toFixed(3)} over ${kept.length} of ${layer.width} channels (|ΔL| > ${noise.toExponential(1)}), all ${spearman(est, truth).toFixed(3)}, Σest/Σtrue ${ratio.toFixed(2)}`);
     if (process.env.NASGROW_RANKING_DEBUG) console.log(worst[worst.length - 1], '\n est', Array.from(est, (v) => v.toExponential(2)).join(' '), '\n true', truth.map((v) => v.toExponential(2)).join(' '));
   }
   t.log(worst.join('\n'));
