@@ -3,7 +3,10 @@
 // Nodes are named by layer (`conv3/conv/Conv`, `block2/dw/...`) so each layer reads as a group in
 // Netron. In 'train' mode BatchNorm normalises with batch statistics (a composite with its own
 // gradient rule) and max-pool also emits its argmax indices for the backward pass; in 'eval' mode BN
-// uses the running statistics.
+// uses the running statistics (one ONNX BatchNormalization, which has no gradient rule); in 'running'
+// mode BN uses the running statistics too, written out as a = (c − μ_run)·s + β with
+// s = γ/√(σ²_run + ε) per channel so that autodiff can go through it, and max-pool emits its indices
+// (the splitting graph, src/grow/splitting.ts: eval-mode BN as the splitting steepest descent authors use).
 //
 // The pass is organised around the morphisms' unit: for dense layer l,
 //   x_l  = the input of l's dense conv
@@ -19,7 +22,7 @@ import { batchNormTrain } from '../autodiff/rules/batch-norm-train';
 
 export const BN_EPS = 1e-5;
 
-export type ForwardMode = 'train' | 'eval';
+export type ForwardMode = 'train' | 'eval' | 'running';
 
 export interface BatchStats {
   /** the dense layer and which of its BatchNorms */
@@ -39,11 +42,28 @@ export interface ForwardResult {
   layers: { name: string; x: string; conv: string; z: string }[];
 }
 
-type Param = (name: string) => string;
+export type Param = (name: string) => string;
 
-function emitBatchNorm(b: GraphBuilder, x: string, layer: string, kind: BnKind, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
+/**
+ * s = γ/√(σ²_run + ε) of `layer`'s BatchNorm `kind`, shaped [1, C, 1, 1] to broadcast over NCHW: the
+ * per-channel factor by which BN on running statistics scales its input (∂a/∂c), in the current scope.
+ */
+export function runningBnScale(b: GraphBuilder, layer: string, kind: BnKind, param: Param): string {
+  const bn = (t: 'weight' | 'running_var') => param(paramName.bn(layer, kind, t));
+  const s = b.op1('Div', [bn('weight'), b.op1('Sqrt', [b.op1('Add', [bn('running_var'), b.floats([BN_EPS])])])], {}, { name: 'bn_scale' });
+  return b.op1('Reshape', [s, b.ints([1, -1, 1, 1])], {}, { name: 'bn_scale_nchw' });
+}
+
+/** `layer`'s BatchNorm `kind` of `x` in `mode` (see the file comment), under the scope `kind`. */
+export function emitBatchNorm(b: GraphBuilder, x: string, layer: string, kind: BnKind, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
   const bn = (t: 'weight' | 'bias' | 'running_mean' | 'running_var') => param(paramName.bn(layer, kind, t));
   return b.scope(kind, () => {
+    if (mode === 'running') {
+      // a = (c − μ_run)·s + β, the inference form of BN in ops that have gradient rules
+      const nchw = (v: string) => b.op1('Reshape', [v, b.ints([1, -1, 1, 1])]);
+      const centred = b.op1('Sub', [x, nchw(bn('running_mean'))], {}, { name: 'centre' });
+      return b.op1('Add', [b.op1('Mul', [centred, runningBnScale(b, layer, kind, param)], {}, { name: 'scale' }), nchw(bn('bias'))], {}, { name: 'shift' });
+    }
     if (mode === 'train') {
       const r = batchNormTrain(b, x, bn('weight'), bn('bias'), BN_EPS);
       const [N, , H, W] = b.staticShape(x) as [number, number, number, number];
@@ -61,7 +81,7 @@ function emitBatchNorm(b: GraphBuilder, x: string, layer: string, kind: BnKind, 
 
 /** The depthwise part of a MobileNet layer (applied to the layer's input): dw conv → BN → ReLU, in the
  *  current scope (the caller names it). */
-function emitDepthwise(b: GraphBuilder, arch: ArchState, l: number, x: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
+export function emitDepthwise(b: GraphBuilder, arch: ArchState, l: number, x: string, param: Param, mode: ForwardMode, stats: BatchStats[] | null): string {
   const layer = arch.layers[l]!;
   const s = layer.depthwise!.stride;
   const cin = b.shape(x)[1] as number;
@@ -94,7 +114,7 @@ export function emitTail(b: GraphBuilder, arch: ArchState, l: number, conv: stri
     // MaxPool(ReLU(x)) = ReLU(MaxPool(x)) (both monotone, ReLU elementwise), so pool first: ReLU and its
     // backward then touch a quarter of the elements. Gradients agree too (the max's position is the
     // same; where the window's max is ≤ 0 both give 0).
-    if (layer.pool) x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'pool', outputs: mode === 'train' ? 2 : 1 })[0]!;
+    if (layer.pool) x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'pool', outputs: mode === 'eval' ? 1 : 2 })[0]!;
     return b.op1('Relu', [x], {}, { name: 'relu' });
   };
   let h = branch ? own() : b.scope(layer.name, own);
@@ -118,10 +138,14 @@ export function emitForward(b: GraphBuilder, arch: ArchState, images: string, pa
     h = emitTail(b, arch, l, conv, param, mode, batchStats);
     layers.push({ name: layer.name, x, conv, z: h });
   });
-  const logits = b.scope(CLASSIFIER, () => {
+  return { logits: emitClassifier(b, h, param), batchStats, layers };
+}
+
+/** The classifier on the last layer's output `h`: global average pool, then logits = x·Wᵀ + b. */
+export function emitClassifier(b: GraphBuilder, h: string, param: Param): string {
+  return b.scope(CLASSIFIER, () => {
     const pooled = b.op1('GlobalAveragePool', [h], {}, { name: 'global_pool' });
     const flat = b.op1('Flatten', [pooled], { axis: 1 });
     return b.op1('Gemm', [flat, param(paramName.fcWeight), param(paramName.fcBias)], { transB: 1 }, { name: 'Gemm', doc: 'classifier: logits = x·Wᵀ + b' });
   });
-  return { logits, batchStats, layers };
 }

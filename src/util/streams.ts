@@ -23,6 +23,9 @@ export const STREAMS = {
   evalSets: 'eval-sets',
   /** the morphism-quality experiment's power-iteration start for channel c of layer L: `${steepestDescent}/${L}/${c}` */
   steepestDescent: 'steepest-descent',
+  /** grow.method steepest: the power iteration's random start for layer L in phase k (row c: channel c):
+   *  `${splittingStart}-${k}/${L}` */
+  splittingStart: 'splitting-start',
   /** which training images are held out from θ learning */
   heldOut: 'grow-held-out',
   /** θ's random start in growing phase k: `${thetaInit}-${k}` */
