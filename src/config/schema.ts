@@ -19,7 +19,7 @@ import { PathKind, configMeta } from './walk';
 export { FAMILIES };
 
 /** grow.method: the paper's method and the baselines run in the same harness (README "Baselines"). */
-export const GROW_METHODS = ['gauss-newton', 'random', 'slimming'] as const;
+export const GROW_METHODS = ['gauss-newton', 'random', 'steepest', 'slimming'] as const;
 export type GrowMethod = (typeof GROW_METHODS)[number];
 
 /** What path checks and computed defaults depend on. */
@@ -218,11 +218,14 @@ export function configSchema(ctx: CheckContext) {
     grow: section('Growing by network morphisms (`nasgrow run`): alternating training and growing phases', {
       method: z.enum(GROW_METHODS).default('gauss-newton').meta({
         description:
-          'gauss-newton: the paper\'s method; random: random splitting, the reference run\'s number of splits and prunes per layer and phase on random channels (needs grow.reference); slimming: network slimming, a wider uniform network trained with L1 on its BN scales, then the smallest |γ| pruned globally down to the parameter target; README "Baselines"',
+          'gauss-newton: the paper\'s method; random: random splitting, the reference run\'s number of splits and prunes per layer and phase on random channels (needs grow.reference); steepest: splitting steepest descent (Liu et al. 2019), the reference run\'s counts with the splits on the channels of most negative λ_min of their splitting matrices, θ along v_min, and the prunes on random channels (needs grow.reference); slimming: network slimming, a wider uniform network trained with L1 on its BN scales, then the smallest |γ| pruned globally down to the parameter target; README "Baselines"',
       }),
       reference: pathType(ctx, 'dir').nullable().default(null).meta({
         description:
-          'run folder of a gauss-newton `nasgrow run` with the same seed network and grow.cycles: what grow.method random copies its counts from, and slimming\'s default parameter target (its found architecture\'s parameters)',
+          'run folder of a gauss-newton `nasgrow run` with the same seed network and grow.cycles: what grow.method random and steepest copy their counts from, and slimming\'s default parameter target (its found architecture\'s parameters)',
+      }),
+      steepest_scale: z.number().gt(0).default(0.1).meta({
+        description: "grow.method steepest: a split channel's θ is this × the norm of its incoming kernel × v_min (the unit eigenvector of its splitting matrix's smallest eigenvalue)",
       }),
       slimming_l1: z.number().min(0).default(1.0e-4).meta({
         description: 'grow.method slimming: s of the L1 penalty s·Σ|γ| on every dense layer\'s BN scales during the training phases (Liu et al. 2017 use 1e-4 on VGG/CIFAR)',
@@ -361,6 +364,9 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
   }
   if (cfg.grow.method === 'random' && cfg.grow.reference === null) {
     issues.push({ path: ['grow', 'reference'], problem: 'is null, but grow.method random copies its counts from a reference run: name the run folder of a gauss-newton `nasgrow run` (e.g. reference: ../runs/quickstart)' });
+  }
+  if (cfg.grow.method === 'steepest' && cfg.grow.reference === null) {
+    issues.push({ path: ['grow', 'reference'], problem: 'is null, but grow.method steepest copies its counts from a reference run: name the run folder of a gauss-newton `nasgrow run` (e.g. reference: ../runs/quickstart)' });
   }
   if (cfg.grow.method === 'slimming' && cfg.grow.target_params === null && cfg.grow.reference === null) {
     issues.push({ path: ['grow', 'target_params'], problem: 'is null and so is grow.reference, but grow.method slimming prunes down to a parameter target: set target_params, or name a reference run whose parameters to match' });

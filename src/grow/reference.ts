@@ -87,7 +87,7 @@ export function readReference(dir: string, source: string): ReferenceRun {
 }
 
 /**
- * The reference for random splitting, checked against the run about to start: as many phases as
+ * The reference for random splitting and steepest descent, checked against the run about to start: as many phases as
  * grow.cycles, and phase 1 starting from the same architecture as `seed` (family, input, classes,
  * widths), so that every phase's counts fit.
  * @throws ConfigError naming grow.reference otherwise.
@@ -96,7 +96,7 @@ export function checkReferenceFor(ref: ReferenceRun, seed: ArchState, cycles: nu
   const fail = (problem: string): never => {
     throw new ConfigError([{ source, key: 'grow.reference', problem: `is ${ref.dir}, ${problem}` }]);
   };
-  if (ref.archs.length !== cycles) fail(`a run of ${ref.archs.length} growing phase(s), but grow.cycles is ${cycles}: random splitting copies the reference's counts phase by phase`);
+  if (ref.archs.length !== cycles) fail(`a run of ${ref.archs.length} growing phase(s), but grow.cycles is ${cycles}: the baseline copies the reference's counts phase by phase`);
   const first = ref.archs[0]!;
   if (first.family !== seed.family) fail(`a run of family ${first.family}, but model.family is ${seed.family}`);
   const describe = (a: ArchState) => `input ${a.inputShape.join('x')}, ${a.classes} classes, widths ${a.layers.map((l) => l.width).join(',')}`;

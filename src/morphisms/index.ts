@@ -5,3 +5,4 @@ export { resourceDelta, signedDelta, ResourceDelta } from './resources';
 export { selectMorphisms, topCount, Decision, DecisionReason, ChannelEstimates, SelectionOptions } from './select';
 export { randomDecisions, LayerCounts } from './random';
 export { slimmingPrunes, SlimmingResult } from './slimming';
+export { steepestDecisions, steepestTheta } from './steepest';

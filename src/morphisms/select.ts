@@ -35,7 +35,7 @@ export interface ChannelEstimates {
 }
 
 /** Why a decision came out as it did; comma-free, for the CSV. */
-export type DecisionReason = 'applied' | 'estimate-not-finite' | 'tradeoff-not-positive' | 'over-top-fraction' | 'min-width' | 'random' | 'smallest-gamma';
+export type DecisionReason = 'applied' | 'estimate-not-finite' | 'tradeoff-not-positive' | 'over-top-fraction' | 'min-width' | 'random' | 'smallest-gamma' | 'smallest-lambda';
 
 export interface Decision {
   layer: string;

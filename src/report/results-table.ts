@@ -71,7 +71,7 @@ export interface Stat {
 
 const FAMILY_NAMES: Record<string, string> = { vgg19: 'VGG-19', mobilenetv1: 'MobileNetV1' };
 const DATASET_NAMES: Record<string, string> = { cifar10: 'CIFAR-10', cifar100: 'CIFAR-100' };
-const METHOD_ORDER = ['gauss-newton', 'random', 'slimming', 'uniform', 'train'];
+const METHOD_ORDER = ['gauss-newton', 'random', 'steepest', 'slimming', 'uniform', 'train'];
 
 /** "VGG-19 w=16", or "VGG-19 (per-layer widths)" for a network of uneven widths. */
 export function seedNetworkName(family: string, width: number | null): string {

@@ -19,7 +19,9 @@
 //
 // grow.method picks what happens after each training phase (README "Baselines"): gauss-newton (above),
 // or random — no growing phase, the reference run's number of splits and prunes per layer on random
-// channels — or slimming — the training phases train a wider uniform network with an L1 penalty on its
+// channels — or steepest — in place of the growing phase a pass of the splitting matrices (splitting
+// steepest descent, src/grow/steepest.ts) over the final pass's held-out batches, then the reference's
+// counts with the splits on the channels of most negative λ_min and θ along v_min — or slimming — the training phases train a wider uniform network with an L1 penalty on its
 // BN scales (no growing phases), and after the last one the channels of smallest |γ| are pruned globally
 // down to the parameter target. The training phases, retraining and baseline are the same code with the same random
 // streams, so runs of different methods with one seed pair up: same initial weights, same data order.
@@ -34,11 +36,13 @@ import { initTheta } from '../../grow/theta';
 import { appliedMorphisms, estimatesCsv } from '../../grow/decisions';
 import { Estimates } from '../../grow/estimates';
 import { checkReferenceFor, readReference, ReferenceRun } from '../../grow/reference';
+import { splittingDirections, DOMINANT_ITERATIONS, SHIFTED_ITERATIONS } from '../../grow/steepest';
+import type { EvalBatch } from '../../grow/true-delta';
 import { ArchState } from '../../models/arch';
 import { epochCheckpointPath, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '../../models/checkpoint';
 import { macCount, paramCount, uniformMatch } from '../../models/params';
 import { freshModelState, ModelState } from '../../models/state';
-import { applyMorphisms, Decision, randomDecisions, selectMorphisms, slimmingPrunes } from '../../morphisms';
+import { applyMorphisms, Decision, randomDecisions, selectMorphisms, slimmingPrunes, steepestDecisions, steepestTheta } from '../../morphisms';
 import { cloneArch } from '../../models/arch';
 import { param } from '../../models/names';
 import { csvRows } from '../../report';
@@ -87,7 +91,7 @@ interface MethodPlan {
 }
 
 /**
- * What grow.method needs, checked against the seed `arch`: for random, the reference run's phases (as
+ * What grow.method needs, checked against the seed `arch`: for random and steepest, the reference run's phases (as
  * many as grow.cycles, from the same seed network); for slimming, the wide network (trainable at the
  * batch size) and the parameter target (grow.target_params, else the reference's found architecture's).
  * @throws ConfigError naming `source`, the key and its value when the reference does not fit or the
@@ -96,7 +100,7 @@ interface MethodPlan {
 function methodPlan(cfg: TrainConfig, arch: ArchState, source: string): MethodPlan {
   const g = cfg.grow;
   if (g.method === 'gauss-newton') return { reference: null, wide: null, targetParams: null };
-  if (g.method === 'random') {
+  if (g.method === 'random' || g.method === 'steepest') {
     const ref = readReference(g.reference!, source); // non-null: checkConsistency requires it
     checkReferenceFor(ref, arch, g.cycles, source);
     return { reference: ref, wide: null, targetParams: null };
@@ -130,10 +134,13 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
   const plan = methodPlan(cfg, seed, source);
   const reference = plan.reference;
   if (g.method === 'random') log(`grow.method random: the splits and prunes per layer and phase of ${reference!.dir}, on random channels`);
+  if (g.method === 'steepest') log(`grow.method steepest: the splits and prunes per layer and phase of ${reference!.dir}; splits on the channels of most negative λ_min of their splitting matrices, θ = ${g.steepest_scale} × ‖w_in‖ × v_min; prunes on random channels`);
   if (plan.wide) {
     log(`grow.method slimming: a uniform width-${plan.wide.layers[0]!.width} network (${paramCount(plan.wide).toLocaleString('en-US')} parameters) trained with L1 ${g.slimming_l1} on its BN scales, then pruned to at most ${plan.targetParams!.toLocaleString('en-US')} parameters`);
   }
-  // only the Gauss-Newton growing phases learn θ on data (the held-out split is theirs)
+  // only the Gauss-Newton growing phases learn θ on data (the held-out split is theirs); splitting
+  // steepest descent averages its splitting matrices over the same final-pass batches
+  const steepestData = g.method === 'steepest' ? growData(data, cfg.train.batch_size, g.final_batches, cfg.seed) : null;
   const grownData = gaussNewton ? growData(data, cfg.train.batch_size, cfg.grow.estimate === 'final' ? cfg.grow.final_batches : 0, cfg.seed) : null;
   if (grownData && cfg.grow.estimate === 'final') {
     log(grownData.heldOutLoader ? `final pass on ${grownData.heldOut} training images held out from θ learning` : 'final pass on training batches (the training set is too small to hold any out)');
@@ -280,6 +287,29 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
         log(`slimming: pruned ${pruned.size} channels with |γ| ≤ ${slim.threshold.toPrecision(3)} → ${slim.params.toLocaleString('en-US')} parameters (target ${plan.targetParams!.toLocaleString('en-US')})`);
         if (slim.params > plan.targetParams!) log(`slimming: grow.min_width ${g.min_width} stopped the pruning above the target`);
       }
+    } else if (steepestData) {
+      // Splitting steepest descent: λ_min and v_min of every channel's splitting matrix, S averaged over
+      // the first final-pass batches of pass k (the batches a Gauss-Newton growing phase's final pass
+      // reads); the reference's counts of phase k, splits by λ_min, prunes drawn from
+      // random-channels-k/<layer> (the random baseline's streams); θ = steepest_scale·‖w_in[c]‖·v_min[c].
+      const ref = reference!;
+      const widths = (a: ArchState) => a.layers.map((l) => l.width).join(',');
+      if (widths(ref.archs[k]!) !== widths(arch)) throw new Error(`steepest descent: phase ${k + 1} starts at widths ${widths(arch)}, the reference's at ${widths(ref.archs[k]!)}`);
+      const t0 = performance.now();
+      const batches: EvalBatch[] = [];
+      for await (const bt of steepestData.finalLoader.epoch(STREAMS.finalPass, k)) {
+        if (batches.length >= steepestData.finalBatches) break;
+        batches.push({ images: Float32Array.from(bt.images), labels: BigInt64Array.from(bt.labels) });
+      }
+      const eig = await splittingDirections(state, batches, cfg.train.batch_size, runtime, cfg.seed, k);
+      const lambdaMin = new Map([...eig].map(([l, e]) => [l, e.lambdaMin]));
+      decisions = steepestDecisions(arch, ref.counts[k]!, lambdaMin, (layer) => Rng.derive(cfg.seed, `${STREAMS.randomChannels}-${k}/${layer}`), g.min_width);
+      theta = steepestTheta(arch, state.params, new Map([...eig].map(([l, e]) => [l, e.vMin])), g.steepest_scale);
+      const split = new Set(decisions.filter((d) => d.applied && d.kind === 'split').map((d) => `${d.layer}/${d.channel}`));
+      const rows: (string | number)[][] = [['layer', 'channel', 'lambda_min', 'split']];
+      for (const [layer, e] of eig) e.lambdaMin.forEach((v, c) => rows.push([layer, c, v, split.has(`${layer}/${c}`) ? 1 : 0]));
+      writeFileAtomic(path.join(dir, 'steepest.csv'), csvRows(rows));
+      log(`phase ${k + 1}: splitting matrices on ${batches.length} held-out batches (${DOMINANT_ITERATIONS}+${SHIFTED_ITERATIONS} products) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     } else {
       // Random splitting: the reference's counts of phase k on channels drawn from the stream
       // random-channels-k/<layer>. θ is the Gauss-Newton method's starting θ (normal, std =
@@ -337,6 +367,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
     }
   } finally {
     await grownData?.close();
+    await steepestData?.close();
   }
   const { train, test, checkpoint } = retrained;
   const seconds = secondsBefore + (performance.now() - started) / 1000;
