@@ -76,6 +76,7 @@ test('defaults are filled from a minimal config', (t) => {
     reference: null,
     slimming_l1: 1e-4,
     slimming_width: null,
+    steepest_scale: 0.1,
     target_params: null,
     cycles: 30,
     phase_epochs: 20,
