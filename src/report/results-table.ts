@@ -24,7 +24,7 @@ export interface RunResult {
   width: number | null;
   /** grow.lambda_p; null for `nasgrow train` */
   lambdaP: number | null;
-  /** grow.method of a run folder (gauss-newton, random, slimming), 'uniform' for its uniform baseline, 'train' for `nasgrow train` */
+  /** grow.method of a run folder (gauss-newton, random, steepest, slimming), 'uniform' for its uniform baseline, 'train' for `nasgrow train` */
   method: string;
   /** fraction of test examples classified wrong */
   testError: number;
