@@ -35,8 +35,8 @@ function config(name: string, grow: string): string {
   return file;
 }
 
-const run = (args: string[]) => {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 600_000 });
+const run = (args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...env } });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
 };
 
@@ -86,6 +86,18 @@ test.serial('splitting steepest descent applies the reference\'s counts, splitti
   t.is(report(out).method, 'steepest');
   t.is(report(out).reference, reference);
   t.deepEqual(report(out).widths, report(reference).widths);
+  // killed after phase 2's rewrite (before its state is saved) and resumed: the same λ_min, the same decisions
+  const killed = path.join(dir, 'steepest-killed');
+  const cfg = config('steepest', `method: steepest, reference: ${reference}`);
+  t.is(run(['run', cfg, '--out', killed], { NASGROW_FAULT_KILL: 'phase-rewrite:2' }).code, null, 'not killed');
+  const resumed = run(['run', cfg, '--resume', killed]);
+  t.is(resumed.code, 0, resumed.out);
+  for (const f of ['estimates.csv', 'steepest.csv']) {
+    t.is(fs.readFileSync(path.join(killed, 'phases', 'phase-02', f), 'utf8'), fs.readFileSync(path.join(out, 'phases', 'phase-02', f), 'utf8'), `phase 2 ${f} differs after resume`);
+  }
+  const { wall_seconds: _a, ...a } = report(killed);
+  const { wall_seconds: _b, ...b } = report(out);
+  t.deepEqual(a, b);
   // without a reference: exit 1 naming grow.reference, before the folder exists
   const bad = path.join(dir, 'no-ref');
   const nr = run(['run', config('no-ref', 'method: steepest'), '--out', bad]);
