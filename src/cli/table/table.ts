@@ -215,7 +215,8 @@ function readRun(dir: string): FinishedRun | Unfinished {
       mmacPerImage: report.mmac_per_image,
       // the uniform baseline is trained in the same process, but it is not the method's cost
       wallSeconds: report.wall_seconds - baselineSeconds,
-      // only Gauss-Newton has growing phases (θ learning); random and slimming train through the cycles
+      // only Gauss-Newton has growing phases (θ learning); random, steepest and slimming train through the
+      // cycles (steepest's splitting-matrix passes, 28 × grow.final_batches batches a phase, are not counted)
       budgetEpochs: growing ? g.cycles * 2 * P + R : g.cycles * P + R,
       budget: growing ? `${g.cycles}×(${P}+${P}) + ${R}${thetaCap}` : `${g.cycles}×${P} + ${R}`,
     },
