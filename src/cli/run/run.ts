@@ -9,7 +9,8 @@
 // Run folder:
 //   phases/phase-NN/  (phase NN = 01, 02, ...: as the log counts) arch.json, graphs (train, grow, eval, infer .onnx), estimates.csv (one row per
 //                     channel: estimates, resource change, decision), state.safetensors (the model
-//                     after this phase's morphisms were applied)
+//                     after this phase's morphisms were applied); grow.method steepest: steepest.csv
+//                     (λ_min of every channel's splitting matrix, and whether it was split)
 //   metrics.jsonl/.csv  one record per epoch (phase 1, 2, ... or empty for the retraining; kind
 //                     train|grow|retrain|baseline)
 //   progress.json     the last completed phase; --resume restarts after it
