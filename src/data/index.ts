@@ -2,7 +2,7 @@
 export { Dataset, Split, exampleSize, classCounts, fingerprint, selectExamples } from './dataset';
 export { DataError } from './errors';
 export { checkDataset, checkSplitsMatch } from './checks';
-export { DatasetKind, DatasetSpec, loadDataset } from './load-dataset';
+export { DatasetKind, DatasetSpec, isImageTree, loadDataset } from './load-dataset';
 export { loadMnist, MnistVariant } from './mnist';
 export { loadCifar10Binary, loadCifar100Binary, Cifar100LabelKind } from './cifar-binary';
 export { loadImageFolder, ImageFolderOptions, DEFAULT_CACHE_DIR, isGreyAsRgb } from './image-folder';

@@ -45,7 +45,8 @@ export interface DatasetSpec {
 }
 
 /** A CIFAR-10 path that holds an image tree rather than the binary batches. */
-function isImageTree(p: string, split: Split): boolean {
+/** Whether `p` holds a split as an image tree (`<split>/<class>/*`, or an archive of one) rather than a binary release. */
+export function isImageTree(p: string, split: Split): boolean {
   if (isArchivePath(p)) return true;
   const splitDir = path.join(p, split);
   return fs.existsSync(splitDir) && fs.statSync(splitDir).isDirectory();

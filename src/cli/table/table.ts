@@ -31,6 +31,7 @@ import {
   seedNetworkName,
   tableRows,
 } from '../../report';
+import { isImageTree } from '../../data';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { describeHardware } from '../../util/hardware';
 import { UsageError } from '../errors';
@@ -159,7 +160,8 @@ function readRun(dir: string): FinishedRun | Unfinished {
     dir,
     seed: cfg.seed,
     dataset: cfg.data.dataset,
-    datasetLabel: datasetName(cfg.data.dataset) + (limits.length ? ` (${limits.join(', ')} images)` : ''),
+    // CIFAR-10 read from image files (the JPEG copy) is not the binary release: its pixels differ
+    datasetLabel: datasetName(cfg.data.dataset) + (cfg.data.dataset === 'cifar10' && isImageTree(cfg.data.path, 'train') ? ' from image files' : '') + (limits.length ? ` (${limits.join(', ')} images)` : ''),
     family: seedArch.family,
     width: widths.size === 1 ? seedArch.layers[0]!.width : null,
     hardware,
