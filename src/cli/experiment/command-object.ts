@@ -15,6 +15,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       .option('variants', { type: 'string', describe: 'comma-separated ways to learn θ, each batch or sample with an optional -cap<κ> (‖θ_c‖ ≤ κ‖w_in[c]‖), e.g. batch,sample,batch-cap0.5 (default: the config\'s grow.granularity and grow.theta_max_norm)' })
       .option('snapshots', { type: 'string', default: '', describe: 'comma-separated Adam step counts after which θ is also evaluated (0: its random start); the end of the phase always is' })
       .option('eval-batches', { type: 'number', requiresArg: true, default: 8, describe: 'test batches in each of the two evaluation sets (morphism-quality: in its one evaluation set)' })
+      .option('threads', { type: 'number', requiresArg: true, describe: 'override runtime.threads' })
       .option('final-batches', { type: 'number', requiresArg: true, describe: "batches held out from θ learning for the final pass with θ fixed (default: the config's grow.final_batches)" }),
   handler: async (args) => {
     const { runExperiment } = await import('./experiment');

@@ -24,6 +24,8 @@ export interface ExperimentArgs {
   snapshots?: string;
   'eval-batches'?: number;
   'final-batches'?: number;
+  /** override runtime.threads (as train and run take it) */
+  threads?: number;
 }
 
 /** `flag`'s value as a whole number ≥ min; yargs reads `--eval-batches abc` as NaN. */
@@ -95,7 +97,7 @@ async function runMorphismQuality(args: ExperimentArgs, cfg: TrainConfig): Promi
 
 /** `nasgrow experiment NAME`: check the config and the flags, run the measurement, print its table. */
 export async function runExperiment(args: ExperimentArgs): Promise<void> {
-  const cfg = loadConfig(args.config);
+  const cfg = loadConfig(args.config, { overrides: args.threads === undefined ? [] : [{ key: 'runtime.threads', value: args.threads, origin: '--threads' }] });
   if (args.name === 'morphism-quality') return runMorphismQuality(args, cfg);
   if (args.layer !== undefined) throw new UsageError('--layer: morphism-quality only');
   const evalBatches = wholeNumber(args['eval-batches'], '--eval-batches', 1, 8);
