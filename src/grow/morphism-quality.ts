@@ -18,8 +18,12 @@
 //      symmetry), on the held-out training batches; then θ_c = ε·v_c with ε the best of SD_SCALES ×
 //      ‖w_in[c]‖ on the same batches. NOT the authors' splitting matrix (softplus β = 3 in place of
 //      ReLU, BN running statistics, klightz/splitting): see the README;
-//   5. the true decrease in loss of each split applied alone, −ΔL, on `evalBatches` held-out test
-//      batches (the 'eval-sets' stream, lossProbe), for (a), (b) and (c).
+//   5. (d) splitting steepest descent as its authors compute it (src/grow/steepest.ts): v_c the
+//      eigenvector of the most negative eigenvalue of the channel's splitting matrix S_c (softplus
+//      β = 3 in place of ReLU's σ'', BN on running statistics), S averaged over the same held-out
+//      training batches; θ_c = ε·v_c with ε the best of SD_SCALES × ‖w_in[c]‖ on them, as for (c);
+//   6. the true decrease in loss of each split applied alone, −ΔL, on `evalBatches` held-out test
+//      batches (the 'eval-sets' stream, lossProbe), for (a), (b), (c) and (d).
 // Writes morphism-quality.csv (one row per channel), morphism-quality.json and .md (the summary) and
 // morphism-quality.svg/.png (Figure 4: the decreases per channel, channels sorted by (b)).
 import * as path from 'path';
@@ -39,6 +43,7 @@ import { ADAM } from './graph';
 import { GrowEngine } from './grow-engine';
 import { emaWeightOf, growData } from './grow-data';
 import { growPhase } from './phases';
+import { DOMINANT_ITERATIONS, SHIFTED_ITERATIONS, splittingDirections } from './steepest';
 import { initTheta, rowSumSquares } from './theta';
 import { EvalBatch, gradientProbe, lossProbe } from './true-delta';
 import { Rng } from '../util/rng';
@@ -78,6 +83,11 @@ export interface QualityRow {
   thetaCOverW: number;
   /** (c): the most negative eigenvalue of the Hessian of the true split loss in θ_c (its estimate) */
   lambdaMin: number;
+  /** with the splitting matrix's direction (the authors' softplus-β3 S_c) and the same line search (NaN: not measured) */
+  d: number;
+  thetaDOverW: number;
+  /** (d): λ_min of the splitting matrix S_c */
+  splittingLambdaMin: number;
 }
 
 /** Distribution of a ratio: count, median and quartiles (NaN when empty). */
@@ -95,9 +105,11 @@ export function summarizeQuality(rows: QualityRow[]) {
   const n = rows.length;
   const top = [...rows].sort((x, y) => y.b - x.b || x.channel - y.channel).slice(0, Math.ceil(n / 4));
   const cMeasured = rows.every((r) => Number.isFinite(r.c));
+  const dMeasured = rows.every((r) => Number.isFinite(r.d));
   return {
     channels: n,
     fraction_a_ge_c: cMeasured ? rows.filter((r) => r.a >= r.c).length / n : null,
+    fraction_a_ge_d: dMeasured ? rows.filter((r) => r.a >= r.d).length / n : null,
     fraction_a_ge_b: rows.filter((r) => r.a >= r.b).length / n,
     fraction_a_positive: rows.filter((r) => r.a > 0).length / n,
     fraction_b_positive: rows.filter((r) => r.b > 0).length / n,
@@ -254,6 +266,27 @@ export async function morphismQuality(cfg: TrainConfig, data: DataSetup, arch: A
   }
   opts.log(`(c) steepest-descent directions and line searches of ${W} channels on ${sdBatches.length} held-out training batches in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
 
+  // (d) the authors' splitting matrices (every layer's at once; this layer's rows used), same line search
+  const t2 = performance.now();
+  const eig = (await splittingDirections(state, sdBatches, batch, runtime, cfg.seed, 0)).get(layer.name)!;
+  const tD = new Float32Array(tB.length);
+  const dProbe = await lossProbe(expandedArch, batch, runtime);
+  try {
+    for (let c = 0; c < W; c++) {
+      const norm = Math.sqrt(ww[c]!) || layerNorm;
+      const vec = eig.vMin.subarray(c * rowLen, (c + 1) * rowLen);
+      let best = { loss: Infinity, eps: 0 };
+      for (const sc of SD_SCALES) {
+        const loss = await dProbe.loss(expand(c, Float32Array.from(vec, (x) => sc * norm * x)), sdBatches);
+        if (loss < best.loss) best = { loss, eps: sc * norm };
+      }
+      for (let k = 0; k < rowLen; k++) tD[c * rowLen + k] = best.eps * vec[k]!;
+    }
+  } finally {
+    await dProbe.release();
+  }
+  opts.log(`(d) splitting-matrix directions (softplus β = 3, running BN) and line searches of ${W} channels in ${((performance.now() - t2) / 1000).toFixed(0)} s`);
+
   // the true decrease of every split applied alone, on the held-out test batches
   const baseProbe = await lossProbe(arch, batch, runtime);
   const base = await baseProbe.loss(state, evalSet!);
@@ -263,12 +296,27 @@ export async function morphismQuality(cfg: TrainConfig, data: DataSetup, arch: A
   const ta = rowSumSquares(tA, W);
   const tb = rowSumSquares(tB, W);
   const tc = rowSumSquares(tC, W);
+  const td = rowSumSquares(tD, W);
   try {
     for (let c = 0; c < W; c++) {
       const a = base - (await truth.loss(expand(c, rowOf(tA, c)), evalSet!));
       const b = base - (await truth.loss(expand(c, rowOf(tB, c)), evalSet!));
       const sd = base - (await truth.loss(expand(c, rowOf(tC, c)), evalSet!));
-      rows.push({ channel: c, a, b, c: sd, aOverB: b > 0 ? a / b : NaN, thetaAOverW: Math.sqrt(ta[c]! / ww[c]!), thetaBOverW: Math.sqrt(tb[c]! / ww[c]!), thetaCOverW: Math.sqrt(tc[c]! / ww[c]!), lambdaMin: lambdaMin[c]! });
+      const d = base - (await truth.loss(expand(c, rowOf(tD, c)), evalSet!));
+      rows.push({
+        channel: c,
+        a,
+        b,
+        c: sd,
+        d,
+        aOverB: b > 0 ? a / b : NaN,
+        thetaAOverW: Math.sqrt(ta[c]! / ww[c]!),
+        thetaBOverW: Math.sqrt(tb[c]! / ww[c]!),
+        thetaCOverW: Math.sqrt(tc[c]! / ww[c]!),
+        thetaDOverW: Math.sqrt(td[c]! / ww[c]!),
+        lambdaMin: lambdaMin[c]!,
+        splittingLambdaMin: eig.lambdaMin[c]!,
+      });
     }
   } finally {
     await truth.release();
@@ -277,8 +325,8 @@ export async function morphismQuality(cfg: TrainConfig, data: DataSetup, arch: A
   writeFileAtomic(
     path.join(outDir, 'morphism-quality.csv'),
     csvRows([
-      ['channel', 'a', 'b', 'c', 'a_over_b', 'theta_a_over_w', 'theta_b_over_w', 'theta_c_over_w', 'c_lambda_min'],
-      ...rows.map((r) => [r.channel, r.a, r.b, Number.isFinite(r.c) ? r.c : '', Number.isFinite(r.aOverB) ? r.aOverB : '', r.thetaAOverW, r.thetaBOverW, r.thetaCOverW, r.lambdaMin]),
+      ['channel', 'a', 'b', 'c', 'd', 'a_over_b', 'theta_a_over_w', 'theta_b_over_w', 'theta_c_over_w', 'theta_d_over_w', 'c_lambda_min', 'd_lambda_min'],
+      ...rows.map((r) => [r.channel, r.a, r.b, Number.isFinite(r.c) ? r.c : '', Number.isFinite(r.d) ? r.d : '', Number.isFinite(r.aOverB) ? r.aOverB : '', r.thetaAOverW, r.thetaBOverW, r.thetaCOverW, r.thetaDOverW, r.lambdaMin, r.splittingLambdaMin]),
     ]),
   );
   const summary = {
@@ -293,7 +341,8 @@ export async function morphismQuality(cfg: TrainConfig, data: DataSetup, arch: A
     eval_batches: opts.evalBatches,
     base_loss: base,
     ...summarizeQuality(rows),
-    c_method: `min eigenvector of the finite-difference Hessian of the true split loss at θ = 0 (δ ${SD_PROBE}‖w_in‖, ${SD_ITERATIONS}+${SD_ITERATIONS} power iterations) on ${sdBatches.length} held-out training batches, ε by line search over ${SD_SCALES.join(', ')} × ‖w_in‖ on the same batches; not the authors' softplus-β3 splitting matrix`,
+    c_method: `min eigenvector of the finite-difference Hessian of the true split loss at θ = 0 (δ ${SD_PROBE}‖w_in‖, ${SD_ITERATIONS}+${SD_ITERATIONS} power iterations) on ${sdBatches.length} held-out training batches, ε by line search over ${SD_SCALES.join(', ')} × ‖w_in‖ on the same batches; not the authors' softplus-β3 splitting matrix, which is (d)`,
+    d_method: `min eigenvector of the authors' splitting matrix S_c (softplus β = 3 for ReLU's σ'', BN on running statistics; ${DOMINANT_ITERATIONS}+${SHIFTED_ITERATIONS} products and a Ritz step) on the same batches, ε by the same line search`,
   };
   writeJsonFile(path.join(outDir, 'morphism-quality.json'), summary);
   writeFileAtomic(path.join(outDir, 'morphism-quality.md'), markdownSummary(summary));
@@ -309,18 +358,19 @@ function markdownSummary(s: ReturnType<typeof summarizeQuality> & { layer: strin
   return [
     `# Morphism quality: ${s.layer} (${s.channels} channels, θ after ${s.theta_steps} Adam steps, ${s.granularity} Gauss-Newton)`,
     '',
-    '(a) Gauss-Newton-learned θ, (b) θ learned on the true loss of the expanded network, (c) splitting steepest descent; each the true decrease in loss of the split applied alone on held-out test batches.',
+    '(a) Gauss-Newton-learned θ, (b) θ learned on the true loss of the expanded network, (c) steepest descent on the true split loss, (d) splitting steepest descent with the authors\' splitting matrix; each the true decrease in loss of the split applied alone on held-out test batches.',
     '',
     '| measure | value |',
     '|---|---|',
     `| channels where (a) ≥ (c) | ${pct(s.fraction_a_ge_c)} |`,
+    `| channels where (a) ≥ (d) | ${pct(s.fraction_a_ge_d)} |`,
     `| channels where (a) ≥ (b) | ${pct(s.fraction_a_ge_b)} |`,
     `| channels where (a) decreases the loss | ${pct(s.fraction_a_positive)} |`,
     `| channels where (b) decreases the loss | ${pct(s.fraction_b_positive)} |`,
     `| (a)/(b), all channels | ${dist(s.a_over_b)} |`,
     `| (a)/(b), top quarter by (b) | ${dist(s.top_quarter_by_b.a_over_b)} |`,
     '',
-    '(c) is the most negative curvature direction of the true split loss at θ = 0 (finite-difference Hessian products, power iteration) with ε from a line search on held-out training batches, not the authors\' softplus splitting matrix (README).',
+    '(c) is the most negative curvature direction of the true split loss at θ = 0 (finite-difference Hessian products, power iteration); (d) the most negative eigenvector of the authors\' splitting matrix (softplus β = 3, BN running statistics); both with ε from a line search on held-out training batches (README).',
     '',
   ].join('\n');
 }
@@ -331,7 +381,8 @@ export function qualityChartSpec(layerName: string, rows: QualityRow[]): object 
   const methods: [keyof QualityRow, string][] = [
     ['a', '(a) Gauss-Newton θ'],
     ['b', '(b) θ on the true loss'],
-    ['c', '(c) steepest descent'],
+    ['c', '(c) steepest descent, true loss'],
+    ['d', '(d) splitting matrix (authors)'],
   ];
   const values = rows.flatMap((r) => methods.filter(([k]) => Number.isFinite(r[k])).map(([k, label]) => ({ channel: String(r.channel), method: label, decrease: r[k] })));
   return {
@@ -345,7 +396,7 @@ export function qualityChartSpec(layerName: string, rows: QualityRow[]): object 
       x: { field: 'channel', type: 'nominal', sort: order, title: `channel of ${layerName}` },
       xOffset: { field: 'method', type: 'nominal' },
       y: { field: 'decrease', type: 'quantitative', title: 'true decrease in loss (−ΔL)' },
-      color: { field: 'method', type: 'nominal', scale: { range: ['#1f77b4', '#ff7f0e', '#2ca02c'] }, title: null, legend: { orient: 'bottom', labelLimit: 400 } },
+      color: { field: 'method', type: 'nominal', scale: { range: ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd'] }, title: null, legend: { orient: 'bottom', labelLimit: 400 } },
     },
   };
 }

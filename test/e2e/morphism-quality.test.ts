@@ -25,13 +25,13 @@ function tinyConfig(dir: string): string {
   return cfg;
 }
 
-test('morphism-quality: a row per channel with finite (a), (b) and (c), a summary that matches the CSV, the bar chart', (t) => {
+test('morphism-quality: a row per channel with finite (a), (b), (c) and (d), a summary that matches the CSV, the bar chart', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-mq-'));
   const out = path.join(dir, 'out');
   const r = spawnSync(BIN, ['experiment', 'morphism-quality', tinyConfig(dir), '--layer', 'conv14', '--out', out, '--eval-batches', '2'], { encoding: 'utf8', timeout: 300_000 });
   t.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
   const lines = fs.readFileSync(path.join(out, 'morphism-quality.csv'), 'utf8').trim().split('\n');
-  t.is(lines[0], 'channel,a,b,c,a_over_b,theta_a_over_w,theta_b_over_w,theta_c_over_w,c_lambda_min');
+  t.is(lines[0], 'channel,a,b,c,d,a_over_b,theta_a_over_w,theta_b_over_w,theta_c_over_w,theta_d_over_w,c_lambda_min,d_lambda_min');
   const rows = lines.slice(1).map((l) => l.split(','));
   t.deepEqual(
     rows.map((x) => Number(x[0])),
@@ -40,21 +40,23 @@ test('morphism-quality: a row per channel with finite (a), (b) and (c), a summar
   const a = rows.map((x) => Number(x[1]));
   const b = rows.map((x) => Number(x[2]));
   const c = rows.map((x) => Number(x[3]));
-  t.true([...a, ...b, ...c].every(Number.isFinite), lines.join('\n'));
+  const d = rows.map((x) => Number(x[4]));
+  t.true([...a, ...b, ...c, ...d].every(Number.isFinite), lines.join('\n'));
   // a/b where b > 0, empty elsewhere
-  rows.forEach((x, i) => t.is(x[4] === '' ? NaN : Number(x[4]), b[i]! > 0 ? a[i]! / b[i]! : NaN));
-  // θ moved from its random start in (a) and (b); (c)'s line search chose one of its (positive) scales
-  t.true(rows.every((x) => Number(x[5]) > 0 && Number(x[6]) > 0 && Number(x[7]) > 0 && Number.isFinite(Number(x[8]))));
+  rows.forEach((x, i) => t.is(x[5] === '' ? NaN : Number(x[5]), b[i]! > 0 ? a[i]! / b[i]! : NaN));
+  // θ moved from its random start in (a) and (b); (c)'s and (d)'s line searches chose one of their (positive) scales
+  t.true(rows.every((x) => Number(x[6]) > 0 && Number(x[7]) > 0 && Number(x[8]) > 0 && Number(x[9]) > 0 && Number.isFinite(Number(x[10])) && Number.isFinite(Number(x[11]))));
 
   const s = JSON.parse(fs.readFileSync(path.join(out, 'morphism-quality.json'), 'utf8'));
   t.is(s.layer, 'conv14');
   t.is(s.channels, 4);
   t.is(s.theta_steps, 8);
   t.is(s.fraction_a_ge_c, a.filter((v, i) => v >= c[i]!).length / 4);
+  t.is(s.fraction_a_ge_d, a.filter((v, i) => v >= d[i]!).length / 4);
   t.is(s.fraction_a_ge_b, a.filter((v, i) => v >= b[i]!).length / 4);
   t.is(s.fraction_a_positive, a.filter((v) => v > 0).length / 4);
   t.is(s.fraction_b_positive, b.filter((v) => v > 0).length / 4);
-  const ratios = rows.filter((x) => x[4] !== '').map((x) => Number(x[4]));
+  const ratios = rows.filter((x) => x[5] !== '').map((x) => Number(x[5]));
   t.is(s.a_over_b.channels, ratios.length);
   const sorted = [...ratios].sort((x, y) => x - y);
   if (ratios.length > 0) {

@@ -47,11 +47,12 @@ test('morphism-quality (b): ∂L/∂θ_c from the expanded network equals a fini
 });
 
 test('morphism-quality: the summary counts the rows (fractions, a/b over b > 0, the top quarter by b)', (t) => {
-  const row = (channel: number, a: number, b: number): QualityRow => ({ channel, a, b, c: NaN, aOverB: b > 0 ? a / b : NaN, thetaAOverW: 1, thetaBOverW: 1, thetaCOverW: 1, lambdaMin: -1 });
+  const row = (channel: number, a: number, b: number): QualityRow => ({ channel, a, b, c: NaN, aOverB: b > 0 ? a / b : NaN, thetaAOverW: 1, thetaBOverW: 1, thetaCOverW: 1, lambdaMin: -1, d: NaN, thetaDOverW: 1, splittingLambdaMin: -1 });
   const rows = [row(0, 1, 2), row(1, 3, 4), row(2, -1, -0.5), row(3, 2, 2), row(4, 0.5, 8)];
   const s = summarizeQuality(rows);
   t.is(s.channels, 5);
   t.is(s.fraction_a_ge_c, null);
+  t.is(s.fraction_a_ge_d, null);
   t.is(s.fraction_a_ge_b, 1 / 5);
   t.is(s.fraction_a_positive, 4 / 5);
   t.is(s.fraction_b_positive, 4 / 5);
@@ -62,6 +63,7 @@ test('morphism-quality: the summary counts the rows (fractions, a/b over b > 0, 
   t.is(s.top_quarter_by_b.a_over_b.median, (0.0625 + 0.75) / 2);
   const withC = summarizeQuality(rows.map((r) => ({ ...r, c: 1 })));
   t.is(withC.fraction_a_ge_c, 3 / 5);
+  t.is(summarizeQuality(rows.map((r) => ({ ...r, d: 2 }))).fraction_a_ge_d, 2 / 5);
 });
 
 test('morphism-quality (c): power iteration finds the most negative eigenvalue, whatever the sign of the dominant one', async (t) => {
