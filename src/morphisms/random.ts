@@ -21,6 +21,28 @@ export interface LayerCounts {
 }
 
 /**
+ * Every layer that `counts` names is one of `arch`'s (`method` names the baseline in the message).
+ * @throws Error naming the unknown layer
+ */
+export function checkCountLayers(arch: ArchState, counts: ReadonlyMap<string, LayerCounts>, method: string): void {
+  for (const name of counts.keys()) if (!arch.layers.some((l) => l.name === name)) throw new Error(`${method}: counts for unknown layer ${JSON.stringify(name)}`);
+}
+
+/**
+ * `layer`'s counts (none when `counts` lacks it), checked: whole numbers ≥ 0, splits + prunes at most
+ * its width, and at least `minWidth` channels left after the prunes.
+ * @throws Error naming the layer, the count and `method`
+ */
+export function layerCounts(layer: { name: string; width: number }, counts: ReadonlyMap<string, LayerCounts>, minWidth: number, method: string): LayerCounts {
+  const n = counts.get(layer.name) ?? { splits: 0, prunes: 0 };
+  const w = layer.width;
+  for (const [what, v] of Object.entries(n)) if (!Number.isInteger(v) || v < 0) throw new Error(`${method}: ${layer.name} ${what} must be an integer >= 0, got ${v}`);
+  if (n.splits + n.prunes > w) throw new Error(`${method}: ${layer.name} has ${w} channels, fewer than ${n.splits} splits + ${n.prunes} prunes`);
+  if (w - n.prunes < minWidth) throw new Error(`${method}: ${n.prunes} prunes of ${layer.name}'s ${w} channels would leave fewer than the minimum width ${minWidth}`);
+  return n;
+}
+
+/**
  * The decisions of random splitting for `arch`: per layer, `counts.get(layer)` splits and prunes (a
  * layer absent from `counts` gets none) on distinct channels drawn uniformly at random from
  * `rngOf(layer)` (one generator per layer, so that one layer's draw never shifts another's).
@@ -30,14 +52,11 @@ export interface LayerCounts {
  *   splits + prunes exceed its width or its prunes leave fewer than `minWidth` channels.
  */
 export function randomDecisions(arch: ArchState, counts: ReadonlyMap<string, LayerCounts>, rngOf: (layer: string) => Rng, minWidth = 1): Decision[] {
-  for (const name of counts.keys()) if (!arch.layers.some((l) => l.name === name)) throw new Error(`random splitting: counts for unknown layer ${JSON.stringify(name)}`);
+  checkCountLayers(arch, counts, 'random splitting');
   const decisions: Decision[] = [];
   for (const layer of arch.layers) {
-    const n = counts.get(layer.name) ?? { splits: 0, prunes: 0 };
+    const n = layerCounts(layer, counts, minWidth, 'random splitting');
     const w = layer.width;
-    for (const [what, v] of Object.entries(n)) if (!Number.isInteger(v) || v < 0) throw new Error(`random splitting: ${layer.name} ${what} must be an integer >= 0, got ${v}`);
-    if (n.splits + n.prunes > w) throw new Error(`random splitting: ${layer.name} has ${w} channels, fewer than ${n.splits} splits + ${n.prunes} prunes`);
-    if (w - n.prunes < minWidth) throw new Error(`random splitting: ${n.prunes} prunes of ${layer.name}'s ${w} channels would leave fewer than the minimum width ${minWidth}`);
     if (n.splits + n.prunes === 0) continue;
     const rng = rngOf(layer.name);
     // partial Fisher-Yates: after step i, order[0..i] is a uniform random ordered sample

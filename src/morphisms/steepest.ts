@@ -16,7 +16,7 @@
 import { ArchState } from '../models/arch';
 import { convSpec, TensorMap } from '../models/params';
 import { Rng } from '../util/rng';
-import { LayerCounts } from './random';
+import { LayerCounts, checkCountLayers, layerCounts } from './random';
 import { resourceDelta, signedDelta } from './resources';
 import { Decision } from './select';
 
@@ -32,14 +32,11 @@ import { Decision } from './select';
  *   lacks the layer or has not one finite value per channel.
  */
 export function steepestDecisions(arch: ArchState, counts: ReadonlyMap<string, LayerCounts>, lambdaMin: ReadonlyMap<string, ArrayLike<number>>, rngOf: (layer: string) => Rng, minWidth = 1): Decision[] {
-  for (const name of counts.keys()) if (!arch.layers.some((l) => l.name === name)) throw new Error(`steepest descent: counts for unknown layer ${JSON.stringify(name)}`);
+  checkCountLayers(arch, counts, 'steepest descent');
   const decisions: Decision[] = [];
   for (const layer of arch.layers) {
-    const n = counts.get(layer.name) ?? { splits: 0, prunes: 0 };
+    const n = layerCounts(layer, counts, minWidth, 'steepest descent');
     const w = layer.width;
-    for (const [what, v] of Object.entries(n)) if (!Number.isInteger(v) || v < 0) throw new Error(`steepest descent: ${layer.name} ${what} must be an integer >= 0, got ${v}`);
-    if (n.splits + n.prunes > w) throw new Error(`steepest descent: ${layer.name} has ${w} channels, fewer than ${n.splits} splits + ${n.prunes} prunes`);
-    if (w - n.prunes < minWidth) throw new Error(`steepest descent: ${n.prunes} prunes of ${layer.name}'s ${w} channels would leave fewer than the minimum width ${minWidth}`);
     if (n.splits + n.prunes === 0) continue;
     const lam = lambdaMin.get(layer.name);
     if (!lam || lam.length !== w) throw new Error(`steepest descent: ${layer.name} needs ${w} λ_min values, got ${lam?.length ?? 'none'}`);

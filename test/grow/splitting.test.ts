@@ -5,6 +5,7 @@
 // (b) power iteration finds the eigenvector of S_c's smallest eigenvalue that a Jacobi
 // eigen-decomposition of the explicit S_c finds.
 import test from 'ava';
+import { symmetricEigen } from '../../src/util/symmetric-eigen';
 import { mobilenetv1, vgg19, ArchState } from '../../src/models/arch';
 import { freshModelState, ModelState } from '../../src/models/state';
 import { param } from '../../src/models/names';
@@ -95,48 +96,6 @@ const matVec = (S: Float64Array, v: ArrayLike<number>, off: number, fan: number)
   return s;
 });
 
-/** Cyclic Jacobi eigen-decomposition of a symmetric n×n matrix: eigenvalues and eigenvectors (columns of V). */
-function jacobiEigen(A0: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(A0);
-  const V = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) V[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        // the rotation that zeroes A[p,q]: tan 2φ = 2 a_pq / (a_qq − a_pp)
-        const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          // A ← Jᵀ A J: columns p, q
-          const akp = A[k * n + p]!;
-          const akq = A[k * n + q]!;
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k]!;
-          const aqk = A[q * n + k]!;
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = V[k * n + p]!;
-          const vkq = V[k * n + q]!;
-          V[k * n + p] = c * vkp - s * vkq;
-          V[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: n }, (_, i) => A[i * n + i]!), vectors: V };
-}
 
 /** The graph's debug outputs and S_c·v_c for directions from the power iteration's start. */
 async function graphRun(family: 'vgg19' | 'mobilenetv1' = 'vgg19') {
@@ -211,7 +170,7 @@ test('power iteration finds v_min and λ_min of the explicit S_c (Jacobi)', asyn
     const start = new Map([[name, splittingStart(arch, 11, 0).get(name)!]]);
     const eig = (await splittingMinEigen([{ layer: name, rows: layer.width }], product, start)).get(name)!;
     for (let c = 0; c < layer.width; c++) {
-      const { values, vectors } = jacobiEigen(S[c]!, fan);
+      const { values, vectors } = symmetricEigen(S[c]!, fan);
       let i = 0;
       for (let j = 1; j < fan; j++) if (values[j]! < values[i]!) i = j;
       const scale = Math.max(...Array.from(values, Math.abs));
