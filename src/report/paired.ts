@@ -20,6 +20,9 @@ export interface PairedRow {
   ties: number;
   /** mean ratio of the method's parameters to Gauss-Newton's */
   paramsRatio: number;
+  /** every pair has the same error and parameters: the same retrained network (random and steepest
+   *  baselines end at their reference's widths and retrain from the same initial weights) */
+  identical: boolean;
 }
 
 const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width, r.lambdaP]);
@@ -51,6 +54,7 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
       gnBetter: diffs.filter((d) => d > 0).length,
       ties: diffs.filter((d) => d === 0).length,
       paramsRatio: pairs.reduce((s, r) => s + r.params / ref.get(r.seed)!.params, 0) / pairs.length,
+      identical: pairs.every((r) => r.testError === ref.get(r.seed)!.testError && r.params === ref.get(r.seed)!.params),
     });
   }
   return rows;
@@ -71,7 +75,7 @@ export function pairedMarkdown(rows: PairedRow[]): string {
         r.method,
         `${r.seeds.length} (${r.seeds.join(', ')})`,
         f(r.diff.mean),
-        Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
+        r.identical ? 'the same network (by construction)' : Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
         `${r.gnBetter} of ${r.seeds.length}${r.ties ? ` (${r.ties} tied)` : ''}`,
         r.paramsRatio.toFixed(3),
       ].join(' | '),
@@ -81,6 +85,8 @@ export function pairedMarkdown(rows: PairedRow[]): string {
     '',
     'Paired by seed: each method\'s test error minus Gauss-Newton\'s on the same seed (same data, seed network and λ_p), in percentage points;',
     'positive: Gauss-Newton is better. 95% interval: Student\'s t over the paired differences; one that includes 0 cannot tell the methods apart.',
+    'Random splitting and splitting steepest descent end at their reference\'s widths and retrain from the same initial weights: their retrained',
+    'network is the reference\'s (README "Baselines"); they differ in the growing network (metrics.jsonl of each phase).',
     '',
     ...lines,
     '',

@@ -43,4 +43,9 @@ test('methods pair with Gauss-Newton on the same seed only, as error differences
   t.true(Math.abs(u!.paramsRatio - 1.1) < 1e-12);
   t.regex(pairedMarkdown(rows), /\| CIFAR-10 \| VGG-19 w=16 \| 1e-5 \| uniform \| 2 \(0, 1\) \| \+1\.00 \| \[\+1\.00, \+1\.00\] \| 2 of 2 \| 1\.100 \|/);
   t.is(pairedMarkdown([]), '');
+  // a baseline that retrains its reference's network: said so, not shown as an interval of zeros
+  const same = pairedRows([gn, [result('random', 0, 0.3), result('random', 1, 0.32)]], () => 'VGG-19 w=16');
+  t.true(same[0]!.identical);
+  t.regex(pairedMarkdown(same), /\| random \| 2 \(0, 1\) \| \+0\.00 \| the same network \(by construction\) \|/);
+  t.false(rows[0]!.identical);
 });
