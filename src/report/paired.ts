@@ -20,6 +20,9 @@ export interface PairedRow {
   ties: number;
   /** mean ratio of the method's parameters to Gauss-Newton's */
   paramsRatio: number;
+  /** the growing networks at the end of their last training phase: error − Gauss-Newton's, points
+   *  (null when a pair lacks it) */
+  grownDiff: { mean: number; low: number; high: number } | null;
   /** every pair has the same error and parameters: the same retrained network (random and steepest
    *  baselines end at their reference's widths and retrain from the same initial weights) */
   identical: boolean;
@@ -44,6 +47,8 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
     if (pairs.length === 0) continue;
     const diffs = pairs.map((r) => 100 * (r.testError - ref.get(r.seed)!.testError));
     const ci = meanInterval95(diffs);
+    const grown = pairs.map((r) => [r.grownError, ref.get(r.seed)!.grownError] as const);
+    const grownCi = grown.every(([x, y]) => typeof x === 'number' && typeof y === 'number') ? meanInterval95(grown.map(([x, y]) => 100 * (x! - y!))) : null;
     rows.push({
       datasetLabel: first.datasetLabel,
       seedNetwork: seedNetwork(first),
@@ -51,6 +56,7 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
       method: first.method,
       seeds: pairs.map((r) => r.seed),
       diff: { mean: ci.mean, low: ci.low, high: ci.high },
+      grownDiff: grownCi && { mean: grownCi.mean, low: grownCi.low, high: grownCi.high },
       gnBetter: diffs.filter((d) => d > 0).length,
       ties: diffs.filter((d) => d === 0).length,
       paramsRatio: pairs.reduce((s, r) => s + r.params / ref.get(r.seed)!.params, 0) / pairs.length,
@@ -65,8 +71,8 @@ export function pairedMarkdown(rows: PairedRow[]): string {
   if (rows.length === 0) return '';
   const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
   const lines = [
-    '| dataset | seed network | λ_p | method | n (seeds) | error − Gauss-Newton (points) | 95% interval | Gauss-Newton lower on | params / Gauss-Newton |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| dataset | seed network | λ_p | method | n (seeds) | error − Gauss-Newton (points) | 95% interval | Gauss-Newton lower on | params / Gauss-Newton | growing network: error − Gauss-Newton [95%] |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) =>
       [
         r.datasetLabel,
@@ -78,6 +84,7 @@ export function pairedMarkdown(rows: PairedRow[]): string {
         r.identical ? 'the same network (by construction)' : Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
         `${r.gnBetter} of ${r.seeds.length}${r.ties ? ` (${r.ties} tied)` : ''}`,
         r.paramsRatio.toFixed(3),
+        r.grownDiff === null ? '' : `${f(r.grownDiff.mean)} ${Number.isNaN(r.grownDiff.low) ? '' : `[${f(r.grownDiff.low)}, ${f(r.grownDiff.high)}]`}`.trim(),
       ].join(' | '),
     ).map((l) => `| ${l} |`),
   ];
@@ -86,7 +93,8 @@ export function pairedMarkdown(rows: PairedRow[]): string {
     'Paired by seed: each method\'s test error minus Gauss-Newton\'s on the same seed (same data, seed network and λ_p), in percentage points;',
     'positive: Gauss-Newton is better. 95% interval: Student\'s t over the paired differences; one that includes 0 cannot tell the methods apart.',
     'Random splitting and splitting steepest descent end at their reference\'s widths and retrain from the same initial weights: their retrained',
-    'network is the reference\'s (README "Baselines"); they differ in the growing network (metrics.jsonl of each phase).',
+    'network is the reference\'s (README "Baselines"); they differ in the growing network, whose test error at the end of the last training phase',
+    '(before the last morphisms and the retraining; metrics.jsonl) the last column pairs the same way.',
     '',
     ...lines,
     '',

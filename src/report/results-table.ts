@@ -38,6 +38,9 @@ export interface RunResult {
   budgetEpochs: number;
   /** how the budget divides, e.g. "2×(1+1) + 3" */
   budget: string;
+  /** `nasgrow run`'s method: the growing network's test error at the end of its last training phase,
+   *  before the last morphisms and the retraining (null: not evaluated then, or not a growing run) */
+  grownError?: number | null;
 }
 
 /** A row of the table: a group of nasgrow's runs of one setting, or a published row. */

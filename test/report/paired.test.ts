@@ -44,8 +44,13 @@ test('methods pair with Gauss-Newton on the same seed only, as error differences
   t.regex(pairedMarkdown(rows), /\| CIFAR-10 \| VGG-19 w=16 \| 1e-5 \| uniform \| 2 \(0, 1\) \| \+1\.00 \| \[\+1\.00, \+1\.00\] \| 2 of 2 \| 1\.100 \|/);
   t.is(pairedMarkdown([]), '');
   // a baseline that retrains its reference's network: said so, not shown as an interval of zeros
-  const same = pairedRows([gn, [result('random', 0, 0.3), result('random', 1, 0.32)]], () => 'VGG-19 w=16');
+  const grown = (r: RunResult, e: number): RunResult => ({ ...r, grownError: e });
+  const gnGrown = [grown(gn[0]!, 0.5), grown(gn[1]!, 0.6)];
+  const same = pairedRows([gnGrown, [grown(result('random', 0, 0.3), 0.52), grown(result('random', 1, 0.32), 0.63)]], () => 'VGG-19 w=16');
   t.true(same[0]!.identical);
-  t.regex(pairedMarkdown(same), /\| random \| 2 \(0, 1\) \| \+0\.00 \| the same network \(by construction\) \|/);
+  // the growing networks differ: random's error − Gauss-Newton's, 2 and 3 points
+  t.true(Math.abs(same[0]!.grownDiff!.mean - 2.5) < 1e-9);
+  t.is(rows[0]!.grownDiff, null);
+  t.regex(pairedMarkdown(same), /\| random \| 2 \(0, 1\) \| \+0\.00 \| the same network \(by construction\) \| 0 of 2 \(2 tied\) \| 1\.000 \| \+2\.50 \[-3\.85, \+8\.85\] \|/);
   t.false(rows[0]!.identical);
 });

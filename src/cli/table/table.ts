@@ -206,9 +206,13 @@ function readRun(dir: string): FinishedRun | Unfinished {
   const thetaCap = g.theta_steps === null ? '' : `, growing phases ≤ ${g.theta_steps} θ steps`;
   const baselineSeconds = seconds('baseline');
   const growing = (report.method ?? 'gauss-newton') === 'gauss-newton';
+  // the growing network at the end of its last training phase: where methods that retrain the same
+  // architecture (random, steepest and their Gauss-Newton reference) differ
+  const lastPhase = metrics.filter((r) => r.kind === 'train' && r.phase === g.cycles && typeof r.test_acc === 'number').pop();
   const results: RunResult[] = [
     {
       ...common,
+      grownError: lastPhase ? 1 - (lastPhase.test_acc as number) : null,
       lambdaP: g.lambda_p,
       // reports from before grow.method are Gauss-Newton runs
       method: report.method ?? 'gauss-newton',
