@@ -217,6 +217,6 @@ test('two settings that would show as the same row: a warning naming the keys th
   fs.writeFileSync(cfg, fs.readFileSync(cfg, 'utf8').replace(/^ {2}lr: 0\.05$/m, '  lr: 0.02'));
   const r = nasgrow(['table', dir, '--format', 'csv', '--paper', 'none']);
   t.is(r.code, 0, r.stderr);
-  t.true(r.stderr.includes(`warning: ${path.join(dir, 'a')} and ${path.join(dir, 'b')} are in different rows that look alike (dataset, seed network, λ_p, budget): their settings differ in train.lr`), r.stderr);
+  t.true(r.stderr.includes(`warning: ${path.join(dir, 'a')} and ${path.join(dir, 'b')} are in different rows that look alike (dataset, seed network, λ_p, budget, method): their settings differ in train.lr`), r.stderr);
   t.deepEqual(csvOf(r.stdout).map((x) => [x.method, x.n]), [['gauss-newton', '1'], ['gauss-newton', '1'], ['uniform', '1'], ['uniform', '1']]);
 });

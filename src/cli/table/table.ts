@@ -171,7 +171,7 @@ function readRun(dir: string): FinishedRun | Unfinished {
   const base = { dir, command: manifest.command, cfg, data: manifest.data, seedArch };
   const finished = (results: RunResult[]): FinishedRun => {
     const r = results[0]!;
-    return { ...base, results, shown: JSON.stringify([r.datasetLabel, seedNetworkName(r.family, r.width), r.lambdaP, r.budget]) };
+    return { ...base, results, shown: JSON.stringify([r.datasetLabel, seedNetworkName(r.family, r.width), r.lambdaP, r.budget, r.method]) };
   };
 
   if (manifest.command === 'train') {
@@ -284,7 +284,7 @@ function groupRuns(runs: FinishedRun[], warn: (line: string) => void): RunResult
   for (let i = 0; i < settings.length; i++) {
     for (let j = i + 1; j < settings.length; j++) {
       const [a, b] = [settings[i]![0]!, settings[j]![0]!];
-      if (a.shown === b.shown) warn(`${a.dir} and ${b.dir} are in different rows that look alike (dataset, seed network, λ_p, budget): their settings differ in ${settingDiff(a, b).join(', ')}`);
+      if (a.shown === b.shown) warn(`${a.dir} and ${b.dir} are in different rows that look alike (dataset, seed network, λ_p, budget, method): their settings differ in ${settingDiff(a, b).join(', ')}`);
     }
   }
   const groups: RunResult[][] = [];
