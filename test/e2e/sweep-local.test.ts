@@ -29,6 +29,14 @@ test.serial('a bad value at any point stops the sweep before anything is written
   t.false(fs.existsSync(path.join(dir, 'out', 'bad')));
 });
 
+test.serial('--backend slurm without SLURM\'s tools stops before the sweep folder is made, saying what is missing', (t) => {
+  fs.writeFileSync(path.join(dir, 'noslurm.yaml'), 'config: tiny.yaml\ngrid: { seed: [1] }\nout: out/noslurm\n');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'sweep', 'noslurm.yaml', '--backend', 'slurm'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+  t.is(r.status, 1, r.stderr);
+  t.regex(r.stderr, /sbatch not found on PATH/);
+  t.false(fs.existsSync(path.join(dir, 'out', 'noslurm')));
+});
+
 test.serial('a failed point is recorded with its error and the others run to the end; status and table read the sweep', (t) => {
   // lr 1e6 diverges: a user error (exit 1) at run time, after validation passed
   fs.writeFileSync(path.join(dir, 'mixed.yaml'), 'config: tiny.yaml\ngrid:\n  train.lr: [0.05, 1.0e+6]\n  seed: [1, 2]\nout: out/mixed\n');

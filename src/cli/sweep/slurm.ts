@@ -25,6 +25,14 @@ function notInstalled(tool: string): UsageError {
   return new UsageError(`${tool} not found on PATH: --backend slurm drives SLURM's client tools (sbatch, squeue, scancel); run it on a machine of the cluster (a login node), or use --backend local`);
 }
 
+/**
+ * That SLURM's client tools are here (sbatch answers --version), checked before a sweep folder is made.
+ * @throws UsageError when sbatch is not on PATH; SlurmError when it fails
+ */
+export function checkSlurmTools(): void {
+  slurmTool('sbatch', ['--version']);
+}
+
 /** Run one of SLURM's client tools; its stdout. @throws UsageError when it is not installed, SlurmError when it fails. */
 function slurmTool(tool: string, args: string[]): string {
   const r = spawnSync(tool, args, { encoding: 'utf8' });

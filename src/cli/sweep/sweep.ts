@@ -54,6 +54,8 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   if (args.jobs !== undefined && (!Number.isSafeInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs must be a whole number >= 1, got ${args.jobs}`);
   if (args.wait && args.backend !== 'slurm') throw new UsageError('--wait is for --backend slurm (the local backend always waits)');
   const sweep = loadSweepFile(args.file);
+  // a backend that cannot run is a problem to report before the sweep folder is made
+  if (args.backend === 'slurm') (await import('./slurm')).checkSlurmTools();
   const points = sweepPoints(sweep);
   const dir = sweep.out;
   const f = sweepFolder(dir);
