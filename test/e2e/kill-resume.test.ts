@@ -11,25 +11,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../helpers/root';
+import { writeTinyConfig } from '../helpers/tiny-config';
 
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-kill-'));
 const cfgFile = path.join(dir, 'grow.yaml');
-fs.writeFileSync(
-  cfgFile,
-  [
-    'seed: 7',
-    'model: { family: vgg19, width: 4 }',
-    'data:',
-    '  dataset: fashion-mnist',
-    `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
-    '  limit_train: 640',
-    '  limit_test: 100',
-    'train: { batch_size: 32, lr: 0.05, schedule: cosine }',
-    'grow: { cycles: 2, phase_epochs: 1, theta_steps: 8, final_batches: 2, lambda_p: 1.0e-8, retrain_epochs: 2, uniform_baseline: true }',
-    'runtime: { threads: 1 }',
-  ].join('\n'),
-);
+writeTinyConfig(cfgFile, { grow: { uniform_baseline: true } });
 
 // 20 training steps per epoch: phase 1 is steps 1-20, phase 2 21-40, the retraining 41-80, the
 // baseline 81-120; epochs end 1 (phase 1), 2 (phase 2), 3-4 (retraining), 5-6 (baseline). A run writes

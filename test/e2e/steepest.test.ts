@@ -10,29 +10,14 @@ import * as path from 'path';
 import { parse } from 'csv-parse/sync';
 
 import { ROOT } from '../helpers/root';
+import { writeTinyConfig } from '../helpers/tiny-config';
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-steepest-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function config(name: string, grow: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(
-    file,
-    [
-      'seed: 2',
-      'model: { family: vgg19, width: 4 }',
-      'data:',
-      '  dataset: fashion-mnist',
-      `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
-      '  limit_train: 640',
-      '  limit_test: 100',
-      'train: { batch_size: 32, lr: 0.05, schedule: cosine }',
-      `grow: { cycles: 2, phase_epochs: 1, lambda_p: 0, retrain_epochs: 1, final_batches: 2, ${grow} }`,
-      'runtime: { threads: 1 }',
-    ].join('\n'),
-  );
-  return file;
+  return writeTinyConfig(path.join(dir, `${name}.yaml`), { seed: 2, grow: { theta_steps: null, lambda_p: 0, retrain_epochs: 1 }, growExtra: grow });
 }
 
 const run = (args: string[], env: Record<string, string> = {}) => {

@@ -39,7 +39,7 @@ const slurm = (tool: string, args: string[]) => spawnSync(tool, args, { encoding
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 maybe('a 4-point sweep runs as one job array, two tasks at a time, and nasgrow table lists every point', (t) => {
-  writeTinyConfig(path.join(dir, 'tiny.yaml'), { grow: 'uniform_baseline: true' });
+  writeTinyConfig(path.join(dir, 'tiny.yaml'), { grow: { uniform_baseline: true } });
   fs.writeFileSync(path.join(dir, 'four.yaml'), 'config: tiny.yaml\ngrid:\n  seed: [1, 2, 3, 4]\nout: out/four\nslurm: { cpus_per_task: 1, max_running: 2, time: "00:10:00" }\n');
   const r = nasgrow(['sweep', 'four.yaml', '--backend', 'slurm', '--wait']);
   t.is(r.code, 0, r.out);
@@ -59,7 +59,7 @@ maybe('a 4-point sweep runs as one job array, two tasks at a time, and nasgrow t
 
 maybe('a task cancelled mid-run with scancel resumes, when submitted again, to the result of an uninterrupted run', async (t) => {
   // the base config is seed 4, the point seed-4's config: the uninterrupted reference is `nasgrow run tiny4.yaml`
-  writeTinyConfig(path.join(dir, 'tiny4.yaml'), { seed: 4, retrainEpochs: 4 });
+  writeTinyConfig(path.join(dir, 'tiny4.yaml'), { seed: 4, grow: { retrain_epochs: 4 } });
   fs.writeFileSync(path.join(dir, 'cancel.yaml'), 'config: tiny4.yaml\ngrid:\n  seed: [3, 4]\nout: out/cancel\nslurm: { cpus_per_task: 1 }\n');
   const ref = spawnSync(BIN, ['run', 'tiny4.yaml', '--out', 'out/reference'], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
   t.is(ref.status, 0, ref.stderr);

@@ -4,21 +4,36 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './root';
 
-/** Write the tiny config to `file`, with `grow` as the grow section's extra keys; returns `file`. */
-export function writeTinyConfig(file: string, opts: { seed?: number; grow?: string; retrainEpochs?: number; threads?: number } = {}): string {
+/** The tiny config's grow section; a test replaces keys with `grow` (null writes null: the key's default). */
+const GROW = { cycles: 2, phase_epochs: 1, theta_steps: 8, final_batches: 2, lambda_p: '1.0e-8', retrain_epochs: 2 };
+
+export interface TinyConfigOptions {
+  seed?: number;
+  /** the model section as inline YAML (default `{ family: vgg19, width: 4 }`) */
+  model?: string;
+  /** grow keys that replace or join GROW, values as YAML */
+  grow?: Record<string, string | number | boolean | null>;
+  /** more grow keys as inline YAML, e.g. `method: random, reference: /runs/gn` */
+  growExtra?: string;
+}
+
+/** Write the tiny config to `file` (see TinyConfigOptions); returns `file`. */
+export function writeTinyConfig(file: string, opts: TinyConfigOptions = {}): string {
+  const grow = Object.entries({ ...GROW, ...opts.grow }).map(([k, v]) => `${k}: ${v === null ? 'null' : v}`);
+  if (opts.growExtra) grow.push(opts.growExtra);
   fs.writeFileSync(
     file,
     [
       `seed: ${opts.seed ?? 7}`,
-      'model: { family: vgg19, width: 4 }',
+      `model: ${opts.model ?? '{ family: vgg19, width: 4 }'}`,
       'data:',
       '  dataset: fashion-mnist',
       `  path: ${path.join(ROOT, 'data', 'sample', 'fashion-mnist')}`,
       '  limit_train: 640',
       '  limit_test: 100',
       'train: { batch_size: 32, lr: 0.05, schedule: cosine }',
-      `grow: { cycles: 2, phase_epochs: 1, theta_steps: 8, final_batches: 2, lambda_p: 1.0e-8, retrain_epochs: ${opts.retrainEpochs ?? 2}${opts.grow ? `, ${opts.grow}` : ''} }`,
-      `runtime: { threads: ${opts.threads ?? 1} }`,
+      `grow: { ${grow.join(', ')} }`,
+      'runtime: { threads: 1 }',
     ].join('\n') + '\n',
   );
   return file;
