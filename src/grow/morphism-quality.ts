@@ -43,7 +43,7 @@ import { ADAM } from './graph';
 import { GrowEngine } from './grow-engine';
 import { emaWeightOf, growData } from './grow-data';
 import { growPhase } from './phases';
-import { DOMINANT_ITERATIONS, SHIFTED_ITERATIONS, splittingDirections } from './steepest';
+import { DOMINANT_ITERATIONS, SHIFTED_ITERATIONS, SplittingEigen, splittingDirections } from './steepest';
 import { initTheta, rowSumSquares } from './theta';
 import { EvalBatch, gradientProbe, lossProbe } from './true-delta';
 import { Rng } from '../util/rng';
@@ -231,67 +231,62 @@ export async function morphismQuality(cfg: TrainConfig, data: DataSetup, arch: A
   await split.close();
   const t1 = performance.now();
   const tC = new Float32Array(tB.length);
+  const tD = new Float32Array(tB.length);
   const lambdaMin = new Float64Array(W);
   // a dead channel (w_in[c] = 0, zeroed by weight decay) takes the layer's RMS row norm as its scale
   const layerNorm = Math.sqrt(ww.reduce((x, y) => x + y, 0) / W) || 1;
-  let sdLoss: Awaited<ReturnType<typeof lossProbe>> | null = null;
-  try {
-    sdLoss = await lossProbe(expandedArch, batch, runtime);
-    for (let c = 0; c < W; c++) {
-      const norm = Math.sqrt(ww[c]!) || layerNorm;
-      const delta = SD_PROBE * norm;
-      const hv = async (x: Float64Array): Promise<Float64Array> => {
-        const out = new Float64Array(rowLen);
-        const th = Float32Array.from(x, (xi) => delta * xi);
-        const expanded = expand(c, th);
-        for (const bt of sdBatches) {
-          const { grad } = await probe.run(expanded, bt.images, bt.labels);
-          for (let k = 0; k < rowLen; k++) out[k] += (grad[c * rowLen + k]! - grad[(c + 1) * rowLen + k]!) / (delta * sdBatches.length);
-        }
-        return out;
-      };
-      const rng = Rng.derive(cfg.seed, `${STREAMS.steepestDescent}/${layer.name}/${c}`);
-      const { vector, value } = await minEigen(hv, Float64Array.from({ length: rowLen }, () => rng.normal()), SD_ITERATIONS);
-      lambdaMin[c] = value;
-      let best = { loss: Infinity, eps: 0 };
-      for (const s of SD_SCALES) {
-        const loss = await sdLoss.loss(expand(c, Float32Array.from(vector, (x) => s * norm * x)), sdBatches);
-        if (loss < best.loss) best = { loss, eps: s * norm };
-      }
-      for (let k = 0; k < rowLen; k++) tC[c * rowLen + k] = best.eps * vector[k]!;
-    }
-  } finally {
-    await sdLoss?.release();
-    await probe.release();
-  }
-  opts.log(`(c) steepest-descent directions and line searches of ${W} channels on ${sdBatches.length} held-out training batches in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
-
-  // (d) the authors' splitting matrices (every layer's at once; this layer's rows used), same line search
-  const t2 = performance.now();
-  const eig = (await splittingDirections(state, sdBatches, batch, runtime, cfg.seed, 0)).get(layer.name)!;
-  const tD = new Float32Array(tB.length);
-  const dProbe = await lossProbe(expandedArch, batch, runtime);
-  try {
-    for (let c = 0; c < W; c++) {
-      const norm = Math.sqrt(ww[c]!) || layerNorm;
-      const vec = eig.vMin.subarray(c * rowLen, (c + 1) * rowLen);
-      let best = { loss: Infinity, eps: 0 };
-      for (const sc of SD_SCALES) {
-        const loss = await dProbe.loss(expand(c, Float32Array.from(vec, (x) => sc * norm * x)), sdBatches);
-        if (loss < best.loss) best = { loss, eps: sc * norm };
-      }
-      for (let k = 0; k < rowLen; k++) tD[c * rowLen + k] = best.eps * vec[k]!;
-    }
-  } finally {
-    await dProbe.release();
-  }
-  opts.log(`(d) splitting-matrix directions (softplus β = 3, running BN) and line searches of ${W} channels in ${((performance.now() - t2) / 1000).toFixed(0)} s`);
-
-  // the true decrease of every split applied alone, on the held-out test batches
+  const normOf = (c: number) => Math.sqrt(ww[c]!) || layerNorm;
+  // the loss of the network as trained, on the held-out test batches: the true decreases' reference
   const baseProbe = await lossProbe(arch, batch, runtime);
   const base = await baseProbe.loss(state, evalSet!);
   await baseProbe.release();
+  // one loss probe of the expanded network serves (c)'s and (d)'s line searches and the true decreases
   const truth = await lossProbe(expandedArch, batch, runtime);
+  // θ_c = ε·v with ε the best of SD_SCALES × ‖w_in[c]‖ by the loss on the held-out training batches
+  const lineSearch = async (c: number, v: ArrayLike<number>, into: Float32Array): Promise<void> => {
+    let best = { loss: Infinity, eps: 0 };
+    for (const s of SD_SCALES) {
+      const loss = await truth.loss(expand(c, Float32Array.from(v, (x) => s * normOf(c) * x)), sdBatches);
+      if (loss < best.loss) best = { loss, eps: s * normOf(c) };
+    }
+    for (let k = 0; k < rowLen; k++) into[c * rowLen + k] = best.eps * v[k]!;
+  };
+  let eig: SplittingEigen;
+  try {
+    try {
+      for (let c = 0; c < W; c++) {
+        const delta = SD_PROBE * normOf(c);
+        const hv = async (x: Float64Array): Promise<Float64Array> => {
+          const out = new Float64Array(rowLen);
+          const th = Float32Array.from(x, (xi) => delta * xi);
+          const expanded = expand(c, th);
+          for (const bt of sdBatches) {
+            const { grad } = await probe.run(expanded, bt.images, bt.labels);
+            for (let k = 0; k < rowLen; k++) out[k] += (grad[c * rowLen + k]! - grad[(c + 1) * rowLen + k]!) / (delta * sdBatches.length);
+          }
+          return out;
+        };
+        const rng = Rng.derive(cfg.seed, `${STREAMS.steepestDescent}/${layer.name}/${c}`);
+        const { vector, value } = await minEigen(hv, Float64Array.from({ length: rowLen }, () => rng.normal()), SD_ITERATIONS);
+        lambdaMin[c] = value;
+        await lineSearch(c, vector, tC);
+      }
+    } finally {
+      await probe.release();
+    }
+    opts.log(`(c) steepest-descent directions and line searches of ${W} channels on ${sdBatches.length} held-out training batches in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+
+    // (d) the authors' splitting matrices (every layer's at once; this layer's rows used), same line search
+    const t2 = performance.now();
+    eig = (await splittingDirections(state, sdBatches, batch, runtime, cfg.seed, 0)).get(layer.name)!;
+    for (let c = 0; c < W; c++) await lineSearch(c, eig.vMin.subarray(c * rowLen, (c + 1) * rowLen), tD);
+    opts.log(`(d) splitting-matrix directions (softplus β = 3, running BN) and line searches of ${W} channels in ${((performance.now() - t2) / 1000).toFixed(0)} s`);
+  } catch (e) {
+    await truth.release();
+    throw e;
+  }
+
+  // the true decrease of every split applied alone, on the held-out test batches
   const rows: QualityRow[] = [];
   const ta = rowSumSquares(tA, W);
   const tb = rowSumSquares(tB, W);
