@@ -40,15 +40,21 @@ export function configName(sourceName: string): string {
  * and expectation) when the file cannot be read, is not YAML, or is not a valid config.
  */
 export function loadConfig(file: string, options: LoadOptions = {}): TrainConfig {
-  let text: string;
+  return parseConfig(readYamlText(file, 'config file'), file, options);
+}
+
+/**
+ * The text of a YAML file nasgrow reads (`what`: "config file", "sweep file").
+ * @throws ConfigError naming the file: not found (with the path looked for), a folder, unreadable.
+ */
+export function readYamlText(file: string, what: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `config file not found (looked for ${path.resolve(file)})` : code === 'EISDIR' ? 'is a folder, not a config file' : (err as Error).message;
+    const why = code === 'ENOENT' ? `${what} not found (looked for ${path.resolve(file)})` : code === 'EISDIR' ? `is a folder, not a ${what}` : (err as Error).message;
     throw new ConfigError([{ source: file, key: '', problem: why }]);
   }
-  return parseConfig(text, file, options);
 }
 
 /**

@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Document, isMap, LineCounter, parseDocument } from 'yaml';
 import { ConfigError, ConfigProblem } from './errors';
-import { configName } from './load';
+import { configName, readYamlText } from './load';
 import { configStructure } from './schema';
 import { closestMatch } from './suggest';
 import { fieldsOf, isPathField, nodeAt, sectionShape } from './walk';
@@ -85,14 +85,7 @@ export function configKeys(): string[] {
  * @throws ConfigError listing every problem, each with the file, key, value and line.
  */
 export function loadSweepFile(file: string, cwd: string = process.cwd()): SweepFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `sweep file not found (looked for ${path.resolve(file)})` : code === 'EISDIR' ? 'is a folder, not a sweep file' : (err as Error).message;
-    throw new ConfigError([{ source: file, key: '', problem: why }]);
-  }
+  const text = readYamlText(file, 'sweep file');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
