@@ -35,12 +35,16 @@ export function findPoint(dir: string, m: SweepManifest, point: string): { index
   return { index, ...m.points[index]! };
 }
 
-/** The arguments of `nasgrow run`/`train` that run point `name` of sweep folder `dir`: its base config, values and run folder. */
-export function pointTrainArgs(dir: string, point: { name: string; values: Record<string, unknown> }, threads?: number): TrainArgs {
+/**
+ * The arguments of `nasgrow run`/`train` that run point `name` of sweep folder `dir`: its base config,
+ * values and run folder. A problem with a value names `point.origins[key]` (the sweep file's line,
+ * when the point comes from it), else sweep.json.
+ */
+export function pointTrainArgs(dir: string, point: { name: string; values: Record<string, unknown>; origins?: Record<string, string> }, threads?: number): TrainArgs {
   const f = sweepFolder(dir);
   const runDir = f.point(point.name);
   const origin = `${f.manifest} (point ${point.name})`;
-  const overrides: Override[] = Object.entries(point.values).map(([key, value]) => ({ key, value, origin }));
+  const overrides: Override[] = Object.entries(point.values).map(([key, value]) => ({ key, value, origin: point.origins?.[key] ?? origin }));
   const started = fs.existsSync(runFolder(runDir).config);
   return { config: f.base, overrides, threads, ...(started ? { resume: runDir } : { out: runDir }) };
 }

@@ -52,8 +52,8 @@ export function sweepStatus(dir: string): PointRow[] {
       result = resultLine({ dir }, p.name);
     } else if (inQueue === 'PENDING' || inQueue === 'REQUEUED') state = 'queued';
     else if (inQueue !== undefined) state = 'running';
-    else if (st?.state === 'running' && st.host === os.hostname() && processAlive(st.pid) && !st.slurm) state = 'running';
-    else if (st?.state === 'running' && st.host !== os.hostname() && !st.slurm) state = 'running';
+    // a local point's process: checked on this host, taken at its word on another (SLURM's are in `queued`)
+    else if (st?.state === 'running' && !st.slurm && (st.host !== os.hostname() || processAlive(st.pid))) state = 'running';
     else if (st?.state === 'failed') {
       state = 'failed';
       result = st.error?.split('\n')[0] ?? `exit ${st.exit_code}`;

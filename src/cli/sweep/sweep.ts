@@ -91,7 +91,7 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
     }
     manifest = { nasgrow: nasgrowVersion(), created: new Date().toISOString(), source: sweep.source, command: sweep.command, points: [] };
   }
-  const known = new Map(manifest.points.map((p, i) => [p.name, i]));
+  const known = new Set(manifest.points.map((p) => p.name));
   const added = points.filter((p) => !known.has(p.name));
   const all: SweepManifest = { ...manifest, points: [...manifest.points, ...added.map((p) => ({ name: p.name, values: p.values }))] };
   const indices = points.map((p) => all.points.findIndex((q) => q.name === p.name));
@@ -106,9 +106,7 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   for (const p of points) {
     if (done.has(p.name)) continue;
     // the point reads the base config from the sweep folder once it exists; here, from the file
-    const trainArgs = { ...pointTrainArgs(dir, p), config: sweep.config };
-    trainArgs.overrides = trainArgs.overrides!.map((o) => ({ ...o, origin: p.origins[o.key]! }));
-    const plan = checkStart(trainArgs, kind);
+    const plan = checkStart({ ...pointTrainArgs(dir, p), config: sweep.config }, kind);
     const setting = JSON.stringify([plan.cfg.data, plan.cfg.model, plan.cfg.train.batch_size, plan.cfg.grow.method, plan.cfg.grow.reference]);
     if (dataChecked.has(setting)) continue;
     dataChecked.add(setting);
