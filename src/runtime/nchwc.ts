@@ -16,6 +16,10 @@
 // activation whose channel count is not a multiple of 4 is zero-padded to one before ReorderInput,
 // which reads channels in fours — grown networks have such widths everywhere.
 //
+// A depthwise ConvTranspose (a strided depthwise conv's input gradient) becomes a stride-1 blocked
+// depthwise conv of dY spread onto the stride grid (lowerStridedDepthwiseTranspose below;
+// NASGROW_NCHWC_CONVT=0 keeps it, for A/B runs).
+//
 // Saved graphs stay standard ONNX: only the in-memory graph a CPU session is created from is lowered.
 import { AttrValue, DType, Graph, Node, TensorData, ValueInfo } from '../onnx/ir';
 
@@ -100,6 +104,7 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
   for (const n of g.nodes) for (const o of n.outputs) producer.set(o, n);
 
   for (const n of g.nodes) {
+    if (n.opType === 'ConvTranspose' && !n.domain && process.env.NASGROW_NCHWC_CONVT !== '0' && lowerStridedDepthwiseTranspose(n)) continue;
     const why = n.opType === 'Conv' && !n.domain ? unsuited(n, g, block) : 'not a conv';
     if (why !== null) {
       if (n.opType === 'Conv') report.kept.push({ name: n.name, why });
@@ -198,6 +203,72 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
       node(`${at}/as_channels`, 'Reshape', [real, ints(`${at}/output_shape`, [1, N * C, kh, kw])], [n.outputs[0]!]);
     }
     report.lowered.depthwise++;
+  }
+
+  /**
+   * A depthwise ConvTranspose (the input gradient of a strided depthwise conv, src/autodiff/rules/conv.ts)
+   * as a stride-1 blocked depthwise conv of dY spread onto a grid of stride s:
+   *   dX[q] = Σ_t w[t]·dY[i] over s·i + t − p = q   =  Σ_v w[k−1−v] · u[q + v − (k−1−p)]
+   * with u[s·i] = dY[i] and zeros between: a correlation of u with the flipped kernel, begin pads k−1−p.
+   * In the blocked layout [N, C/B, h, w, B] the spreading is one Pad of the view [N, C/B, h, 1, w, 1, B]
+   * to [N, C/B, h, s, w, s, B], whose channel blocks stay contiguous; the plain ConvTranspose runs one
+   * tiny GEMM and col2im per channel and sample.
+   * @returns false (nothing emitted) when the node is not a depthwise ConvTranspose of static shape
+   *   without bias and dilations, or a pad of the stride-1 form would be negative.
+   */
+  function lowerStridedDepthwiseTranspose(n: Node): boolean {
+    const [dy, Wt, bias] = n.inputs as [string, string, string | undefined];
+    if (bias) return false;
+    const ds = shapeOf(dy);
+    const ws = shapeOf(Wt);
+    const xs = shapeOf(n.outputs[0]!);
+    if (!ds || !ws || !xs || ds.length !== 4 || ws.length !== 4 || xs.length !== 4 || ![...ds, ...ws, ...xs].every((d) => typeof d === 'number')) return false;
+    const [N, C, h, w] = ds as [number, number, number, number];
+    const [, , H, W] = xs as [number, number, number, number];
+    const [, Cg, kh, kw] = ws as [number, number, number, number];
+    const attr = (key: string, dflt: number[]) => {
+      const a = n.attrs.get(key);
+      return a && a.kind === 'ints' ? a.value : dflt;
+    };
+    if (intAttr(n, 'group', 1) !== C || Cg !== 1 || ws[0] !== C) return false;
+    if (attr('dilations', [1, 1]).some((d) => d !== 1)) return false;
+    const auto = n.attrs.get('auto_pad');
+    if (auto && auto.kind === 'string' && auto.value !== 'NOTSET') return false;
+    const [sh, sw] = attr('strides', [1, 1]) as [number, number];
+    const p = attr('pads', [0, 0, 0, 0]);
+    const begin = [kh - 1 - p[0]!, kw - 1 - p[1]!];
+    const end = [H + kh - 1 - begin[0]! - sh * h, W + kw - 1 - begin[1]! - sw * w];
+    if ([...begin, ...end].some((q) => q < 0)) return false;
+    const at = `${n.name}/nchwc`;
+    const Cp = roundUp(C, block);
+    const blocked = reorderInput(dy, [N, C, h, w], at);
+    const view = value(`${dy}_spread_view`, DType.FLOAT, [N, Cp / block, h, 1, w, 1, block]);
+    node(`${at}/spread_view`, 'Reshape', [blocked, ints(`${at}/spread_view_shape`, [N, Cp / block, h, 1, w, 1, block])], [view]);
+    const spread = value(`${dy}_spread`, DType.FLOAT, [N, Cp / block, h, sh, w, sw, block]);
+    node(`${at}/spread`, 'Pad', [view, ints(`${at}/spread_pads`, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1, 0])], [spread], { mode: { kind: 'string', value: 'constant' } });
+    const grid = value(`${dy}_spread_nchwc`, DType.FLOAT, [N, Cp, sh * h, sw * w]);
+    node(`${at}/spread_merge`, 'Reshape', [spread, ints(`${at}/spread_shape`, [N, Cp, sh * h, sw * w])], [grid]);
+    // the kernel flipped on both spatial axes, padded to Cp channels and blocked [Cp/B, 1, kh, kw, B]
+    const big = 2 ** 62;
+    const flipped = value(`${Wt}_flipped`, DType.FLOAT, [C, 1, kh, kw]);
+    node(`${at}/filter_flip`, 'Slice', [Wt, ints(`${at}/flip_starts`, [-1, -1]), ints(`${at}/flip_ends`, [-big, -big]), ints(`${at}/flip_axes`, [2, 3]), ints(`${at}/flip_steps`, [-1, -1])], [flipped]);
+    let filter = flipped;
+    if (Cp !== C) {
+      filter = value(`${Wt}_flipped_padded`, DType.FLOAT, [Cp, 1, kh, kw]);
+      node(`${at}/pad_filter`, 'Pad', [flipped, ints(`${at}/filter_pads`, [0, 0, 0, 0, Cp - C, 0, 0, 0])], [filter], { mode: { kind: 'string', value: 'constant' } });
+    }
+    const split = value(`${Wt}_flipped_split`, DType.FLOAT, [Cp / block, block, 1, kh, kw]);
+    node(`${at}/filter_split`, 'Reshape', [filter, ints(`${at}/filter_split_shape`, [Cp / block, block, 1, kh, kw])], [split]);
+    const perm = [0, 2, 3, 4, 1];
+    const tr = value(`${Wt}_flipped_blocked`, DType.FLOAT, [Cp / block, 1, kh, kw, block]);
+    node(`${at}/filter_block`, 'Transpose', [split], [tr], { perm: { kind: 'ints', value: perm } });
+    const kernel = value(`${Wt}_flipped_nchwc`, DType.FLOAT, [Cp, 1, kh, kw]);
+    node(`${at}/filter_merge`, 'Reshape', [tr, ints(`${at}/filter_shape`, [Cp, 1, kh, kw])], [kernel]);
+    const yb = value(`${n.outputs[0]}_nchwc`, DType.FLOAT, [N, Cp, H, W]);
+    node(`${at}/Conv`, 'Conv', [grid, kernel], [yb], { group: { kind: 'int', value: Cp }, kernel_shape: { kind: 'ints', value: [kh, kw] }, pads: { kind: 'ints', value: [begin[0]!, begin[1]!, end[0]!, end[1]!] }, strides: { kind: 'ints', value: [1, 1] } }, NCHWC_DOMAIN);
+    node(`${at}/ReorderOutput`, 'ReorderOutput', [yb], [n.outputs[0]!], { channels: { kind: 'int', value: C } }, NCHWC_DOMAIN);
+    report.lowered.depthwise++;
+    return true;
   }
 
   // The views the batched depthwise convs no longer read are left without consumers: drop them.

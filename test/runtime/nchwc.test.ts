@@ -148,3 +148,44 @@ for (const C of [16, 12]) {
     }
   });
 }
+
+// A strided depthwise conv's input gradient is a ConvTranspose; the lowering runs it as a stride-1
+// blocked depthwise conv of dY spread onto the stride grid. Odd input sizes leave a trailing row the
+// strided conv never reads (output_padding 0, end pad k−1−p−1 of the spread form).
+for (const [C, H, stride] of [[16, 8, 2], [12, 8, 2], [20, 7, 2], [8, 9, 3]] as const) {
+  test(`the input gradient of a stride-${stride} depthwise conv (C=${C}, ${H}x${H}) runs blocked and equals ConvTranspose's`, async (t) => {
+    const block = await nchwcBlockSize();
+    if (!block) return t.log('ORT has no NCHWc kernels on this CPU; nothing is lowered here');
+    const N = 3;
+    const b = new GraphBuilder('dw_strided_dx');
+    const x = b.input('x', DType.FLOAT, [N, C, H, H]);
+    const w = b.input('w', DType.FLOAT, [C, 1, 3, 3]);
+    const y = b.op1('Conv', [x, w], { group: C, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [stride, stride] });
+    const Ho = b.staticShape(y)[2]!;
+    const dy = b.input('dy', DType.FLOAT, [N, C, Ho, Ho]);
+    const [dX] = convGrad(b, b.graph.producerOf(y)!, [dy], [true, false]);
+    b.output(b.op1('Identity', [dX!], {}, { names: ['dX'] }));
+    const g = b.finish();
+    t.true(g.nodes.some((n) => n.opType === 'ConvTranspose'), 'the rule emits ConvTranspose (standard ONNX in saved graphs)');
+    const { graph, report } = lowerToNchwc(g, block);
+    t.false(graph.nodes.some((n) => n.opType === 'ConvTranspose'));
+    t.is(report.lowered.depthwise, 1);
+    const rng = new Rng(5);
+    const feeds = {
+      x: f32Tensor(new Float32Array(N * C * H * H), [N, C, H, H]),
+      w: f32Tensor(Float32Array.from({ length: C * 9 }, () => rng.normal()), [C, 1, 3, 3]),
+      dy: f32Tensor(Float32Array.from({ length: N * C * Ho * Ho }, () => rng.normal()), [N, C, Ho, Ho]),
+    };
+    const run = async (nchwc: boolean) => {
+      const s = await createSession(g, { device: 'cpu', threads: 1, nchwc });
+      const o = await s.run(feeds);
+      await s.release();
+      return o.dX!.data as Float32Array;
+    };
+    const a = await run(false);
+    const c = await run(true);
+    const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    t.is(a.length, N * C * H * H);
+    t.true(a.every((v, i) => Math.abs(v - c[i]!) <= 1e-6 * scale), 'dX differs');
+  });
+}
