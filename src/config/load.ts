@@ -24,6 +24,8 @@ export interface LoadOptions {
   overrides?: Override[];
   /** check that input paths exist (default true; off when re-reading a saved run config) */
   checkPaths?: boolean;
+  /** check data.path with them (default true; off for `nasgrow validate --no-data`) */
+  checkDataPath?: boolean;
   /** working directory for the default output folder (default process.cwd()) */
   cwd?: string;
   /** folder that relative paths are resolved against (default: the config file's folder) */
@@ -91,6 +93,7 @@ export function parseConfig(text: string, sourceName: string, options: LoadOptio
   const ctx: CheckContext = {
     baseDir: options.baseDir ?? path.dirname(path.resolve(sourceName)),
     checkPaths: options.checkPaths ?? true,
+    checkDataPath: options.checkDataPath ?? true,
     configName: configName(sourceName),
     cwd: options.cwd ?? process.cwd(),
   };

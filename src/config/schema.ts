@@ -28,6 +28,8 @@ export interface CheckContext {
   baseDir: string;
   /** whether paths that must exist are checked (off when re-reading a saved config) */
   checkPaths: boolean;
+  /** whether data.path is checked with them (off for `nasgrow validate --no-data`); default true */
+  checkDataPath?: boolean;
   /** the config's name: its file name without the .yaml extension */
   configName: string;
   /** working directory, for defaults relative to where nasgrow runs */
@@ -49,14 +51,14 @@ function section<S extends z.ZodRawShape>(description: string, shape: S) {
  * A file system path, resolved relative to the config file's folder (`~/` is the home folder) and,
  * for inputs, checked to exist when ctx.checkPaths. The parsed value is absolute.
  */
-function pathType(ctx: CheckContext, mustExist: PathKind) {
+function pathType(ctx: CheckContext, mustExist: PathKind, check = ctx.checkPaths) {
   return z
     .string()
     .min(1)
     .transform((raw, tctx) => {
       const expanded = raw === '~' ? os.homedir() : raw.startsWith('~/') ? path.join(os.homedir(), raw.slice(2)) : raw;
       const resolved = path.resolve(ctx.baseDir, expanded);
-      if (!ctx.checkPaths || mustExist === 'no') return resolved;
+      if (!check || mustExist === 'no') return resolved;
       const problem = (message: string) => {
         tctx.addIssue({ code: 'custom', message });
         return z.NEVER;
@@ -164,7 +166,7 @@ export function configSchema(ctx: CheckContext) {
 
     data: section('The dataset', {
       dataset: z.enum(DATASET_KINDS).default('fashion-mnist').meta({ description: 'which dataset (and so which format) data.path holds' }),
-      path: pathType(ctx, 'any').meta({ description: 'dataset file or folder, relative to the config file' }),
+      path: pathType(ctx, 'any', ctx.checkPaths && ctx.checkDataPath !== false).meta({ description: 'dataset file or folder, relative to the config file' }),
       classes: z.array(z.string().min(1)).min(2).check(unique).nullable().default(null).meta({
         description: 'image-folder only: class folder names in label order (null: sorted folder names)',
       }),
@@ -348,7 +350,7 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
         `give ${folderChannels} means and ${folderChannels} stds${k === 1 || k === 3 ? `, or set data.channels: ${k} to read the images as ${k === 1 ? 'greyscale' : 'RGB'}` : ''}`,
     });
   }
-  if (cfg.data.dataset === 'image-folder' && ctx.checkPaths) {
+  if (cfg.data.dataset === 'image-folder' && ctx.checkPaths && ctx.checkDataPath !== false) {
     // pathType(ctx, 'any') accepted a file or a folder; an image folder is a folder, or an archive of
     // one, which the loader reads like cifar10's (src/data/image-folder.ts, src/data/image-tree.ts)
     try {

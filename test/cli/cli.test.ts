@@ -70,6 +70,22 @@ test('validate with a good config prints the resolved config as YAML', (t) => {
   t.is(cfg.output.dir, path.join(real, 'runs', 'good'));
 });
 
+test('validate --no-data checks the config without its data: a data.path that is not here passes, and fails without --no-data', (t) => {
+  const { dir, write } = sandbox();
+  write('elsewhere.yaml', 'data:\n  path: /nowhere/cifar10.tar.gz\n  dataset: cifar10\nmodel:\n  arch: missing-arch.json\n');
+  const alone = nasgrow(['validate', 'elsewhere.yaml', '--no-data'], dir);
+  t.is(alone.code, 1, 'the other input paths are still checked');
+  t.regex(alone.stderr, /model\.arch points to .*missing-arch\.json, which does not exist/);
+  t.notRegex(alone.stderr, /data\.path/);
+  write('elsewhere.yaml', 'data:\n  path: /nowhere/cifar10.tar.gz\n  dataset: cifar10\n');
+  const ok = nasgrow(['validate', 'elsewhere.yaml', '--no-data'], dir);
+  t.is(ok.code, 0, ok.stderr);
+  t.is((parseYaml(ok.stdout) as { data: { path: string } }).data.path, '/nowhere/cifar10.tar.gz');
+  const withData = nasgrow(['validate', 'elsewhere.yaml'], dir);
+  t.is(withData.code, 1);
+  t.regex(withData.stderr, /data\.path points to \/nowhere\/cifar10\.tar\.gz, which does not exist/);
+});
+
 test('a missing config file and bad YAML are user errors', (t) => {
   const { dir, write } = sandbox();
   const missing = nasgrow(['validate', 'nope.yaml'], dir);

@@ -117,17 +117,18 @@ export interface StartData {
  * The checks of a start that need no data, writing nothing: the config with --epochs/--threads/
  * --device/--out/--resume applied, the device, the output folder (a file in its path, /proc, a new
  * run's folder not empty, a resumed one not a run folder of this command), and the resume rules.
- * `nasgrow validate` runs them as `train` and `run` do.
+ * `nasgrow validate` runs them as `train` and `run` do; `opts.data` false (its --no-data) leaves
+ * data.path unchecked.
  * @throws ConfigError, UsageError, FolderError, RunFolderError (all exit 1).
  */
-export function checkStart(args: TrainArgs, kind: 'train' | 'grow'): StartPlan {
+export function checkStart(args: TrainArgs, kind: 'train' | 'grow', opts: { data?: boolean } = {}): StartPlan {
   // '' would resolve to the working directory, which output.dir '' may not be either
   if (args.out === '') throw new UsageError('--out is empty: name the run folder, or leave --out out for output.dir of the config');
   if (args.resume === '') throw new UsageError('--resume is empty: name the run folder to continue');
   if (args.out !== undefined && args.resume !== undefined && path.resolve(args.out) !== path.resolve(args.resume)) {
     throw new UsageError(`--out ${args.out} and --resume ${args.resume} name different folders: --resume alone names the run folder`);
   }
-  const cfg = loadConfig(args.config, { overrides: cliOverrides(args) });
+  const cfg = loadConfig(args.config, { overrides: cliOverrides(args), checkDataPath: opts.data !== false });
   const resume = args.resume !== undefined;
   const runDir = cfg.output.dir;
   const command = kind === 'grow' ? 'run' : 'train';

@@ -32,7 +32,8 @@ export async function runValidate(args: ValidateArgs, out: Streams = process.std
   // a resumed run folder says which command made it, and so which checks apply
   const runOf = args.resume !== undefined && fs.existsSync(runFolder(args.resume).config) ? readManifest(args.resume).command : 'train';
   const kind = runOf === 'run' ? 'grow' : 'train';
-  const plan = checkStart(args, kind);
+  // --no-data: the config alone, so data.path need not exist here (a login node without the data)
+  const plan = checkStart(args, kind, { data: args.data !== false });
   for (const n of plan.notes) err.write(n + '\n');
   const header = [`${args.config} is valid; resolved with defaults, paths absolute`];
   if (args.data !== false) {
