@@ -24,22 +24,23 @@
 //
 // Inputs : images, labels, every model tensor (paramSpecs), `splitting_v.<l>` per dense layer (shape
 //          of l's conv weight: row c is channel c's direction v_c).
-// Outputs: loss (mean cross-entropy), per layer `<l>.split_sv` (shape of l's conv weight; row c is
+// Outputs: loss (mean cross-entropy), per layer `splitting_v.<l>_grad` (shape of l's conv weight; row c is
 //          S_c·v_c); with `debug`, also `<l>.x` (the conv's input), `<l>.a` (BN output) and `<l>.g_y`.
+import * as path from 'path';
 import { ArchState } from '../models/arch';
 import { convSpec, paramSpecs } from '../models/params';
-import { IO, param as paramName, SECTION } from '../models/names';
+import { IO, param as paramName, SECTION, splitSvName, splittingVName } from '../models/names';
 import { emitBatchNorm, emitClassifier, emitDenseConv, emitDepthwise, runningBnScale } from '../models/forward';
 import { DType, Graph, GraphBuilder } from '../onnx/graph';
 import { backward } from '../autodiff/backward';
+import { labelParts } from '../models/parts';
+import { writeModel } from '../onnx/writer';
+import { describeGraph } from '../train/graphs';
+import { placed, RunPlace } from '../train/write-graphs';
 
 /** β of the softplus whose second derivative stands in for ReLU's (the authors' value) */
 export const SOFTPLUS_BETA = 3;
 
-/** The input holding layer `layer`'s directions V (one row per output channel). */
-export const splittingVName = (layer: string): string => `splitting_v.${layer}`;
-/** The output holding ∇_V Q of layer `layer`: row c is S_c·v_c. */
-export const splitSvName = (layer: string): string => `${layer}.split_sv`;
 /** Debug outputs of layer `layer`: the conv's input x, the BN output a, and g_y = ∂L/∂ReLU(a). */
 export const splittingDebugName = (layer: string, what: 'x' | 'a' | 'g_y'): string => `${layer}.${what}`;
 
@@ -58,6 +59,18 @@ export interface SplittingGraphOptions {
 export function buildSplittingGraph(arch: ArchState, batch: number, opts: SplittingGraphOptions = {}): Graph {
   const b = new GraphBuilder('splitting');
   const [C, H, W] = arch.inputShape;
+  describeGraph(
+    b,
+    arch,
+    'splitting',
+    [
+      `On a batch of ${batch}: the forward with BatchNorm on running statistics, conv → BN → ReLU → [max-pool], the mean cross-entropy L and g_y = ∂L/∂ReLU(a) at every layer; ` +
+        `per layer the quadratic ½ Σ g_y·σ''(a)·(s·conv(x, V))² (σ'' of softplus with β = ${SOFTPLUS_BETA}, s = γ/√(σ²_run + ε)), whose gradient with respect to V has row c = S_c·v_c, the product of channel c's splitting matrix with its direction. The model tensors are only read.`,
+      `Inputs: images [${batch},${C},${H},${W}], labels [${batch}], the ${paramSpecs(arch).length} model tensors, splitting_v.<layer> (shaped as the layer's conv kernel).`,
+      'Outputs: loss, splitting_quadratic, per layer splitting_v.<layer>_grad (row c: S_c·v_c).',
+    ],
+    { 'nasgrow.batch': `${batch}` },
+  );
   const images = b.input(IO.images, DType.FLOAT, [batch, C, H, W]);
   const labels = b.input(IO.labels, DType.INT64, [batch]);
   for (const s of paramSpecs(arch)) b.input(s.name, DType.FLOAT, s.shape);
@@ -120,11 +133,20 @@ export function buildSplittingGraph(arch: ArchState, batch: number, opts: Splitt
   const Q = b.scope(SECTION.objective, () => b.op1('Mul', [b.op1('Sum', terms), b.floats([0.5])], {}, { names: ['splitting_quadratic'] }));
   const { grads } = backward(b, Q, vs);
   arch.layers.forEach((layer) => {
-    b.scope(`${layer.name}/splitting`, () => {
-      const grad = grads.get(splittingVName(layer.name));
-      if (!grad) throw new Error(`splitting graph: no gradient reached ${splittingVName(layer.name)}`);
-      b.output(b.op1('Identity', [grad], {}, { names: [splitSvName(layer.name)] }), `row c: S_c·v_c of ${layer.name}'s channel c`);
-    });
+    // the final gradient of V is named splitting_v.<l>_grad (splitSvName): an output as it is
+    const grad = grads.get(splittingVName(layer.name));
+    if (grad !== splitSvName(layer.name)) throw new Error(`splitting graph: no gradient reached ${splittingVName(layer.name)}`);
+    b.output(grad, `row c: S_c·v_c of ${layer.name}'s channel c`);
   });
-  return b.finish();
+  return labelParts(b.finish(), arch);
+}
+
+/**
+ * Write the splitting graph of `arch` (batch `batch`) as `<dir>/splitting.onnx`, one function per
+ * layer part (src/onnx/writer.ts), with `place` in its metadata in a growing run; returns its path.
+ */
+export function writeSplittingGraph(dir: string, arch: ArchState, batch: number, place?: RunPlace): string {
+  const file = path.join(dir, 'splitting.onnx');
+  writeModel(placed(buildSplittingGraph(arch, batch), place), file, { functions: true });
+  return file;
 }

@@ -18,13 +18,13 @@
 //      close to λ_min; the Ritz pair of the same products needs no extra pass.
 import { ArchState } from '../models/arch';
 import { convSpec, paramSpecs, TensorMap } from '../models/params';
-import { IO } from '../models/names';
+import { IO, splitSvName, splittingVName } from '../models/names';
 import type { ModelState } from '../models/state';
 import { createSession, f32Tensor, i64Tensor, ort, RuntimeOptions } from '../runtime/session';
 import { Rng } from '../util/rng';
 import { STREAMS } from '../util/streams';
 import { symmetricEigen } from '../util/symmetric-eigen';
-import { buildSplittingGraph, splitSvName, splittingVName } from './splitting';
+import { buildSplittingGraph } from './splitting';
 import type { EvalBatch } from './true-delta';
 
 /** power-iteration steps for ρ_c ≈ |λ|max (step 1 of the file comment) */
@@ -59,7 +59,7 @@ export class SplittingEngine {
     return new SplittingEngine(arch, batchSize, await createSession(buildSplittingGraph(arch, batchSize, { debug }), runtime));
   }
 
-  /** The graph's outputs on one batch for directions `v` (layer → [width × fan-in]); row c of `<l>.split_sv` is S_c·v_c. */
+  /** The graph's outputs on one batch for directions `v` (layer → [width × fan-in]); row c of `splitting_v.<l>_grad` is S_c·v_c. */
   async run(model: ModelState, v: TensorMap, images: Float32Array, labels: BigInt64Array): Promise<ort.InferenceSession.OnnxValueMapType> {
     const [C, H, W] = this.arch.inputShape;
     const B = this.batchSize;

@@ -70,7 +70,8 @@ export const momentumName = (p: string): string => `momentum.${p}`;
 export const nextName = (v: string): string => `${v}.next`;
 
 /** The final gradient of `x`, `X_grad` (ONNX Runtime's convention): autodiff names it so. */
-export { gradName } from '../autodiff/types';
+import { gradName } from '../autodiff/types';
+export { gradName };
 
 /** Growing step (src/grow/graph.ts): split parameters θ of every channel of `layer`, shaped as its conv kernel. */
 export const thetaName = (layer: string): string => `theta.${layer}`;
@@ -78,6 +79,11 @@ export const thetaName = (layer: string): string => `theta.${layer}`;
 export const adamMName = (layer: string): string => `adam_m.${layer}`;
 /** Adam's second moment of `layer`'s θ. */
 export const adamVName = (layer: string): string => `adam_v.${layer}`;
+
+/** Splitting graph (src/grow/splitting.ts): the directions V of `layer` (row c: channel c's v_c). */
+export const splittingVName = (layer: string): string => `splitting_v.${layer}`;
+/** Splitting graph: ∇_V Q of `layer`, whose row c is S_c·v_c — the final gradient of V, `splitting_v.<layer>_grad`. */
+export const splitSvName = (layer: string): string => gradName(splittingVName(layer));
 
 /** Per-channel outputs of the growing step: s and ΔL_GN of every split and prune of `layer` ([width]). */
 export type EstimateKind = 'split_s' | 'split_gn' | 'prune_s' | 'prune_gn';
@@ -88,13 +94,13 @@ export const withinLayer = (p: string, layer: string): string => (p.startsWith(`
 
 /**
  * The layer a tensor named here belongs to (`conv3` for `conv3.conv.weight`, `momentum.conv3.bn.bias`,
- * `theta.conv3`, `adam_v.conv3.next`, `conv3.split_gn`; `fc` for the classifier's), or undefined for a
+ * `theta.conv3`, `adam_v.conv3.next`, `conv3.split_gn`, `splitting_v.conv3`; `fc` for the classifier's), or undefined for a
  * name this file does not give a layer (`images`, `loss`, node-made values).
  */
 export function tensorLayer(name: string): string | undefined {
-  const m = /^(?:momentum\.|theta\.|adam_m\.|adam_v\.)?([A-Za-z][A-Za-z0-9_]*)\./.exec(`${name}.`);
+  const m = /^(?:momentum\.|theta\.|adam_m\.|adam_v\.|splitting_v\.)?([A-Za-z][A-Za-z0-9_]*)\./.exec(`${name}.`);
   if (!m) return undefined;
-  const prefixed = /^(momentum|theta|adam_m|adam_v)\./.test(name);
+  const prefixed = /^(momentum|theta|adam_m|adam_v|splitting_v)\./.test(name);
   // a bare identifier (`images`, `loss`) names no layer; a prefixed one (`theta.conv3`) does
   return prefixed || name.includes('.') ? m[1] : undefined;
 }

@@ -11,17 +11,19 @@
 //   <layer>/morphisms/{split_head,prune_head,estimates,objective}...  gn_heads (grow: s, ΔL_GN, outputs)
 //   <layer>/morphisms/.../<op>_grad/...      theta_backward (grow: the gradient of Σ ΔL_GN to θ)
 //   <layer>/adam/...                         adam      (grow: the layer's Adam update of θ)
+//   <layer>/splitting/...                    splitting (splitting: the quadratic in V of steepest descent)
+//   <layer>/splitting/.../<op>_grad/...      splitting_backward (splitting: its gradient S_c·v_c)
 //   <section>/...                            a part named by SECTION_PART (loss/forward, adam/bias_correction)
 // where <layer> is a dense layer of the architecture or the classifier `fc`. A first segment that is a
 // tensor's gradient scope (`conv2.conv.weight_grad/Sum`, where autodiff sums a tensor's gradient
 // contributions) belongs to that tensor's layer (names.ts, tensorLayer): its backward part, or its
-// theta_backward part for θ.
+// theta_backward part for θ, its splitting_backward part for a splitting direction V.
 import type { Graph } from '../onnx/ir';
 import type { ArchState } from './arch';
-import { CLASSIFIER, SECTION, tensorLayer, thetaName } from './names';
+import { CLASSIFIER, SECTION, splittingVName, tensorLayer, thetaName } from './names';
 
 /** Scope words inside a layer that start a part (the builders name their scopes with these). */
-export const PART_SCOPE = { sgd: 'sgd', runningStats: 'running_stats', morphisms: 'morphisms', adam: 'adam' } as const;
+export const PART_SCOPE = { sgd: 'sgd', runningStats: 'running_stats', morphisms: 'morphisms', adam: 'adam', splitting: 'splitting' } as const;
 
 /** Scopes under `<layer>/morphisms/` that hold the Gauss-Newton heads (the rest are the branches). */
 export const HEAD_SCOPE = { split: 'split_head', prune: 'prune_head', estimates: 'estimates', objective: 'objective' } as const;
@@ -54,9 +56,11 @@ export function partOf(name: string, layers: ReadonlySet<string>): { layer: stri
     layer = tensorLayer(tensor);
     if (layer === undefined || (!layers.has(layer) && layer !== CLASSIFIER)) return undefined;
     if (tensor === thetaName(layer)) return { layer, part: 'theta_backward' };
+    if (tensor === splittingVName(layer)) return { layer, part: 'splitting_backward' };
   }
   const scope = segs[1];
   if (scope === PART_SCOPE.morphisms) return { layer, part: grad ? 'theta_backward' : HEADS.has(segs[2] ?? '') ? 'gn_heads' : 'morphisms' };
+  if (scope === PART_SCOPE.splitting) return { layer, part: grad ? 'splitting_backward' : 'splitting' };
   if (scope === PART_SCOPE.sgd || scope === PART_SCOPE.runningStats || scope === PART_SCOPE.adam) return { layer, part: scope };
   return { layer, part: grad ? 'backward' : 'forward' };
 }

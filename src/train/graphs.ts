@@ -24,13 +24,14 @@ import { backward } from '../autodiff/backward';
 import { BN_MOMENTUM, SgdHyper } from './optimizer';
 
 /** The graph kinds nasgrow writes (metadata `nasgrow.kind`). */
-export type GraphKind = 'train' | 'eval' | 'infer' | 'grow';
+export type GraphKind = 'train' | 'eval' | 'infer' | 'grow' | 'splitting';
 
 const KIND_TITLE: Record<GraphKind, string> = {
   train: 'nasgrow training step',
   eval: 'nasgrow evaluation step',
   infer: 'nasgrow inference model',
   grow: 'nasgrow growing step',
+  splitting: 'nasgrow splitting matrix products (splitting steepest descent)',
 };
 
 /**

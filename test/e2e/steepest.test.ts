@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'csv-parse/sync';
+import { onnx } from 'onnx-proto';
+import { FUNCTION_DOMAIN } from '../../src/onnx/writer';
 
 import { ROOT } from '../helpers/root';
 import { writeTinyConfig } from '../helpers/tiny-config';
@@ -52,6 +54,11 @@ test.serial('splitting steepest descent applies the reference\'s counts, splitti
     const rows = csv(path.join(out, 'phases', `phase-0${n}`, 'estimates.csv')).filter((x) => x.applied === '1');
     t.true(rows.every((x) => (x.chosen === 'split' ? x.reason === 'smallest-lambda' : x.reason === 'random')));
     t.false(fs.existsSync(path.join(out, 'phases', `phase-0${n}`, 'grow.onnx')));
+    // splitting.onnx in its place: the splitting graph of this phase's architecture, one function per layer part
+    const sg = onnx.ModelProto.decode(fs.readFileSync(path.join(out, 'phases', `phase-0${n}`, 'splitting.onnx')));
+    t.is(sg.metadataProps.find((p) => p.key === 'nasgrow.kind')?.value, 'splitting');
+    t.true(sg.graph!.node!.length > 0 && sg.graph!.node!.every((x) => x.domain === FUNCTION_DOMAIN), 'every top-level node calls a layer part');
+    t.true(sg.functions.some((f) => (f.name ?? '').endsWith('.splitting_backward')), sg.functions.map((f) => f.name).join(' '));
     // steepest.csv: λ_min of every channel; in each layer the split channels are those of smallest λ_min
     const lam = csv(path.join(out, 'phases', `phase-0${n}`, 'steepest.csv'));
     const widths = (JSON.parse(fs.readFileSync(path.join(out, 'phases', `phase-0${n}`, 'arch.json'), 'utf8')) as { layers: { width: number }[] }).layers.map((l) => l.width);

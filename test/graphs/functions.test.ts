@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { onnx } from 'onnx-proto';
 import { buildGrowGraph } from '../../src/grow/graph';
+import { buildSplittingGraph } from '../../src/grow/splitting';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
 import { initParams } from '../../src/models/params';
 import { DType, Graph, GraphBuilder } from '../../src/onnx/graph';
@@ -42,7 +43,7 @@ async function outputsOf(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): 
   }
 }
 
-// Each family's training step and growing step, at one Gauss-Newton granularity each (a session of a
+// Each family's training step, growing step and splitting graph (steepest descent), at one Gauss-Newton granularity each (a session of a
 // growing graph takes seconds to create: the two granularities differ only in the heads).
 const small = [
   { label: 'vgg19-w4', arch: vgg19(4, [3, 32, 32], 5), granularity: 'batch' as const },
@@ -52,6 +53,7 @@ for (const { label, arch, granularity } of small) {
   const graphs: Record<string, () => Graph> = {
     train: () => buildTrainGraph(arch, 4, SGD),
     [`grow (${granularity})`]: () => buildGrowGraph(arch, 4, { granularity }),
+    splitting: () => buildSplittingGraph(arch, 4),
   };
   for (const [kind, build] of Object.entries(graphs)) {
     test(`${label} ${kind}: the graph with functions computes in ONNX Runtime exactly what the flat graph computes`, async (t) => {

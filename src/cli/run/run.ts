@@ -10,7 +10,8 @@
 //   phases/phase-NN/  (phase NN = 01, 02, ...: as the log counts) arch.json, graphs (train, grow, eval, infer .onnx), estimates.csv (one row per
 //                     channel: estimates, resource change, decision), state.safetensors (the model
 //                     after this phase's morphisms were applied); grow.method steepest: steepest.csv
-//                     (λ_min of every channel's splitting matrix, and whether it was split)
+//                     (λ_min of every channel's splitting matrix, and whether it was split) and
+//                     splitting.onnx (the graph of the splitting matrix products) in place of grow.onnx
 //   metrics.jsonl/.csv  one record per epoch (phase 1, 2, ... or empty for the retraining; kind
 //                     train|grow|retrain|baseline)
 //   progress.json     the last completed phase; --resume restarts after it
@@ -32,6 +33,7 @@ import { assertTrainable, ConfigError, type TrainConfig } from '../../config';
 import { GrowEngine } from '../../grow/grow-engine';
 import { emaWeightOf, growData } from '../../grow/grow-data';
 import { writeGrowGraph } from '../../grow/graph';
+import { writeSplittingGraph } from '../../grow/splitting';
 import { growPhase } from '../../grow/phases';
 import { initTheta } from '../../grow/theta';
 import { appliedMorphisms, estimatesCsv } from '../../grow/decisions';
@@ -211,6 +213,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
     writeArchGraphs(dir, arch, cfg.train.batch_size, phaseHyper, place);
     writeInferenceGraph(dir, state, data.normalization, data.train.classNames, place);
     if (gaussNewton) writeGrowGraph(dir, arch, cfg.train.batch_size, g.granularity, place);
+    if (g.method === 'steepest') writeSplittingGraph(dir, arch, cfg.train.batch_size, place);
     log(`phase ${k + 1}/${g.cycles}: ${arch.layers.map((l) => l.width).join(',')} — ${paramCount(arch).toLocaleString('en-US')} parameters`);
 
     // Training phase k: epochs k·P … (k+1)·P − 1 of the schedule, evaluated after its last epoch.
