@@ -152,6 +152,16 @@ export function inferShapes(g: Graph, n: Node): Out[] {
       return [{ dtype: X(0).dtype, shape: [X(0).shape[0]!, X(0).shape[1]!, ...X(0).shape.slice(2).map(() => 1)] }];
     case 'BatchNormalization':
       return [same()];
+    case 'MaxUnpool': {
+      // X [N, C, h, w] → output_shape when given, else [N, C, (h−1)·s + k − pads, ...]
+      const given = n.inputs[2] ? constInts(g, n.inputs[2], 'output_shape', n) : undefined;
+      if (given) return [{ dtype: X(0).dtype, shape: given }];
+      const k = intsAttr(n, 'kernel_shape')!;
+      const st = intsAttr(n, 'strides') ?? k.map(() => 1);
+      const p = intsAttr(n, 'pads') ?? [...k.map(() => 0), ...k.map(() => 0)];
+      const s = X(0).shape as number[];
+      return [{ dtype: X(0).dtype, shape: [s[0]!, s[1]!, ...k.map((kk, i) => (s[2 + i]! - 1) * st[i]! + kk - p[i]! - p[i + k.length]!)] }];
+    }
     case 'Flatten': {
       const axis = normAxis(intAttr(n, 'axis', 1), X(0).shape.length);
       const s = X(0).shape;
