@@ -26,6 +26,22 @@ const N = 2;
 
 check('Add', 'broadcast', [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [3, 1] }], (b, [a, c]) => b.op1('Add', [a!, c!]));
 check('Sub', 'broadcast', [{ name: 'a', shape: [2, 3] }, { name: 'b', shape: [3] }], (b, [a, c]) => b.op1('Sub', [a!, c!]));
+// x + t and x − t: t's two contributions dp and −dm meet, and the walker sums them as Sub(dp, dm)
+// (no Neg left in the graph: the test below), as the growing step's dΘ = dc⁺ − dc⁻
+check('Sub', 'second input also added (contributions summed as a Sub)', [{ name: 'x', shape: [2, 3] }, { name: 't', shape: [2, 3] }], (b, [x, t]) =>
+  b.op1('Mul', [b.op1('Add', [x!, t!]), b.op1('Sub', [b.op1('Sub', [x!, t!]), b.floats([0.5])])]),
+);
+test('a Sub\'s negated contribution meeting another is summed as one Sub, without a Neg', (t) => {
+  const b = new GraphBuilder('sub_sum');
+  const x = b.input('x', DType.FLOAT, [3]);
+  const th = b.input('t', DType.FLOAT, [3]);
+  const loss = b.op1('ReduceSum', [b.op1('Mul', [b.op1('Add', [x, th]), b.op1('Sub', [x, th])])], { keepdims: 0 });
+  const g = backward(b, loss, [th]).grads.get(th)!;
+  b.output(g);
+  const graph = b.finish();
+  t.is(graph.producerOf(g)?.opType, 'Sub');
+  t.false(graph.nodes.some((n) => n.opType === 'Neg'));
+});
 check('Mul', 'broadcast', [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [1, 3, 1] }], (b, [a, c]) => b.op1('Mul', [a!, c!]));
 check('Div', 'plain', [{ name: 'a', shape: [3, 4] }, { name: 'b', shape: [3, 4], data: awayFromZero(rng, 12, 1) }], (b, [a, c]) => b.op1('Div', [a!, c!]));
 check('Neg', 'plain', [{ name: 'a', shape: [5] }], (b, [a]) => b.op1('Neg', [a!]));
