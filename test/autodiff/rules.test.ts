@@ -43,6 +43,22 @@ test('a Sub\'s negated contribution meeting another is summed as one Sub, withou
   t.false(graph.nodes.some((n) => n.opType === 'Neg'));
 });
 check('Mul', 'broadcast', [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [1, 3, 1] }], (b, [a, c]) => b.op1('Mul', [a!, c!]));
+// Σ over axes of a·b: dY reaches Mul as an Expand of the sum's gradient; the rule multiplies by its
+// source instead (the test below checks that the expanded tensor is gone)
+check('Mul', 'under a ReduceSum (dY expanded)', [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [2, 3, 4] }], (b, [a, c]) =>
+  b.op1('ReduceSum', [b.op1('Mul', [a!, c!]), b.ints([0, 2])], { keepdims: 1 }),
+);
+test('Mul under a ReduceSum multiplies by the unexpanded gradient: no full-size Expand left', (t) => {
+  const b = new GraphBuilder('mul_sum');
+  const a = b.input('a', DType.FLOAT, [2, 3, 4]);
+  const c = b.input('c', DType.FLOAT, [2, 3, 4]);
+  const loss = b.op1('ReduceSum', [b.op1('ReduceSum', [b.op1('Mul', [a, c]), b.ints([2])], { keepdims: 1 })], { keepdims: 0 });
+  const g = backward(b, loss, [a]).grads.get(a)!;
+  b.output(g);
+  const graph = b.finish();
+  t.deepEqual(graph.nodes.filter((n) => n.opType === 'Expand').map((n) => graph.values.get(n.outputs[0]!)?.shape), [[2, 3, 1]]);
+  t.deepEqual(graph.values.get(g)?.shape, [2, 3, 4]);
+});
 check('Div', 'plain', [{ name: 'a', shape: [3, 4] }, { name: 'b', shape: [3, 4], data: awayFromZero(rng, 12, 1) }], (b, [a, c]) => b.op1('Div', [a!, c!]));
 check('Neg', 'plain', [{ name: 'a', shape: [5] }], (b, [a]) => b.op1('Neg', [a!]));
 check('Sum', 'three inputs, one used twice', [{ name: 'a', shape: [4] }, { name: 'b', shape: [4] }], (b, [a, c]) => b.op1('Sum', [a!, c!, a!]));
