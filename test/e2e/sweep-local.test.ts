@@ -96,4 +96,17 @@ test.serial('a sweep killed mid-way and started again finishes without redoing i
   const changed = nasgrow(['sweep', 'seeds.yaml']);
   t.is(changed.code, 1, changed.out);
   t.regex(changed.out, /its point seed-1 sets other values than seeds\.yaml now does\n\s+train\.lr: null in the sweep, 0\.1 now/);
+  // its base config may change where and how fast the points run, not what they compute
+  const base = fs.readFileSync(path.join(dir, 'tiny.yaml'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'moved.yaml'), base.replace('runtime: { threads: 1 }', 'runtime: { threads: 2 }'));
+  fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: moved.yaml\ngrid:\n  seed: [1, 2, 3]\nout: out/seeds\n');
+  const moved = nasgrow(['sweep', 'seeds.yaml']);
+  t.is(moved.code, 0, moved.out);
+  t.regex(moved.out, /the base config's runtime\.threads changed .*base\.yaml rewritten/);
+  t.regex(fs.readFileSync(path.join(out, 'base.yaml'), 'utf8'), /threads: 2/);
+  fs.writeFileSync(path.join(dir, 'other.yaml'), base.replace('lr: 0.05', 'lr: 0.07'));
+  fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: other.yaml\ngrid:\n  seed: [1, 2, 3]\nout: out/seeds\n');
+  const other = nasgrow(['sweep', 'seeds.yaml']);
+  t.is(other.code, 1, other.out);
+  t.regex(other.out, /its base config \(.*base\.yaml\) differs from .*other\.yaml\n\s+train\.lr: 0\.05 in the sweep, 0\.07 now\nonly runtime\.device, runtime\.threads, data\.cache_dir, output\.dir may differ/);
 });

@@ -55,6 +55,13 @@ const RESUMABLE_CHANGES = [
   'output.dir',
 ];
 
+/**
+ * Keys that say where and how fast a run goes, not what it computes: a sweep folder may go on with a
+ * base config that differs from its first one only in these (src/cli/sweep/sweep.ts). data.path and
+ * model.arch are not among them: a new point would read other inputs than the points already done.
+ */
+export const PLACE_KEYS: readonly string[] = ['runtime.device', 'runtime.threads', 'data.cache_dir', 'output.dir'];
+
 /** A run about to start or resume: its config, folder, data, seed architecture, log and progress display. */
 export interface RunSession {
   cfg: TrainConfig;

@@ -14,7 +14,7 @@ import { SweepManifest, isSweepFolder, readPointStatus, readSweepManifest, runFo
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkFolder } from '../../util/folders';
 import { UsageError } from '../errors';
-import { checkStart, checkStartData } from '../shared/run-setup';
+import { checkStart, checkStartData, PLACE_KEYS } from '../shared/run-setup';
 import { nasgrowVersion } from '../version';
 import type { PreparedSweep } from './common';
 import { pointTrainArgs } from './point';
@@ -82,9 +82,10 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   checkFolder(dir, `the sweep folder (out of ${sweep.source})`);
   const baseText = absolutePathsConfigText(fs.readFileSync(sweep.config, 'utf8'), path.dirname(sweep.config), `the base config of the sweep ${sweep.source}, copied from ${sweep.config} (relative paths made absolute)`);
   let manifest: SweepManifest;
+  let placeChanged: string[] = [];
   if (fs.existsSync(dir) && isSweepFolder(dir)) {
     manifest = readSweepManifest(dir);
-    checkSameSweep(dir, manifest, sweep, points, baseText);
+    placeChanged = checkSameSweep(dir, manifest, sweep, points, baseText);
   } else {
     if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
       throw new UsageError(`the sweep folder ${dir} (out of ${sweep.source}) is not empty and is not a sweep folder (no sweep.json): set out to a new folder, or empty it`);
@@ -124,29 +125,37 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   }
 
   fs.mkdirSync(dir, { recursive: true });
-  if (!fs.existsSync(f.base)) writeFileAtomic(f.base, baseText);
+  // a base config that now differs only in where and how fast the points run replaces the old one:
+  // the points still to run and those resumed read it (a resume allows these keys to change)
+  if (!fs.existsSync(f.base) || placeChanged.length > 0) writeFileAtomic(f.base, baseText);
+  if (placeChanged.length > 0) log(`  the base config's ${placeChanged.join(', ')} changed (where and how fast the points run, not what they compute): ${f.base} rewritten`);
   writeFileAtomic(f.sweepFile, fs.readFileSync(sweep.source, 'utf8'));
   writeSweepManifest(dir, all);
   return { sweep, dir, points, indices, done };
 }
 
 /**
- * A sweep folder made before may go on only with the same base config and the same values for the
- * points it has (points may be added).
+ * A sweep folder made before may go on only with the same base config, up to where and how fast its
+ * points run (PLACE_KEYS: runtime, data.cache_dir), and the same values for the points it has (points
+ * may be added).
+ * @returns the PLACE_KEYS that differ (the caller rewrites the folder's base.yaml with them).
  * @throws UsageError listing what differs.
  */
-function checkSameSweep(dir: string, manifest: SweepManifest, sweep: SweepFile, points: SweepPoint[], baseText: string): void {
+function checkSameSweep(dir: string, manifest: SweepManifest, sweep: SweepFile, points: SweepPoint[], baseText: string): string[] {
   const f = sweepFolder(dir);
   const what = `the sweep folder ${dir} was made by another sweep`;
   const fix = `start the sweep in a new folder (out in ${sweep.source}), or put the sweep file back as it was`;
   if (manifest.command !== sweep.command) throw new UsageError(`${what}: its points are runs of \`nasgrow ${manifest.command}\`, and ${sweep.source} says command: ${sweep.command}; ${fix}`);
+  let place: string[] = [];
   if (fs.existsSync(f.base) && fs.readFileSync(f.base, 'utf8') !== baseText) {
     const before = loadConfig(f.base, { checkPaths: false });
     const after = loadConfig(sweep.config, { checkPaths: false });
-    const keys = diffConfigs(before, after).filter((d) => d.key !== 'output.dir');
+    const diff = diffConfigs(before, after);
+    const keys = diff.filter((d) => !PLACE_KEYS.includes(d.key));
     if (keys.length > 0) {
-      throw new UsageError([`${what}: its base config (${f.base}) differs from ${sweep.config}`, ...keys.map((d) => `  ${d.key}: ${inlineYaml(d.before)} in the sweep, ${inlineYaml(d.after)} now`), fix].join('\n'));
+      throw new UsageError([`${what}: its base config (${f.base}) differs from ${sweep.config}`, ...keys.map((d) => `  ${d.key}: ${inlineYaml(d.before)} in the sweep, ${inlineYaml(d.after)} now`), `only ${PLACE_KEYS.join(', ')} may differ; ${fix}`].join('\n'));
     }
+    place = diff.map((d) => d.key).filter((k) => k !== 'output.dir');
   }
   for (const p of points) {
     const old = manifest.points.find((q) => q.name === p.name);
@@ -157,4 +166,5 @@ function checkSameSweep(dir: string, manifest: SweepManifest, sweep: SweepFile, 
       throw new UsageError([`${what}: its point ${p.name} sets other values than ${sweep.source} now does`, ...diff.map((k) => `  ${k}: ${inlineYaml(old.values[k] ?? null)} in the sweep, ${inlineYaml(p.values[k] ?? null)} now`), fix].join('\n'));
     }
   }
+  return place;
 }
