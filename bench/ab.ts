@@ -7,10 +7,8 @@
 import { mobilenetv1, vgg19 } from '../src/models/arch';
 import { Engine } from '../src/train/engine';
 import { GrowEngine } from '../src/grow/grow-engine';
-import { freshModelState } from '../src/models/state';
-import { initTheta } from '../src/grow/theta';
+import { stepInputs } from './step-inputs';
 import { ensureAllocatorTunables } from '../src/util/allocator';
-import { Rng } from '../src/util/rng';
 import { median } from '../src/util/stats';
 
 const BATCH = 64;
@@ -22,12 +20,7 @@ async function main() {
   const [family = 'mobilenetv1', width = '32', mode = 'train', ...assignments] = process.argv.slice(2);
   const arch = family === 'vgg19' ? vgg19(Number(width)) : mobilenetv1(Number(width));
   const vars = assignments.map((a) => a.split('=') as [string, string]);
-  const rng = new Rng(2);
-  const [C, H, W] = arch.inputShape;
-  const images = Float32Array.from({ length: BATCH * C * H * W }, () => rng.normal());
-  const labels = BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(arch.classes)));
-  const state = freshModelState(arch, 0);
-  const theta = initTheta(arch, state.params, 1e-2, 0, 0);
+  const { images, labels, state, theta } = stepInputs(arch, BATCH);
   const build = async () =>
     mode === 'grow'
       ? await GrowEngine.create(arch, BATCH, 'batch', { device: 'cpu', threads: THREADS })

@@ -19,7 +19,7 @@ import { ensureAllocatorTunables } from '../src/util/allocator';
 import { Rng } from '../src/util/rng';
 import { median } from '../src/util/stats';
 import { GrowEngine } from '../src/grow/grow-engine';
-import { initTheta } from '../src/grow/theta';
+import { stepInputs } from './step-inputs';
 import { nchwcBlockSize } from '../src/runtime/session';
 
 const NETWORKS: Record<string, () => ArchState> = {
@@ -125,12 +125,7 @@ function pytorchRound(network: string): number {
 
 /** Growing step vs training step of the same architecture (issue: a growing epoch ≤ 2x a training epoch). */
 async function growCost(name: string, arch: ArchState): Promise<string> {
-  const rng = new Rng(2);
-  const [C, H, W] = arch.inputShape;
-  const images = Float32Array.from({ length: BATCH * C * H * W }, () => rng.normal());
-  const labels = BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(arch.classes)));
-  const state = freshModelState(arch, 0);
-  const theta = initTheta(arch, state.params, 1e-2, 0, 0);
+  const { images, labels, state, theta } = stepInputs(arch, BATCH);
   const train = await Engine.create(arch, BATCH, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, { device: 'cpu', threads: THREADS });
   const grow = await GrowEngine.create(arch, BATCH, 'batch', { device: 'cpu', threads: THREADS });
   const t: number[] = [];
