@@ -100,6 +100,31 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
     return y;
   };
 
+  // A filter zero-padded from shape `from` to `to` (whole rows and columns of zeros), under `at`.
+  const padFilter = (w: string, from: number[], to: number[], at: string): string => {
+    if (from.every((d, i) => d === to[i])) return w;
+    const pads = [0, 0, 0, 0, ...to.map((d, i) => d - from[i]!)];
+    const y = value(`${w}_padded`, DType.FLOAT, to);
+    node(`${at}/pad_filter`, 'Pad', [w, ints(`${at}/filter_pads`, pads)], [y], { mode: { kind: 'string', value: 'constant' } });
+    return y;
+  };
+  // A filter in a blocked layout: reshaped to `split`, transposed by `perm`, merged to `shape`.
+  const reorderFilter = (w: string, split: number[], perm: number[], shape: number[], at: string): string => {
+    const a = value(`${w}_split`, DType.FLOAT, split);
+    node(`${at}/filter_split`, 'Reshape', [w, ints(`${at}/filter_split_shape`, split)], [a]);
+    const b = value(`${w}_blocked`, DType.FLOAT, perm.map((p) => split[p]!));
+    node(`${at}/filter_block`, 'Transpose', [a], [b], { perm: { kind: 'ints', value: perm } });
+    const c = value(`${w}_nchwc`, DType.FLOAT, shape);
+    node(`${at}/filter_merge`, 'Reshape', [b, ints(`${at}/filter_shape`, shape)], [c]);
+    return c;
+  };
+  // A depthwise filter [C, 1, kh, kw] → padded to [Cp, 1, kh, kw] → [Cp/B, B, 1, kh, kw] → [Cp/B, 1, kh, kw, B]
+  const depthwiseFilter = (w: string, shape: number[], at: string): string => {
+    const [C, , kh, kw] = shape as [number, number, number, number];
+    const Cp = roundUp(C, block);
+    return reorderFilter(padFilter(w, [C, 1, kh, kw], [Cp, 1, kh, kw], at), [Cp / block, block, 1, kh, kw], [0, 2, 3, 4, 1], [Cp, 1, kh, kw], at);
+  };
+
   const producer = new Map<string, Node>();
   for (const n of g.nodes) for (const o of n.outputs) producer.set(o, n);
 
@@ -132,44 +157,26 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
     let attrs: Record<string, AttrValue> = Object.fromEntries(n.attrs);
     if (depthwise) {
       xIn = reorderInput(X, xs, at);
-      // [C, 1, kh, kw] → pad to [Cp, 1, kh, kw] → [Cp/B, B, 1, kh, kw] → [Cp/B, 1, kh, kw, B]
-      const padded = padFilter(Wt, ws, [Op, 1, kh, kw]);
-      filter = reorderFilter(padded, [Op / block, block, 1, kh, kw], [0, 2, 3, 4, 1], [Op, 1, kh, kw]);
+      filter = depthwiseFilter(Wt, ws, at);
       attrs = { ...attrs, group: { kind: 'int', value: Op } };
       report.lowered.depthwise++;
     } else if (C < block) {
       xIn = X; // the kernels read an NCHW input with fewer channels than a block directly
-      const padded = padFilter(Wt, ws, [Op, Cg, kh, kw]);
-      filter = reorderFilter(padded, [Op / block, block, Cg, kh, kw], [0, 2, 3, 4, 1], [Op, Cg, kh, kw]);
+      const padded = padFilter(Wt, ws, [Op, Cg, kh, kw], at);
+      filter = reorderFilter(padded, [Op / block, block, Cg, kh, kw], [0, 2, 3, 4, 1], [Op, Cg, kh, kw], at);
       report.lowered.dense++;
     } else {
       xIn = reorderInput(X, xs, at);
       const Cp = roundUp(C, block);
-      const padded = padFilter(Wt, ws, [Op, Cp, kh, kw]);
-      filter = reorderFilter(padded, [Op / block, block, Cp / block, block, kh, kw], [0, 2, 4, 5, 3, 1], [Op, Cp, kh, kw]);
+      const padded = padFilter(Wt, ws, [Op, Cp, kh, kw], at);
+      filter = reorderFilter(padded, [Op / block, block, Cp / block, block, kh, kw], [0, 2, 4, 5, 3, 1], [Op, Cp, kh, kw], at);
       report.lowered.dense++;
     }
     const yb = value(`${n.outputs[0]}_nchwc`, DType.FLOAT, [ys[0]!, Op, ys[2]!, ys[3]!]);
     node(`${at}/Conv`, 'Conv', [xIn, filter], [yb], attrs, NCHWC_DOMAIN);
     node(`${at}/ReorderOutput`, 'ReorderOutput', [yb], [n.outputs[0]!], { channels: { kind: 'int', value: O } }, NCHWC_DOMAIN);
-
-    function padFilter(w: string, from: number[], to: number[]): string {
-      if (from.every((d, i) => d === to[i])) return w;
-      const pads = [0, 0, 0, 0, ...to.map((d, i) => d - from[i]!)];
-      const y = value(`${w}_padded`, DType.FLOAT, to);
-      node(`${at}/pad_filter`, 'Pad', [w, ints(`${at}/filter_pads`, pads)], [y], { mode: { kind: 'string', value: 'constant' } });
-      return y;
-    }
-    function reorderFilter(w: string, split: number[], perm: number[], shape: number[]): string {
-      const a = value(`${w}_split`, DType.FLOAT, split);
-      node(`${at}/filter_split`, 'Reshape', [w, ints(`${at}/filter_split_shape`, split)], [a]);
-      const b = value(`${w}_blocked`, DType.FLOAT, perm.map((p) => split[p]!));
-      node(`${at}/filter_block`, 'Transpose', [a], [b], { perm: { kind: 'ints', value: perm } });
-      const c = value(`${w}_nchwc`, DType.FLOAT, shape);
-      node(`${at}/filter_merge`, 'Reshape', [b, ints(`${at}/filter_shape`, shape)], [c]);
-      return c;
-    }
   }
+
   /**
    * The depthwise weight gradient (src/autodiff/rules/conv.ts): X [N,C,H,W] viewed as [1, N·C, H, W],
    * convolved by dY [N,C,Ho,Wo] viewed as kernels [N·C, 1, Ho, Wo]. In the blocked layouts both views
@@ -226,16 +233,12 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
     const [N, C, h, w] = ds as [number, number, number, number];
     const [, , H, W] = xs as [number, number, number, number];
     const [, Cg, kh, kw] = ws as [number, number, number, number];
-    const attr = (key: string, dflt: number[]) => {
-      const a = n.attrs.get(key);
-      return a && a.kind === 'ints' ? a.value : dflt;
-    };
     if (intAttr(n, 'group', 1) !== C || Cg !== 1 || ws[0] !== C) return false;
-    if (attr('dilations', [1, 1]).some((d) => d !== 1)) return false;
+    if (intsAttr(n, 'dilations', [1, 1]).some((d) => d !== 1)) return false;
     const auto = n.attrs.get('auto_pad');
     if (auto && auto.kind === 'string' && auto.value !== 'NOTSET') return false;
-    const [sh, sw] = attr('strides', [1, 1]) as [number, number];
-    const p = attr('pads', [0, 0, 0, 0]);
+    const [sh, sw] = intsAttr(n, 'strides', [1, 1]) as [number, number];
+    const p = intsAttr(n, 'pads', [0, 0, 0, 0]);
     const begin = [kh - 1 - p[0]!, kw - 1 - p[1]!];
     const end = [H + kh - 1 - begin[0]! - sh * h, W + kw - 1 - begin[1]! - sw * w];
     if ([...begin, ...end].some((q) => q < 0)) return false;
@@ -248,22 +251,11 @@ export function lowerToNchwc(g: Graph, block: number): { graph: Graph; report: L
     node(`${at}/spread`, 'Pad', [view, ints(`${at}/spread_pads`, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1, 0])], [spread], { mode: { kind: 'string', value: 'constant' } });
     const grid = value(`${dy}_spread_nchwc`, DType.FLOAT, [N, Cp, sh * h, sw * w]);
     node(`${at}/spread_merge`, 'Reshape', [spread, ints(`${at}/spread_shape`, [N, Cp, sh * h, sw * w])], [grid]);
-    // the kernel flipped on both spatial axes, padded to Cp channels and blocked [Cp/B, 1, kh, kw, B]
+    // the kernel flipped on both spatial axes, then padded and blocked as any depthwise filter
     const big = 2 ** 62;
     const flipped = value(`${Wt}_flipped`, DType.FLOAT, [C, 1, kh, kw]);
     node(`${at}/filter_flip`, 'Slice', [Wt, ints(`${at}/flip_starts`, [-1, -1]), ints(`${at}/flip_ends`, [-big, -big]), ints(`${at}/flip_axes`, [2, 3]), ints(`${at}/flip_steps`, [-1, -1])], [flipped]);
-    let filter = flipped;
-    if (Cp !== C) {
-      filter = value(`${Wt}_flipped_padded`, DType.FLOAT, [Cp, 1, kh, kw]);
-      node(`${at}/pad_filter`, 'Pad', [flipped, ints(`${at}/filter_pads`, [0, 0, 0, 0, Cp - C, 0, 0, 0])], [filter], { mode: { kind: 'string', value: 'constant' } });
-    }
-    const split = value(`${Wt}_flipped_split`, DType.FLOAT, [Cp / block, block, 1, kh, kw]);
-    node(`${at}/filter_split`, 'Reshape', [filter, ints(`${at}/filter_split_shape`, [Cp / block, block, 1, kh, kw])], [split]);
-    const perm = [0, 2, 3, 4, 1];
-    const tr = value(`${Wt}_flipped_blocked`, DType.FLOAT, [Cp / block, 1, kh, kw, block]);
-    node(`${at}/filter_block`, 'Transpose', [split], [tr], { perm: { kind: 'ints', value: perm } });
-    const kernel = value(`${Wt}_flipped_nchwc`, DType.FLOAT, [Cp, 1, kh, kw]);
-    node(`${at}/filter_merge`, 'Reshape', [tr, ints(`${at}/filter_shape`, [Cp, 1, kh, kw])], [kernel]);
+    const kernel = depthwiseFilter(flipped, [C, 1, kh, kw], at);
     const yb = value(`${n.outputs[0]}_nchwc`, DType.FLOAT, [N, Cp, H, W]);
     node(`${at}/Conv`, 'Conv', [grid, kernel], [yb], { group: { kind: 'int', value: Cp }, kernel_shape: { kind: 'ints', value: [kh, kw] }, pads: { kind: 'ints', value: [begin[0]!, begin[1]!, end[0]!, end[1]!] }, strides: { kind: 'ints', value: [1, 1] } }, NCHWC_DOMAIN);
     node(`${at}/ReorderOutput`, 'ReorderOutput', [yb], [n.outputs[0]!], { channels: { kind: 'int', value: C } }, NCHWC_DOMAIN);
@@ -320,6 +312,11 @@ function intAttr(n: Node, key: string, dflt: number): number {
   return a && a.kind === 'int' ? a.value : dflt;
 }
 
+function intsAttr(n: Node, key: string, dflt: number[]): number[] {
+  const a = n.attrs.get(key);
+  return a && a.kind === 'ints' ? a.value : dflt;
+}
+
 /** Why conv `n` keeps its plain form, or null when the blocked kernels can run it. */
 function unsuited(n: Node, g: Graph, block: number): string | null {
   if (n.inputs.length > 2 && n.inputs[2] !== '') return 'has a bias';
@@ -332,8 +329,7 @@ function unsuited(n: Node, g: Graph, block: number): string | null {
   const C = xs[1] as number;
   const [O, Cg, kh, kw] = ws as number[];
   const group = intAttr(n, 'group', 1);
-  const strides = n.attrs.get('strides');
-  const unitStride = !strides || (strides.kind === 'ints' && strides.value.every((s) => s === 1));
+  const unitStride = intsAttr(n, 'strides', [1, 1]).every((s) => s === 1);
   // a 1x1 conv is one GEMM in ORT's plain path, which the blocked kernel does not beat (measured
   // 0.73x at 32→32 on 16x16, bench/nchwc-convs.ts)
   if (group === 1 && kh === 1 && kw === 1 && unitStride) return 'pointwise (faster as a plain GEMM)';
