@@ -65,16 +65,14 @@ export function backward(b: GraphBuilder, loss: string, wrt: string[], seed?: st
     if (!list || list.length === 0) return null;
     if (list.length === 1) return list[0]!;
     // a + Neg(c) → a − c (bit for bit the same; one pass fewer): a Sub's second input meets another
-    // contribution, as in the growing step's dΘ = dc⁺ − dc⁻ (src/grow/graph.ts). The Neg, now unread,
-    // is dropped by finish().
-    if (list.length === 2) {
-      const negated = list.map((v) => b.graph.producerOf(v)).map((n) => (n?.opType === 'Neg' && !b.graph.nodes.some((m) => m !== n && m.inputs.includes(n.outputs[0]!)) ? n : undefined));
-      const k = negated[1] ? 1 : negated[0] ? 0 : -1;
-      if (k >= 0 && !negated[1 - k]) {
-        const diff = b.atScope(gradName(value), () => b.op1('Sub', [list[1 - k]!, negated[k]!.inputs[0]!], {}, { names: [gradName(value)] }));
-        contributions.set(value, [diff]);
-        return diff;
-      }
+    // contribution, as in the growing step's dΘ = dc⁺ − dc⁻ (src/grow/graph.ts). A Neg nothing else
+    // reads is dropped by finish().
+    const negated = list.length === 2 ? list.map((v) => b.graph.producerOf(v)).map((n) => (n?.opType === 'Neg' ? n : undefined)) : [];
+    if (list.length === 2 && !negated[0] !== !negated[1]) {
+      const k = negated[1] ? 1 : 0;
+      const diff = b.atScope(gradName(value), () => b.op1('Sub', [list[1 - k]!, negated[k]!.inputs[0]!], {}, { names: [gradName(value)] }));
+      contributions.set(value, [diff]);
+      return diff;
     }
     const summed = b.atScope(gradName(value), () => b.op1('Sum', list, {}, { names: [gradName(value)] }));
     contributions.set(value, [summed]);
