@@ -5,7 +5,7 @@ import test from 'ava';
 import { DType, Graph, GraphBuilder } from '../../src/onnx/graph';
 import { modelBytes } from '../../src/onnx/writer';
 import { lowerToNchwc, NCHWC_DOMAIN } from '../../src/runtime/nchwc';
-import { createSession, f32Tensor, nchwcBlockSize } from '../../src/runtime/session';
+import { createSession, f32Tensor, nchwcBlockSize, ort } from '../../src/runtime/session';
 import { buildTrainGraph } from '../../src/train/graphs';
 import { vgg19 } from '../../src/models/arch';
 import { Rng } from '../../src/util/rng';
@@ -38,6 +38,17 @@ const CASES: Case[] = [
   { label: 'with a bias', C: 16, H: 8, O: 16, k: 3, bias: true, expect: /bias/ },
 ];
 
+/** The outputs of `g` on `feeds` run twice on one thread: plain (nchwc off) and lowered. */
+async function plainAndLowered(g: Graph, feeds: Record<string, ort.Tensor>): Promise<[ort.InferenceSession.ReturnType, ort.InferenceSession.ReturnType]> {
+  const run = async (nchwc: boolean) => {
+    const s = await createSession(g, { device: 'cpu', threads: 1, nchwc });
+    const o = await s.run(feeds);
+    await s.release();
+    return o;
+  };
+  return [await run(false), await run(true)];
+}
+
 function convGraph(c: Case): Graph {
   const group = c.group ?? 1;
   const stride = c.stride ?? 1;
@@ -67,14 +78,7 @@ for (const c of CASES) {
       w: f32Tensor(Float32Array.from({ length: (c.O * c.C * c.k * c.k) / group }, () => rng.normal()), [c.O, c.C / group, c.k, c.k]),
       ...(c.bias ? { b: f32Tensor(Float32Array.from({ length: c.O }, () => rng.normal()), [c.O]) } : {}),
     };
-    const run = async (nchwc: boolean) => {
-      const s = await createSession(g, { device: 'cpu', threads: 1, nchwc });
-      const y = (await s.run(feeds)).y!;
-      await s.release();
-      return y;
-    };
-    const plain = await run(false);
-    const lowered = await run(true);
+    const [plain, lowered] = (await plainAndLowered(g, feeds)).map((o) => o.y!) as [ort.Tensor, ort.Tensor];
     t.deepEqual(lowered.dims, plain.dims);
     const a = plain.data as Float32Array;
     const b = lowered.data as Float32Array;
@@ -132,14 +136,7 @@ for (const C of [16, 12]) {
       w: f32Tensor(Float32Array.from({ length: C * 9 }, () => rng.normal()), [C, 1, 3, 3]),
       dy: f32Tensor(Float32Array.from({ length: N * C * H * H }, () => rng.normal()), [N, C, H, H]),
     };
-    const run = async (nchwc: boolean) => {
-      const s = await createSession(g, { device: 'cpu', threads: 1, nchwc });
-      const o = await s.run(feeds);
-      await s.release();
-      return o;
-    };
-    const plain = await run(false);
-    const lowered = await run(true);
+    const [plain, lowered] = await plainAndLowered(g, feeds);
     for (const k of ['dX', 'dW']) {
       const a = plain[k]!.data as Float32Array;
       const c = lowered[k]!.data as Float32Array;
@@ -176,14 +173,7 @@ for (const [C, H, stride] of [[16, 8, 2], [12, 8, 2], [20, 7, 2], [8, 9, 3]] as 
       w: f32Tensor(Float32Array.from({ length: C * 9 }, () => rng.normal()), [C, 1, 3, 3]),
       dy: f32Tensor(Float32Array.from({ length: N * C * Ho * Ho }, () => rng.normal()), [N, C, Ho, Ho]),
     };
-    const run = async (nchwc: boolean) => {
-      const s = await createSession(g, { device: 'cpu', threads: 1, nchwc });
-      const o = await s.run(feeds);
-      await s.release();
-      return o.dX!.data as Float32Array;
-    };
-    const a = await run(false);
-    const c = await run(true);
+    const [a, c] = (await plainAndLowered(g, feeds)).map((o) => o.dX!.data as Float32Array) as [Float32Array, Float32Array];
     const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     t.is(a.length, N * C * H * H);
     t.true(a.every((v, i) => Math.abs(v - c[i]!) <= 1e-6 * scale), 'dX differs');
