@@ -9,7 +9,7 @@ import { Engine } from '../src/train/engine';
 import { GrowEngine } from '../src/grow/grow-engine';
 import { stepInputs } from './step-inputs';
 import { ensureAllocatorTunables } from '../src/util/allocator';
-import { median } from '../src/util/stats';
+import { interleavedMedians } from './interleave';
 
 const BATCH = 64;
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
@@ -31,17 +31,9 @@ async function main() {
   const b = await build();
   for (const [k, v] of saved) v === undefined ? delete process.env[k] : (process.env[k] = v);
   const step = (e: Engine | GrowEngine) => (e instanceof GrowEngine ? e.step(state, theta, images, labels, 0.01) : e.trainStep(state, images, labels, 0));
-  const times: [number[], number[]] = [[], []];
-  for (let i = 0; i < 3 + STEPS; i++) {
-    for (const [j, e] of [a, b].entries()) {
-      const t = performance.now();
-      await step(e);
-      if (i >= 3) times[j]!.push(performance.now() - t);
-    }
-  }
+  const [ma, mb] = (await interleavedMedians([() => step(a), () => step(b)], STEPS)) as [number, number];
   await a.release();
   await b.release();
-  const [ma, mb] = times.map(median) as [number, number];
   console.log(`ab ${family} w=${width} ${mode} A=${ma.toFixed(1)} B=${mb.toFixed(1)} B/A=${(mb / ma).toFixed(3)} (B: ${assignments.join(' ')})`);
 }
 

@@ -4,7 +4,7 @@
 import { DType, GraphBuilder } from '../src/onnx/graph';
 import { createSession, f32Tensor } from '../src/runtime/session';
 import { maxPoolGrad } from '../src/autodiff/rules/max-pool';
-import { median } from '../src/util/stats';
+import { interleavedMedians } from './interleave';
 
 const N = 64;
 
@@ -29,16 +29,8 @@ async function one(C: number, H: number): Promise<string> {
   const outs: Float32Array[] = [];
   for (const s of sessions) outs.push((await s.run(feeds)).dx!.data as Float32Array);
   const same = outs[0]!.every((v, i) => Object.is(v, outs[1]![i]));
-  const times: number[][] = [[], []];
-  for (let r = 0; r < 18; r++) {
-    for (let m = 0; m < 2; m++) {
-      const t = performance.now();
-      await sessions[m]!.run(feeds);
-      if (r >= 3) times[m]!.push(performance.now() - t);
-    }
-  }
+  const [a, c] = (await interleavedMedians(sessions.map((s) => () => s.run(feeds)), 15)) as [number, number];
   for (const s of sessions) await s.release();
-  const [a, c] = times.map(median) as [number, number];
   return `max-pool fwd+bwd ${C} ch ${H}x${H}: identical=${same} scatter_ms=${a.toFixed(2)} unpool_ms=${c.toFixed(2)} speedup=${(a / c).toFixed(2)}`;
 }
 

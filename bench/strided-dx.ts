@@ -7,7 +7,7 @@
 import { DType, GraphBuilder } from '../src/onnx/graph';
 import { createSession, f32Tensor } from '../src/runtime/session';
 import { convGrad } from '../src/autodiff/rules/conv';
-import { median } from '../src/util/stats';
+import { interleavedMedians } from './interleave';
 
 const N = 64;
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
@@ -44,16 +44,8 @@ async function one(C: number, H: number): Promise<string> {
     diff = Math.max(diff, Math.abs(outs[0]![i]! - outs[1]![i]!));
     scale = Math.max(scale, Math.abs(outs[0]![i]!));
   }
-  const times: number[][] = [[], []];
-  for (let i = 0; i < 3 + STEPS; i++) {
-    for (let m = 0; m < 2; m++) {
-      const t = performance.now();
-      await sessions[m]!.run(feeds);
-      if (i >= 3) times[m]!.push(performance.now() - t);
-    }
-  }
+  const [a, p] = (await interleavedMedians(sessions.map((s) => () => s.run(feeds)), STEPS)) as [number, number];
   for (const s of sessions) await s.release();
-  const [a, p] = times.map(median) as [number, number];
   return `strided dX depthwise ${C} ${H}x${H}: diff=${(diff / scale).toExponential(1)} convtranspose_ms=${a.toFixed(2)} blocked_ms=${p.toFixed(2)} speedup=${(a / p).toFixed(2)}`;
 }
 
