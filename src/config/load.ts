@@ -90,10 +90,11 @@ export function parseConfig(text: string, sourceName: string, options: LoadOptio
     }
   }
 
+  const checkPaths = options.checkPaths ?? true;
   const ctx: CheckContext = {
     baseDir: options.baseDir ?? path.dirname(path.resolve(sourceName)),
-    checkPaths: options.checkPaths ?? true,
-    checkDataPath: options.checkDataPath ?? true,
+    checkPaths,
+    checkDataPath: checkPaths && (options.checkDataPath ?? true),
     configName: configName(sourceName),
     cwd: options.cwd ?? process.cwd(),
   };

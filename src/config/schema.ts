@@ -28,8 +28,8 @@ export interface CheckContext {
   baseDir: string;
   /** whether paths that must exist are checked (off when re-reading a saved config) */
   checkPaths: boolean;
-  /** whether data.path is checked with them (off for `nasgrow validate --no-data`); default true */
-  checkDataPath?: boolean;
+  /** whether data.path is checked (as checkPaths, but off for `nasgrow validate --no-data`) */
+  checkDataPath: boolean;
   /** the config's name: its file name without the .yaml extension */
   configName: string;
   /** working directory, for defaults relative to where nasgrow runs */
@@ -166,7 +166,7 @@ export function configSchema(ctx: CheckContext) {
 
     data: section('The dataset', {
       dataset: z.enum(DATASET_KINDS).default('fashion-mnist').meta({ description: 'which dataset (and so which format) data.path holds' }),
-      path: pathType(ctx, 'any', ctx.checkPaths && ctx.checkDataPath !== false).meta({ description: 'dataset file or folder, relative to the config file' }),
+      path: pathType(ctx, 'any', ctx.checkDataPath).meta({ description: 'dataset file or folder, relative to the config file' }),
       classes: z.array(z.string().min(1)).min(2).check(unique).nullable().default(null).meta({
         description: 'image-folder only: class folder names in label order (null: sorted folder names)',
       }),
@@ -286,7 +286,7 @@ export type TrainConfig = z.output<ReturnType<typeof configSchema>>;
  * The schema built with a placeholder context, for code that reads only its structure (keys,
  * types, defaults, descriptions): never parse with it, its paths would resolve against `/`.
  */
-export const configStructure = configSchema({ baseDir: '/', checkPaths: false, configName: 'config', cwd: '/' });
+export const configStructure = configSchema({ baseDir: '/', checkPaths: false, checkDataPath: false, configName: 'config', cwd: '/' });
 
 /** Number of dense layers of a seed family (the length a per-layer width list must have). */
 export function denseLayerCount(family: Family): number {
@@ -350,7 +350,7 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
         `give ${folderChannels} means and ${folderChannels} stds${k === 1 || k === 3 ? `, or set data.channels: ${k} to read the images as ${k === 1 ? 'greyscale' : 'RGB'}` : ''}`,
     });
   }
-  if (cfg.data.dataset === 'image-folder' && ctx.checkPaths && ctx.checkDataPath !== false) {
+  if (cfg.data.dataset === 'image-folder' && ctx.checkDataPath) {
     // pathType(ctx, 'any') accepted a file or a folder; an image folder is a folder, or an archive of
     // one, which the loader reads like cifar10's (src/data/image-folder.ts, src/data/image-tree.ts)
     try {
