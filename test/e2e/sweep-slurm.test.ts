@@ -74,6 +74,13 @@ maybe('a task cancelled mid-run with scancel resumes, when submitted again, to t
     if (Date.now() > deadline) return t.fail('seed-4 did not finish a phase in 5 minutes');
     await sleep(100);
   }
+  // Freeze the task's process the moment its first phase is saved, then cancel it: what is left of
+  // the run (one phase and the retraining) takes ~3 s, which a loaded machine's slurmctld -> slurmd ->
+  // slurmstepd signal path has overrun (CI, 2026-12-01: "the cancel came too late"). A stopped process
+  // dies to scancel's SIGTERM (sent with SIGCONT) or its SIGKILL all the same, without running on.
+  const statusFile = path.join(dir, 'out', 'cancel', 'points', 'seed-4.json');
+  const running = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+  process.kill(running.pid, 'SIGSTOP');
   t.is(slurm('scancel', [`${job}_1`]).status, 0);
   while (slurm('squeue', ['-h', '-r', '-j', job, '-o', '%K']).stdout.trim() !== '') {
     if (Date.now() > deadline) return t.fail('the job array did not leave the queue');
@@ -87,7 +94,6 @@ maybe('a task cancelled mid-run with scancel resumes, when submitted again, to t
   // as if the cancelled task had run on another node: its lock and status name a host this one is not,
   // so only SLURM can say that it is gone (src/cli/sweep/point.ts releaseStaleSlurmLock)
   const lockFile = path.join(dir, 'out', 'cancel', 'seed-4', '.lock');
-  const statusFile = path.join(dir, 'out', 'cancel', 'points', 'seed-4.json');
   const st = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
   t.is(st.state, 'running');
   fs.writeFileSync(statusFile, JSON.stringify({ ...st, host: 'node-b' }));
