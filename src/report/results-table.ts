@@ -92,9 +92,12 @@ const stat = (values: number[]): Stat => ({ mean: mean(values), std: sampleStd(v
 /**
  * The row of one group: the results of one method in runs of one setting that differ only in their
  * seed (the caller groups them). Test error, parameters and MMAC as mean ± sample std over the runs;
- * wall time as the mean; the hardware of every run (distinct lines joined by "; ").
+ * wall time as the mean; the hardware of every run (distinct lines joined by "; "); seeds and run
+ * folders in seed order.
  */
-export function groupRow(results: RunResult[]): TableRow {
+export function groupRow(group: RunResult[]): TableRow {
+  // seeds and folders listed in seed order (folders come in the order they were found: seed-10 before seed-2)
+  const results = [...group].sort((a, b) => a.seed - b.seed || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
   const first = results[0];
   if (!first) throw new Error('groupRow: an empty group');
   const hardware = [...new Set(results.map((r) => r.hardware ?? 'not recorded'))].join('; ');
