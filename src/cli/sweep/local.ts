@@ -1,7 +1,8 @@
 // The local backend of `nasgrow sweep`: the points that are not done run in a pool of --jobs processes
 // (`nasgrow sweep point DIR NAME`, ./point.ts), each with the machine's cores shared out as
-// runtime.threads, so that the pool does not oversubscribe the CPU (ONNX Runtime's threads spin; two
-// processes on one core each run at far less than half speed). A point's terminal output goes to
+// runtime.threads, so that the pool does not oversubscribe the CPU (a parallel kernel waits for its
+// slowest thread, so on a shared core every kernel runs at the pace of the thread that is descheduled;
+// nasgrow's sessions do not spin, docs/performance.md#threads-and-spinning). A point's terminal output goes to
 // logs/<name>.log. A failed point is reported and the others go on; the sweep exits 1 at the end when
 // any failed. Stopped (Ctrl-C, SIGTERM), the sweep stops its points; run again, it skips the done
 // points and resumes the others.
