@@ -237,7 +237,7 @@ function readSlurm(raw: unknown, bad: (keys: (string | number)[], problem: strin
  * with `set`'s values, templates filled and relative paths resolved against the sweep file.
  * A point's name is `key-value` per grid key joined by `_` (the key's last part, or the whole key
  * when two grid keys end alike; characters other than letters, digits and `.+-` become `-`), e.g.
- * `seed-3_lambda_p-1e-06`.
+ * `seed-3_lambda_p-0.000001` (the value as JavaScript prints it: 1e-7 stays `1e-7`).
  * @throws ConfigError naming a template that names no grid key, or two points whose names collide.
  */
 export function sweepPoints(sweep: SweepFile): SweepPoint[] {
