@@ -3,7 +3,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { SweepFile, SweepPoint } from '../../config';
-import { readJsonl, readRunReport, runFolder, sweepFolder } from '../../report';
+import { readJsonl, readPointStatus, readRunReport, runFolder, sweepFolder } from '../../report';
 import { UserError } from '../../util/errors';
 
 /** A sweep ready to run: its file, folder, points (this file's), and which of them are done. */
@@ -23,6 +23,27 @@ export function availableCores(): number {
 
 /** Some points of a sweep failed: each is named with its error's first line and its log. */
 export class SweepPointsFailed extends UserError {}
+
+/**
+ * The first line of point `name`'s error as its status file records it (its exit status when the
+ * error has no text), or `otherwise` when the status does not say failed.
+ */
+export function failedPointLine(dir: string, name: string, otherwise: string): string {
+  const st = readPointStatus(dir, name);
+  if (st?.state !== 'failed') return otherwise;
+  return st.error?.split('\n')[0] || (st.exit_code !== undefined ? `exit ${st.exit_code}` : otherwise);
+}
+
+/**
+ * The error a sweep ends with when points failed: `failed` holds one line per failed point
+ * ("  name: first line of its error ..."), `total` the points this sweep ran, `again` how to run
+ * the sweep again (the local command, or "submit it").
+ */
+export function pointsFailed(failed: string[], total: number, again: string): SweepPointsFailed {
+  return new SweepPointsFailed(
+    [`${failed.length} of ${total} point${total === 1 ? '' : 's'} failed (the other points went on without them):`, ...failed, `fix what their errors name, then ${again} again: done points are skipped, started ones resume`].join('\n'),
+  );
+}
 
 /** The entry point of this installation's CLI, for child processes and job scripts. */
 export function cliEntry(): string {

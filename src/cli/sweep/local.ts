@@ -9,12 +9,12 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatDuration, readPointStatus, sweepFolder } from '../../report';
-import { PreparedSweep, SweepPointsFailed, availableCores, cliEntry, resultLine } from './common';
+import { formatDuration, sweepFolder } from '../../report';
+import { PreparedSweep, availableCores, cliEntry, failedPointLine, pointsFailed, resultLine } from './common';
 
 /**
  * Run the points of `s` that are not done, `jobs` at a time, each with floor(cores / jobs) threads.
- * @throws SweepPointsFailed after every point has run, when any failed.
+ * @throws SweepPointsFailed (./common.ts pointsFailed) after every point has run, when any failed.
  */
 export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, log: (line: string) => void): Promise<void> {
   const todo = s.points.filter((p) => !s.done.has(p.name));
@@ -61,8 +61,7 @@ export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, lo
       if (code === 0) log(`[${p.name}] done in ${took} (${finished}/${todo.length}): ${resultLine(s, p.name)}`);
       else if (stopping !== null) log(`[${p.name}] stopped (${stopping}): \`nasgrow sweep ${s.sweep.source}\` resumes it`);
       else {
-        const status = readPointStatus(s.dir, p.name);
-        const error = status?.state === 'failed' && status.error ? status.error.split('\n')[0] : `exit ${code ?? 'by a signal'}`;
+        const error = failedPointLine(s.dir, p.name, `exit ${code ?? 'by a signal'}`);
         failed.push(`  ${p.name}: ${error} (log: ${logFile})`);
         log(`[${p.name}] failed after ${took} (${finished}/${todo.length}): ${error}`);
       }
@@ -79,9 +78,7 @@ export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, lo
     process.exit(stopping === 'SIGINT' ? 130 : 143);
   }
   if (failed.length > 0) {
-    throw new SweepPointsFailed(
-      [`${failed.length} of ${todo.length} point${todo.length === 1 ? '' : 's'} failed (the others ran to the end):`, ...failed, `fix what their errors name, then run \`nasgrow sweep ${s.sweep.source}\` again: done points are skipped, started ones resume`].join('\n'),
-    );
+    throw pointsFailed(failed, todo.length, `run \`nasgrow sweep ${s.sweep.source}\``);
   }
   log(`sweep done: \`nasgrow table ${s.dir}\` tabulates it, \`nasgrow sweep status ${s.dir}\` lists its points`);
 }

@@ -13,7 +13,7 @@ import { readPointStatus, readSubmissions, recordSubmission, sweepFolder } from 
 import { writeFileAtomic } from '../../util/atomic-write';
 import { UserError } from '../../util/errors';
 import { UsageError } from '../errors';
-import { PreparedSweep, SweepPointsFailed, cliEntry, resultLine } from './common';
+import { PreparedSweep, cliEntry, failedPointLine, pointsFailed, resultLine } from './common';
 
 /** SLURM refused or failed a command: its stderr, and what was asked. */
 export class SlurmError extends UserError {}
@@ -163,7 +163,7 @@ async function waitForQueue(s: PreparedSweep, log: (line: string) => void): Prom
       const st = readPointStatus(s.dir, p.name);
       if (st?.state === 'done') log(`[${p.name}] done: ${resultLine(s, p.name)}`);
       else if (st?.state === 'failed') {
-        const line = st.error?.split('\n')[0] ?? `exit ${st.exit_code}`;
+        const line = failedPointLine(s.dir, p.name, 'failed');
         failed.push(`  ${p.name}: ${line}`);
         log(`[${p.name}] failed: ${line}`);
       } else continue;
@@ -179,6 +179,7 @@ async function waitForQueue(s: PreparedSweep, log: (line: string) => void): Prom
   report();
   const unfinished = s.points.filter((p) => !s.done.has(p.name) && !reported.has(p.name));
   if (unfinished.length > 0) log(`left the queue without finishing (cancelled or timed out): ${unfinished.map((p) => p.name).join(', ')}; submit again to resume them`);
-  if (failed.length > 0) throw new SweepPointsFailed([`${failed.length} point${failed.length === 1 ? '' : 's'} failed:`, ...failed, `fix what their errors name, then submit again: done points are skipped`].join('\n'));
+  const ran = s.points.filter((p) => !s.done.has(p.name)).length;
+  if (failed.length > 0) throw pointsFailed(failed, ran, `submit \`nasgrow sweep ${s.sweep.source} --backend slurm\``);
   log(`job array finished: \`nasgrow table ${s.dir}\` tabulates the sweep`);
 }
