@@ -31,8 +31,8 @@ test.after.always(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const nasgrow = (args: string[]) => {
-  const r = spawnSync(BIN, args, { cwd: dir, encoding: 'utf8', timeout: 600_000, env: cluster!.env });
+const nasgrow = (args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(BIN, args, { cwd: dir, encoding: 'utf8', timeout: 600_000, env: { ...cluster!.env, ...env } });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}`, stdout: r.stdout };
 };
 const slurm = (tool: string, args: string[]) => spawnSync(tool, args, { encoding: 'utf8', env: cluster!.env });
@@ -64,29 +64,40 @@ maybe('a task cancelled mid-run with scancel resumes, when submitted again, to t
   const ref = spawnSync(BIN, ['run', 'tiny4.yaml', '--out', 'out/reference'], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
   t.is(ref.status, 0, ref.stderr);
 
-  const sub = nasgrow(['sweep', 'cancel.yaml', '--backend', 'slurm']);
+  // The tasks stop themselves (SIGSTOP) after their second epoch — phase 2's training epoch, with
+  // phase 1 saved — so the cancel lands mid-run however loaded the machine is. (Polling for the phase
+  // and cancelling from here raced the ~3 s left of the run: CI, 2026-12-01, "the cancel came too
+  // late".) sbatch passes the submitting environment on to the tasks.
+  const sub = nasgrow(['sweep', 'cancel.yaml', '--backend', 'slurm'], { NASGROW_FAULT_STOP: 'epoch:2' });
   t.is(sub.code, 0, sub.out);
   const job = /submitted job array (\d+)/.exec(sub.out)![1]!;
-  // cancel task 1 (seed-4) once its first growing phase is saved, before its retraining ends
+  // once both tasks have stopped: task 1 (seed-4) is cancelled, task 0 (seed-3) is let go on (SIGCONT)
   const progress = path.join(dir, 'out', 'cancel', 'seed-4', 'progress.json');
+  const statusFile = path.join(dir, 'out', 'cancel', 'points', 'seed-4.json');
+  const stoppedPid = (name: string): number | null => {
+    const file = path.join(dir, 'out', 'cancel', 'points', `${name}.json`);
+    if (!fs.existsSync(file)) return null;
+    const pid = JSON.parse(fs.readFileSync(file, 'utf8')).pid as number;
+    try {
+      // the state field follows the command name's closing parenthesis in /proc/PID/stat
+      return /\) T /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) ? pid : null;
+    } catch {
+      return null;
+    }
+  };
   const deadline = Date.now() + 300_000;
-  while (!(fs.existsSync(progress) && JSON.parse(fs.readFileSync(progress, 'utf8')).completedPhases >= 1)) {
-    if (Date.now() > deadline) return t.fail('seed-4 did not finish a phase in 5 minutes');
+  while (stoppedPid('seed-3') === null || stoppedPid('seed-4') === null) {
+    if (Date.now() > deadline) return t.fail('the tasks did not reach their second epoch in 5 minutes');
     await sleep(100);
   }
-  // Freeze the task's process the moment its first phase is saved, then cancel it: what is left of
-  // the run (one phase and the retraining) takes ~3 s, which a loaded machine's slurmctld -> slurmd ->
-  // slurmstepd signal path has overrun (CI, 2026-12-01: "the cancel came too late"). A stopped process
-  // dies to scancel's SIGTERM (sent with SIGCONT) or its SIGKILL all the same, without running on.
-  const statusFile = path.join(dir, 'out', 'cancel', 'points', 'seed-4.json');
-  const running = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
-  process.kill(running.pid, 'SIGSTOP');
+  t.is(JSON.parse(fs.readFileSync(progress, 'utf8')).completedPhases, 1);
   t.is(slurm('scancel', [`${job}_1`]).status, 0);
+  process.kill(stoppedPid('seed-3')!, 'SIGCONT');
   while (slurm('squeue', ['-h', '-r', '-j', job, '-o', '%K']).stdout.trim() !== '') {
     if (Date.now() > deadline) return t.fail('the job array did not leave the queue');
     await sleep(300);
   }
-  t.false(JSON.parse(fs.readFileSync(progress, 'utf8')).retrainDone, 'the cancel came too late to interrupt the run');
+  t.false(JSON.parse(fs.readFileSync(progress, 'utf8')).retrainDone, 'the cancelled run went on to the end');
   const mid = nasgrow(['sweep', 'status', 'out/cancel']);
   t.regex(mid.stdout, /seed-3\s+done/);
   t.regex(mid.stdout, /seed-4\s+interrupted\s+[12] phases?/);
