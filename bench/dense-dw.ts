@@ -5,7 +5,7 @@
 import { DType, GraphBuilder } from '../src/onnx/graph';
 import { createSession, f32Tensor, ort } from '../src/runtime/session';
 import { convGrad, denseWeightGradForm } from '../src/autodiff/rules/conv';
-import { median } from '../src/util/stats';
+import { interleavedMedians } from './interleave';
 
 const N = 64;
 const STEPS = Number(process.env.BENCH_STEPS ?? 9);
@@ -41,15 +41,7 @@ async function main() {
     for (const s of sessions) outs.push((await s.run(feeds)).dW!.data as Float32Array);
     const scale = outs[0]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const diff = Math.max(...outs.slice(1).map((o) => o.reduce((m, v, i) => Math.max(m, Math.abs(v - outs[0]![i]!)), 0) / scale));
-    const times: number[][] = FORMS.map(() => []);
-    for (let r = 0; r < STEPS; r++) {
-      for (let f = 0; f < FORMS.length; f++) {
-        const t = performance.now();
-        await sessions[f]!.run(feeds);
-        times[f]!.push(performance.now() - t);
-      }
-    }
-    const ms = times.map((t) => median(t));
+    const ms = await interleavedMedians(sessions.map((s) => () => s.run(feeds)), STEPS);
     const best = FORMS[ms.indexOf(Math.min(...ms))];
     const chosen = denseWeightGradForm({ xs: [N, C, H, H], ws: [O, C, 3, 3], ys: [N, O, H, H], g: 1, k: [3, 3], s: [1, 1], p: [1, 1, 1, 1] }).form;
     console.log(`dw ${C}->${O} ${H}x${H} ${FORMS.map((f, i) => `${f}=${ms[i]!.toFixed(2)}`).join(' ')} best=${best} chosen=${chosen} diff=${diff.toExponential(1)}`);

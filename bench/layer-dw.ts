@@ -2,6 +2,7 @@
 import { DType, GraphBuilder } from '../src/onnx/graph';
 import { createSession, f32Tensor } from '../src/runtime/session';
 import { convGrad } from '../src/autodiff/rules/conv';
+import { interleavedMedians } from './interleave';
 
 async function main() {
   const [N, C, H] = [Number(process.argv[2] ?? 64), Number(process.argv[3] ?? 16), Number(process.argv[4] ?? 32)];
@@ -48,20 +49,12 @@ async function main() {
     w: f32Tensor(Float32Array.from({ length: O * C * 9 }, (_, i) => Math.cos(i)), [O, C, 3, 3]),
     dy: f32Tensor(Float32Array.from({ length: N * O * H * H }, (_, i) => Math.sin(i * 0.37)), [N, O, H, H]),
   };
-  const times = methods.map(() => [] as number[]);
   const results: Float32Array[] = [];
-  for (let r = 0; r < 12; r++) {
-    for (let m = 0; m < methods.length; m++) {
-      const t = process.hrtime.bigint();
-      const out = await sessions[m]!.run(feeds);
-      times[m]!.push(Number(process.hrtime.bigint() - t) / 1e6);
-      results[m] = out.dW!.data as Float32Array;
-    }
-  }
+  for (const s of sessions) results.push((await s.run(feeds)).dW!.data as Float32Array);
+  const ms = await interleavedMedians(sessions.map((s) => () => s.run(feeds)), 10, 2);
   const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
   methods.forEach((m, i) => {
-    const t = times[i]!.slice(2).sort((a, b) => a - b);
-    console.log(`${m.padEnd(14)} median ${t[Math.floor(t.length / 2)]!.toFixed(2)} ms  maxdiff vs first ${maxDiff(results[i]!, results[0]!).toExponential(2)}`);
+    console.log(`${m.padEnd(14)} median ${ms[i]!.toFixed(2)} ms  maxdiff vs first ${maxDiff(results[i]!, results[0]!).toExponential(2)}`);
   });
 }
 main();

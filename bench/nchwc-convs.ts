@@ -6,7 +6,7 @@
 import { DType, GraphBuilder } from '../src/onnx/graph';
 import { createSession, f32Tensor, nchwcBlockSize } from '../src/runtime/session';
 import { lowerToNchwc } from '../src/runtime/nchwc';
-import { median } from '../src/util/stats';
+import { interleavedMedians } from './interleave';
 
 const N = 64;
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
@@ -51,24 +51,9 @@ async function one(block: number, [label, C, H, O, k, stride, group]: (typeof SH
     scale = Math.max(scale, Math.abs(a[i]!));
   }
   // interleaved, so that a change in machine load hits both
-  const tp: number[] = [];
-  const tl: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    await plain.run(feeds);
-    await lowered.run(feeds);
-  }
-  for (let i = 0; i < STEPS; i++) {
-    let t = performance.now();
-    await plain.run(feeds);
-    tp.push(performance.now() - t);
-    t = performance.now();
-    await lowered.run(feeds);
-    tl.push(performance.now() - t);
-  }
+  const [p, l] = (await interleavedMedians([() => plain.run(feeds), () => lowered.run(feeds)], STEPS)) as [number, number];
   await plain.release();
   await lowered.release();
-  const p = median(tp);
-  const l = median(tl);
   return `conv ${label} lowered=${what} diff=${(diff / scale).toExponential(1)} plain_ms=${p.toFixed(2)} nchwc_ms=${l.toFixed(2)} speedup=${(p / l).toFixed(2)}`;
 }
 
