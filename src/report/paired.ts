@@ -1,7 +1,9 @@
 // Comparisons paired by seed (README "Claims carry their uncertainty"): each method's test error minus
 // Gauss-Newton's on the same seed network, data, λ_p and seed, averaged over the seeds both have, with a
-// 95% t-interval. Pairing removes the seed-to-seed spread (~0.3-0.6 points) that two unpaired means
-// carry; an interval that includes 0 says the runs cannot tell the methods apart.
+// 95% t-interval. Pairing removes the seed-to-seed spread (~0.3-0.6 points at the short CIFAR budget,
+// 2-3 points at the multi-seed study's) that two unpaired means carry; an interval that includes 0 says
+// the runs cannot tell the methods apart. Methods are matched by parameters (the uniform control, the
+// baselines' budgets), not by compute: the MMAC ratio says how far apart their compute is.
 import { meanInterval95 } from '../util/stats';
 import { RunResult, lambdaText } from './results-table';
 
@@ -20,6 +22,8 @@ export interface PairedRow {
   ties: number;
   /** mean ratio of the method's parameters to Gauss-Newton's */
   paramsRatio: number;
+  /** mean ratio of the method's multiply-accumulates per image to Gauss-Newton's */
+  mmacRatio: number;
   /** the growing networks at the end of their last training phase: error − Gauss-Newton's, points
    *  (null when a pair lacks it) */
   grownDiff: { mean: number; low: number; high: number } | null;
@@ -60,6 +64,7 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
       gnBetter: diffs.filter((d) => d > 0).length,
       ties: diffs.filter((d) => d === 0).length,
       paramsRatio: pairs.reduce((s, r) => s + r.params / ref.get(r.seed)!.params, 0) / pairs.length,
+      mmacRatio: pairs.reduce((s, r) => s + r.mmacPerImage / ref.get(r.seed)!.mmacPerImage, 0) / pairs.length,
       identical: pairs.every((r) => r.testError === ref.get(r.seed)!.testError && r.params === ref.get(r.seed)!.params),
     });
   }
@@ -71,8 +76,8 @@ export function pairedMarkdown(rows: PairedRow[]): string {
   if (rows.length === 0) return '';
   const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
   const lines = [
-    '| dataset | seed network | λ_p | method | n (seeds) | error − Gauss-Newton (points) | 95% interval | Gauss-Newton lower on | params / Gauss-Newton | growing network: error − Gauss-Newton [95%] |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| dataset | seed network | λ_p | method | n (seeds) | error − Gauss-Newton (points) | 95% interval | Gauss-Newton lower on | params / Gauss-Newton | MMAC / Gauss-Newton | growing network: error − Gauss-Newton [95%] |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) =>
       [
         r.datasetLabel,
@@ -84,6 +89,7 @@ export function pairedMarkdown(rows: PairedRow[]): string {
         r.identical ? 'the same network (by construction)' : Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
         `${r.gnBetter} of ${r.seeds.length}${r.ties ? ` (${r.ties} tied)` : ''}`,
         r.paramsRatio.toFixed(3),
+        r.mmacRatio.toFixed(3),
         r.grownDiff === null ? '' : `${f(r.grownDiff.mean)} ${Number.isNaN(r.grownDiff.low) ? '' : `[${f(r.grownDiff.low)}, ${f(r.grownDiff.high)}]`}`.trim(),
       ].join(' | '),
     ).map((l) => `| ${l} |`),
@@ -94,7 +100,8 @@ export function pairedMarkdown(rows: PairedRow[]): string {
     'positive: Gauss-Newton is better. 95% interval: Student\'s t over the paired differences; one that includes 0 cannot tell the methods apart.',
     'Random splitting and splitting steepest descent end at their reference\'s widths and retrain from the same initial weights: their retrained',
     'network is the reference\'s (README "Baselines"); they differ in the growing network, whose test error at the end of the last training phase',
-    '(before the last morphisms and the retraining; metrics.jsonl) the last column pairs the same way.',
+    '(before the last morphisms and the retraining; metrics.jsonl) the last column pairs the same way. The ratios are means over the pairs; networks',
+    'matched by parameters can differ in compute (multiply-accumulates per image, MMAC).',
     '',
     ...lines,
     '',

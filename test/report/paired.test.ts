@@ -11,7 +11,7 @@ test('the 95% t-interval matches a hand computation, and is NaN for one value', 
   t.true(Number.isNaN(meanInterval95([5]).low));
 });
 
-const result = (method: string, seed: number, testError: number, params = 1000, lambdaP: number | null = 1e-5): RunResult => ({
+const result = (method: string, seed: number, testError: number, params = 1000, lambdaP: number | null = 1e-5, mmacPerImage = 1): RunResult => ({
   dir: `/r/${method}-${seed}`,
   seed,
   dataset: 'cifar10',
@@ -22,7 +22,7 @@ const result = (method: string, seed: number, testError: number, params = 1000, 
   method,
   testError,
   params,
-  mmacPerImage: 1,
+  mmacPerImage,
   wallSeconds: 1,
   hardware: null,
   gpu: false,
@@ -32,7 +32,7 @@ const result = (method: string, seed: number, testError: number, params = 1000, 
 
 test('methods pair with Gauss-Newton on the same seed only, as error differences in points', (t) => {
   const gn = [result('gauss-newton', 0, 0.3, 1000), result('gauss-newton', 1, 0.32, 1000), result('gauss-newton', 2, 0.31, 1000)];
-  const uniform = [result('uniform', 0, 0.31, 1100), result('uniform', 1, 0.33, 1100), result('uniform', 5, 0.2, 1100)];
+  const uniform = [result('uniform', 0, 0.31, 1100, 1e-5, 1.5), result('uniform', 1, 0.33, 1100, 1e-5, 2.5), result('uniform', 5, 0.2, 1100)];
   const otherLambda = [result('random', 0, 0.5, 1000, 3e-7)];
   const rows = pairedRows([gn, uniform, otherLambda], () => 'VGG-19 w=16');
   t.is(rows.length, 1);
@@ -41,7 +41,9 @@ test('methods pair with Gauss-Newton on the same seed only, as error differences
   t.true(Math.abs(u!.diff.mean - 1) < 1e-9);
   t.is(u!.gnBetter, 2);
   t.true(Math.abs(u!.paramsRatio - 1.1) < 1e-12);
-  t.regex(pairedMarkdown(rows), /\| CIFAR-10 \| VGG-19 w=16 \| 1e-5 \| uniform \| 2 \(0, 1\) \| \+1\.00 \| \[\+1\.00, \+1\.00\] \| 2 of 2 \| 1\.100 \|/);
+  // compute ratios 1.5 and 2.5 on the paired seeds (seed 5 has no pair)
+  t.true(Math.abs(u!.mmacRatio - 2) < 1e-12);
+  t.regex(pairedMarkdown(rows), /\| CIFAR-10 \| VGG-19 w=16 \| 1e-5 \| uniform \| 2 \(0, 1\) \| \+1\.00 \| \[\+1\.00, \+1\.00\] \| 2 of 2 \| 1\.100 \| 2\.000 \|/);
   t.is(pairedMarkdown([]), '');
   // a baseline that retrains its reference's network: said so, not shown as an interval of zeros
   const grown = (r: RunResult, e: number): RunResult => ({ ...r, grownError: e });
@@ -51,6 +53,6 @@ test('methods pair with Gauss-Newton on the same seed only, as error differences
   // the growing networks differ: random's error − Gauss-Newton's, 2 and 3 points
   t.true(Math.abs(same[0]!.grownDiff!.mean - 2.5) < 1e-9);
   t.is(rows[0]!.grownDiff, null);
-  t.regex(pairedMarkdown(same), /\| random \| 2 \(0, 1\) \| \+0\.00 \| the same network \(by construction\) \| 0 of 2 \(2 tied\) \| 1\.000 \| \+2\.50 \[-3\.85, \+8\.85\] \|/);
+  t.regex(pairedMarkdown(same), /\| random \| 2 \(0, 1\) \| \+0\.00 \| the same network \(by construction\) \| 0 of 2 \(2 tied\) \| 1\.000 \| 1\.000 \| \+2\.50 \[-3\.85, \+8\.85\] \|/);
   t.false(rows[0]!.identical);
 });
