@@ -2,8 +2,8 @@
 // (`nasgrow sweep point DIR NAME`, ./point.ts), each with the machine's cores shared out as
 // runtime.threads, so that the pool does not oversubscribe the CPU (a parallel kernel waits for its
 // slowest thread, so on a shared core every kernel runs at the pace of the thread that is descheduled;
-// nasgrow's sessions do not spin, docs/performance.md#threads-and-spinning). A point's terminal output goes to
-// logs/<name>.log. A failed point is reported and the others go on; the sweep exits 1 at the end when
+// nasgrow's sessions do not spin, docs/performance.md#threads-and-spinning). A point's terminal
+// output goes to logs/<name>.log. A failed point is reported and the others go on; the sweep exits 1 at the end when
 // any failed. Stopped (Ctrl-C, SIGTERM), the sweep stops its points; run again, it skips the done
 // points and resumes the others.
 import { ChildProcess, spawn } from 'child_process';
