@@ -3,7 +3,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { SweepFile, SweepPoint } from '../../config';
-import { readJsonl, readPointStatus, readRunReport, runFolder, sweepFolder } from '../../report';
+import { PointStatus, readJsonl, readRunReport, runFolder, sweepFolder } from '../../report';
 import { UserError } from '../../util/errors';
 
 /** A sweep ready to run: its file, folder, points (this file's), and which of them are done. */
@@ -25,11 +25,10 @@ export function availableCores(): number {
 export class SweepPointsFailed extends UserError {}
 
 /**
- * The first line of point `name`'s error as its status file records it (its exit status when the
- * error has no text), or `otherwise` when the status does not say failed.
+ * The first line of a failed point's error as its status file `st` records it (its exit status when
+ * the error has no text), or `otherwise` when the status does not say failed.
  */
-export function failedPointLine(dir: string, name: string, otherwise: string): string {
-  const st = readPointStatus(dir, name);
+export function failedPointLine(st: PointStatus | null, otherwise: string): string {
   if (st?.state !== 'failed') return otherwise;
   return st.error?.split('\n')[0] || (st.exit_code !== undefined ? `exit ${st.exit_code}` : otherwise);
 }

@@ -9,7 +9,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatDuration, sweepFolder } from '../../report';
+import { formatDuration, readPointStatus, sweepFolder } from '../../report';
 import { PreparedSweep, availableCores, cliEntry, failedPointLine, pointsFailed, resultLine } from './common';
 
 /**
@@ -61,7 +61,7 @@ export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, lo
       if (code === 0) log(`[${p.name}] done in ${took} (${finished}/${todo.length}): ${resultLine(s, p.name)}`);
       else if (stopping !== null) log(`[${p.name}] stopped (${stopping}): \`nasgrow sweep ${s.sweep.source}\` resumes it`);
       else {
-        const error = failedPointLine(s.dir, p.name, `exit ${code ?? 'by a signal'}`);
+        const error = failedPointLine(readPointStatus(s.dir, p.name), `exit ${code ?? 'by a signal'}`);
         failed.push(`  ${p.name}: ${error} (log: ${logFile})`);
         log(`[${p.name}] failed after ${took} (${finished}/${todo.length}): ${error}`);
       }

@@ -163,7 +163,7 @@ async function waitForQueue(s: PreparedSweep, log: (line: string) => void): Prom
       const st = readPointStatus(s.dir, p.name);
       if (st?.state === 'done') log(`[${p.name}] done: ${resultLine(s, p.name)}`);
       else if (st?.state === 'failed') {
-        const line = failedPointLine(s.dir, p.name, 'failed');
+        const line = failedPointLine(st, 'failed');
         failed.push(`  ${p.name}: ${line}`);
         log(`[${p.name}] failed: ${line}`);
       } else continue;
