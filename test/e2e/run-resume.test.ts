@@ -72,6 +72,9 @@ test('a grow run killed mid-phase and resumed ends like the uninterrupted run', 
   t.true(a.uniform_baseline.params >= a.params, JSON.stringify(a.uniform_baseline));
   t.true(a.uniform_baseline.test_error >= 0 && a.uniform_baseline.test_error <= 1);
   t.true(fs.existsSync(path.join(out, 'uniform-baseline', 'checkpoints', 'epoch-0001.safetensors')));
+  // the control's architecture beside it: the width the report names, usable as model.arch
+  const uniformArch = JSON.parse(fs.readFileSync(path.join(out, 'uniform-baseline', 'arch.json'), 'utf8'));
+  t.true(uniformArch.layers.every((l: { width: number }) => l.width === a.uniform_baseline.width), JSON.stringify(uniformArch.layers));
   t.deepEqual(metrics(out), metrics(path.join(dir, 'full')));
   const last = (d: string) => fs.readFileSync(path.join(d, 'retrain', 'checkpoints', 'epoch-0001.safetensors'));
   t.true(last(out).equals(last(path.join(dir, 'full'))), 'final weights differ');

@@ -27,6 +27,13 @@ test.serial('a bad value at any point stops the sweep before anything is written
   t.is(r.code, 1, r.out);
   t.regex(r.out, /bad\.yaml \(grid\.train\.lr\[1\], line 4\): train\.lr must be a number > 0, got -1/);
   t.false(fs.existsSync(path.join(dir, 'out', 'bad')));
+  // the command line too: --threads must be a count, and is the local backend's
+  const zero = nasgrow(['sweep', 'bad.yaml', '--threads', '0']);
+  t.is(zero.code, 1, zero.out);
+  t.regex(zero.out, /--threads must be a whole number >= 1, got 0/);
+  const slurm = nasgrow(['sweep', 'bad.yaml', '--threads', '1', '--backend', 'slurm']);
+  t.is(slurm.code, 1, slurm.out);
+  t.regex(slurm.out, /--threads is for the local backend/);
 });
 
 test.serial('--backend slurm without SLURM\'s tools stops before the sweep folder is made, saying what is missing', (t) => {
@@ -80,9 +87,11 @@ test.serial('a sweep killed mid-way and started again finishes without redoing i
   t.regex(mid.stdout, /seed-2\s+interrupted/);
   t.regex(mid.stdout, /seed-3\s+not started/);
 
-  const again = nasgrow(['sweep', 'seeds.yaml']);
+  // (restarted with --threads: the points get that many threads, not the cores shared out)
+  const again = nasgrow(['sweep', 'seeds.yaml', '--threads', '1']);
   t.is(again.code, 0, again.out);
   t.regex(again.out, /3 points \(seed × 3\) in .*; 1 done, 2 to run/);
+  t.regex(again.out, /running 2 points, 1 at a time with 1 thread each/);
   t.notRegex(again.out, /\[seed-1\] started/);
   t.is(fs.readFileSync(status('seed-1'), 'utf8'), before);
   t.is(fs.statSync(path.join(out, 'seed-1', 'report.json')).mtimeMs, reportBefore);

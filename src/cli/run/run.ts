@@ -367,6 +367,9 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
       // trained from the same initial seed, data order and schedule as the retraining.
       const arch = uniformMatch(finalArch);
       log(`uniform baseline: width ${arch.layers[0]!.width} — ${paramCount(arch).toLocaleString('en-US')} parameters (grown: ${paramCount(finalArch).toLocaleString('en-US')})`);
+      // its architecture beside its checkpoints: what a reader (or a `model.arch` config that retrains
+      // the control on another budget) needs without recomputing the width match
+      writeJsonFile(path.join(run.dir, 'uniform-baseline', 'arch.json'), arch);
       baseline = { ...(await onDivergenceNote(removed, () => trainFromScratch(arch, path.join(run.dir, 'uniform-baseline'), 'uniform baseline', 'baseline', context))), arch };
     }
   } finally {

@@ -13,6 +13,7 @@ const runSweepCommand: CommandModule<object, SweepArgs> = {
       .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (YAML: config, grid, and optionally command, set, out, slurm; README "Sweeps")' })
       .option('backend', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'local: a pool of processes on this machine; slurm: one job array (sbatch)' })
       .option('jobs', { type: 'number', requiresArg: true, describe: 'local: points run at a time (default 1); the cores are shared out among them as runtime.threads' })
+      .option('threads', { type: 'number', requiresArg: true, describe: 'local: threads per point (default: cores ÷ jobs); for sweeps that share the machine with other work' })
       .option('wait', { type: 'boolean', default: false, describe: 'slurm: wait until the job array has left the queue, printing each point as it ends' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'check everything and list the points; run and write nothing' })
       .example('$0 sweep sweeps/quickstart-seeds.yaml --jobs 2', 'four quickstart grows, two at a time')

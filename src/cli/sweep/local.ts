@@ -13,10 +13,11 @@ import { formatDuration, readPointStatus, sweepFolder } from '../../report';
 import { PreparedSweep, availableCores, cliEntry, failedPointLine, pointsFailed, resultLine } from './common';
 
 /**
- * Run the points of `s` that are not done, `jobs` at a time, each with floor(cores / jobs) threads.
+ * Run the points of `s` that are not done, `jobs` at a time, each with `threads` threads (default
+ * floor(cores / jobs)).
  * @throws SweepPointsFailed (./common.ts pointsFailed) after every point has run, when any failed.
  */
-export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, log: (line: string) => void): Promise<void> {
+export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number; threads?: number }, log: (line: string) => void): Promise<void> {
   const todo = s.points.filter((p) => !s.done.has(p.name));
   if (todo.length === 0) {
     log(`every point is done: \`nasgrow table ${s.dir}\` tabulates them`);
@@ -24,7 +25,8 @@ export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number }, lo
   }
   const cores = availableCores();
   const jobs = Math.min(opts.jobs, todo.length);
-  const threads = Math.max(1, Math.floor(cores / jobs));
+  const threads = opts.threads ?? Math.max(1, Math.floor(cores / jobs));
+  if (jobs * threads > cores && jobs <= cores) log(`warning: ${jobs} point${jobs === 1 ? '' : 's'} at a time with ${threads} thread${threads === 1 ? '' : 's'} each want more threads than this machine has cores (${cores})`);
   if (jobs > cores) log(`warning: --jobs ${opts.jobs} runs more points at a time than this machine has cores (${cores}): each runs at far less than 1/${jobs} of the speed`);
   log(`running ${todo.length} point${todo.length === 1 ? '' : 's'}, ${jobs} at a time with ${threads} thread${threads === 1 ? '' : 's'} each; each point's output in ${path.join(s.dir, 'logs')}`);
 

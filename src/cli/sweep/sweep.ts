@@ -23,6 +23,8 @@ import { pointTrainArgs } from './point';
 export interface SweepArgs {
   file: string;
   jobs?: number;
+  /** local: threads per point (default: the cores shared out among --jobs) */
+  threads?: number;
   backend: 'local' | 'slurm';
   /** slurm: wait until the job array has left the queue (printing progress) */
   wait?: boolean;
@@ -40,7 +42,7 @@ export async function runSweep(args: SweepArgs, log: (line: string) => void = (l
     await submitSweep(prepared, { wait: args.wait === true }, log);
   } else {
     const { runLocalSweep } = await import('./local');
-    await runLocalSweep(prepared, { jobs: args.jobs ?? 1 }, log);
+    await runLocalSweep(prepared, { jobs: args.jobs ?? 1, ...(args.threads !== undefined ? { threads: args.threads } : {}) }, log);
   }
 }
 
@@ -52,6 +54,8 @@ export async function runSweep(args: SweepArgs, log: (line: string) => void = (l
  */
 export async function prepareSweep(args: SweepArgs, log: (line: string) => void): Promise<PreparedSweep | null> {
   if (args.jobs !== undefined && (!Number.isSafeInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs must be a whole number >= 1, got ${args.jobs}`);
+  if (args.threads !== undefined && (!Number.isSafeInteger(args.threads) || args.threads < 1)) throw new UsageError(`--threads must be a whole number >= 1, got ${args.threads}`);
+  if (args.threads !== undefined && args.backend === 'slurm') throw new UsageError('--threads is for the local backend (a SLURM task runs with slurm.cpus_per_task threads)');
   if (args.wait && args.backend !== 'slurm') throw new UsageError('--wait is for --backend slurm (the local backend always waits)');
   const sweep = loadSweepFile(args.file);
   // a backend that cannot run is a problem to report before the sweep folder is made
