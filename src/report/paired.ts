@@ -13,6 +13,8 @@ export interface PairedRow {
   seedNetwork: string;
   lambdaP: number | null;
   method: string;
+  /** both sides are a run's architectures trained again for this many epochs (null: the runs' own results) */
+  retrainedEpochs: number | null;
   /** the seeds both ran */
   seeds: number[];
   /** test error of `method` − Gauss-Newton's, percentage points: mean and 95% interval */
@@ -32,7 +34,9 @@ export interface PairedRow {
   identical: boolean;
 }
 
-const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width, r.lambdaP]);
+// the run's own results pair with each other; a run's architectures trained again by `nasgrow train`
+// (retrainedEpochs) pair among themselves, per number of epochs
+const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width, r.lambdaP, r.retrainedEpochs ?? null]);
 
 /**
  * Pair every non-Gauss-Newton result with the Gauss-Newton result of the same dataset, seed network,
@@ -58,6 +62,7 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
       seedNetwork: seedNetwork(first),
       lambdaP: first.lambdaP,
       method: first.method,
+      retrainedEpochs: first.retrainedEpochs ?? null,
       seeds: pairs.map((r) => r.seed),
       diff: { mean: ci.mean, low: ci.low, high: ci.high },
       grownDiff: grownCi && { mean: grownCi.mean, low: grownCi.low, high: grownCi.high },
@@ -83,7 +88,7 @@ export function pairedMarkdown(rows: PairedRow[]): string {
         r.datasetLabel,
         r.seedNetwork,
         lambdaText(r.lambdaP),
-        r.method,
+        r.retrainedEpochs === null ? r.method : `${r.method} (both retrained ${r.retrainedEpochs} epochs)`,
         `${r.seeds.length} (${r.seeds.join(', ')})`,
         f(r.diff.mean),
         r.identical ? 'the same network (by construction)' : Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
@@ -101,7 +106,8 @@ export function pairedMarkdown(rows: PairedRow[]): string {
     'Random splitting and splitting steepest descent end at their reference\'s widths and retrain from the same initial weights: their retrained',
     'network is the reference\'s (README "Baselines"); they differ in the growing network, whose test error at the end of the last training phase',
     '(before the last morphisms and the retraining; metrics.jsonl) the last column pairs the same way. The ratios are means over the pairs; networks',
-    'matched by parameters can differ in compute (multiply-accumulates per image, MMAC).',
+    'matched by parameters can differ in compute (multiply-accumulates per image, MMAC). "Both retrained E epochs": `nasgrow train` runs of the',
+    'architectures runs found (model.arch: a run\'s arch.json, and uniform-baseline/arch.json for its control), paired by seed the same way.',
     '',
     ...lines,
     '',

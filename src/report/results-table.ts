@@ -41,6 +41,10 @@ export interface RunResult {
   /** `nasgrow run`'s method: the growing network's test error at the end of its last training phase,
    *  before the last morphisms and the retraining (null: not evaluated then, or not a growing run) */
   grownError?: number | null;
+  /** `nasgrow train` of an architecture a `nasgrow run` left (its arch.json: the method's network; its
+   *  uniform-baseline/arch.json: 'uniform'): the epochs it was trained for. Such results pair with each
+   *  other, not with the run's own retraining (absent: not such a run) */
+  retrainedEpochs?: number;
 }
 
 /** A row of the table: a group of nasgrow's runs of one setting, or a published row. */

@@ -220,3 +220,41 @@ test('two settings that would show as the same row: a warning naming the keys th
   t.true(r.stderr.includes(`warning: ${path.join(dir, 'a')} and ${path.join(dir, 'b')} are in different rows that look alike (dataset, seed network, λ_p, budget, method): their settings differ in train.lr`), r.stderr);
   t.deepEqual(csvOf(r.stdout).map((x) => [x.method, x.n]), [['gauss-newton', '1'], ['gauss-newton', '1'], ['uniform', '1'], ['uniform', '1']]);
 });
+
+test("a run's architectures trained again by `nasgrow train` (model.arch: its arch.json and uniform-baseline/arch.json): rows of the run's method and its control, paired by seed", (t) => {
+  const dir = path.join(TMP, 'retrained');
+  const train = (seed: number, which: 'grown' | 'uniform') => {
+    const source = runDir(`lp1e-6/seed-${seed}`);
+    const arch = which === 'grown' ? path.join(source, 'arch.json') : path.join(source, 'uniform-baseline', 'arch.json');
+    const cfg = path.join(TMP, `retrain-${which}-${seed}.yaml`);
+    fs.writeFileSync(cfg, fs.readFileSync(config(seed), 'utf8').replace('model: { family: vgg19, width: 4 }', `model: { arch: ${arch} }`).replace('epochs: 1 }', 'epochs: 2 }'));
+    const out = path.join(dir, `${which}-seed-${seed}`);
+    const r = nasgrow(['train', cfg, '--out', out]);
+    if (r.code !== 0) throw new Error(`nasgrow train failed: ${r.stderr}`);
+    const last = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.epoch === 2 && typeof m.test_acc === 'number').pop();
+    return 100 * (1 - last.test_acc);
+  };
+  const diffs = [0, 1].map((seed) => train(seed, 'uniform') - train(seed, 'grown'));
+  const csv = nasgrow(['table', dir, '--format', 'csv', '--paper', 'none']);
+  t.is(csv.code, 0, csv.stderr);
+  t.is(csv.stderr, '', 'the grown and uniform trainings of one seed are one setting, not a repeated seed');
+  // under the run's seed network and λ_p, with the budget of the training
+  t.deepEqual(
+    csvOf(csv.stdout).map((x) => [x.method, x.n, x.seed_network, x.lambda_p, x.budget]),
+    [
+      ['gauss-newton', '2', 'VGG-19 w=4', '1e-6', '2 training (the architecture it found, from a run)'],
+      ['uniform', '2', 'VGG-19 w=4', '1e-6', '2 training (its uniform control, from a run)'],
+    ],
+  );
+  const md = nasgrow(['table', dir, '--paper', 'none']);
+  t.is(md.code, 0, md.stderr);
+  const row = md.stdout.split('\n').find((l) => l.includes('uniform (both retrained 2 epochs)'));
+  t.truthy(row, md.stdout);
+  const mean = (diffs[0]! + diffs[1]!) / 2;
+  t.true(row!.includes(`| 2 (0, 1) | ${(mean >= 0 ? '+' : '') + mean.toFixed(2)} |`), row);
+  // beside the runs themselves, the retrained pairs do not mix with the runs' own 1-epoch retraining
+  const both = nasgrow(['table', dir, runDir('lp1e-6/seed-0'), runDir('lp1e-6/seed-1'), '--paper', 'none']);
+  t.is(both.code, 0, both.stderr);
+  t.regex(both.stdout, /\| uniform \| 2 \(0, 1\) \|/);
+  t.regex(both.stdout, /\| uniform \(both retrained 2 epochs\) \| 2 \(0, 1\) \|/);
+});

@@ -3,7 +3,9 @@
 // Every argument is a run folder or a folder searched for run folders (src/report findRunFolders).
 // Each finished folder gives one result per method it holds (src/report RunResult): `nasgrow run`
 // the grown network ("gauss-newton") and, with grow.uniform_baseline, the uniform network
-// ("uniform"); `nasgrow train` the network it trained ("train"). Results of one setting — the same
+// ("uniform"); `nasgrow train` the network it trained ("train") — or, when its model.arch is a finished
+// run's arch.json or uniform-baseline/arch.json, that run's method or "uniform" trained again, shown
+// under the run's seed network and λ_p and paired only with such results. Results of one setting — the same
 // config, data and seed network but for `seed` and where and how fast it ran — make one row, mean ±
 // sample std over the seeds (src/report/results-table.ts renders it, beside the published rows).
 // Unfinished runs among finished ones are left out with a warning; with none finished it is an error.
@@ -24,6 +26,7 @@ import {
   pairedMarkdown,
   pairedRows,
   readJsonl,
+  isRunFolder,
   readManifest,
   readRunProgress,
   readRunReport,
@@ -125,6 +128,8 @@ interface FinishedRun {
   seedArch: ArchState;
   /** how its rows show the setting: dataset, seed network, λ_p, budget */
   shown: string;
+  /** `nasgrow train` of a run's architecture (archSource): that run's folder and config */
+  source?: { dir: string; cfg: TrainConfig };
   results: RunResult[];
 }
 
@@ -192,6 +197,15 @@ function readRun(dir: string): FinishedRun | Unfinished {
       budgetEpochs: E,
       budget: `${E} training`,
     };
+    // an architecture a `nasgrow run` found, or its uniform control, trained again (a longer
+    // retraining): shown and paired as that run's method, under the run's seed network and λ_p
+    const source = archSource(cfg.model.arch === null ? null : path.resolve(dir, cfg.model.arch));
+    if (source) {
+      const s = source.run;
+      const own = { ...result, family: s.family, width: s.width, lambdaP: s.lambdaP, method: source.method, retrainedEpochs: E };
+      const what = source.method === 'uniform' ? 'its uniform control' : 'the architecture it found';
+      return { ...base, seedArch: s.seedArch, source: { dir: s.dir, cfg: s.cfg }, results: [{ ...own, budget: `${E} training (${what}, from a run)` }], shown: JSON.stringify([own.datasetLabel, seedNetworkName(own.family, own.width), own.lambdaP, E, own.method, 'retrained']) };
+    }
     return finished([result]);
   }
 
@@ -245,6 +259,32 @@ function readRun(dir: string): FinishedRun | Unfinished {
 }
 
 /**
+ * When `archFile` is a finished `nasgrow run`'s arch.json (the architecture its method found) or its
+ * uniform-baseline/arch.json (the uniform control's), that run and which of the two; else null (also
+ * when the run folder cannot be read: the train run is then shown as a plain `nasgrow train`).
+ */
+function archSource(archFile: string | null): { run: { dir: string; cfg: TrainConfig; seedArch: ArchState; family: string; width: number | null; lambdaP: number }; method: string } | null {
+  if (archFile === null || path.basename(archFile) !== 'arch.json') return null;
+  const parent = path.dirname(archFile);
+  const uniform = path.basename(parent) === 'uniform-baseline';
+  const dir = uniform ? path.dirname(parent) : parent;
+  try {
+    if (!isRunFolder(dir)) return null;
+    const manifest = readManifest(dir);
+    if (manifest.command !== 'run') return null;
+    const report = readRunReport(path.join(dir, 'report.json'));
+    if (!report) return null;
+    const cfg = loadConfig(runFolder(dir).config, { checkPaths: false, cwd: dir });
+    const seedArch = 'arch' in manifest ? checkArch(manifest.arch, runFolder(dir).manifest) : loadArchFile(path.join(dir, 'phases', 'phase-01', 'arch.json'));
+    const widths = new Set(seedArch.layers.map((l) => l.width));
+    const run = { dir, cfg, seedArch, family: seedArch.family, width: widths.size === 1 ? seedArch.layers[0]!.width : null, lambdaP: cfg.grow.lambda_p };
+    return { run, method: uniform ? 'uniform' : (report.method ?? 'gauss-newton') };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Config keys that do not make another setting: the seed (what the rows average over), a baseline's
  * reference run (each seed names the Gauss-Newton run of its own seed), where a run's
  * files and data are (the data's fingerprints are compared instead), how fast it ran, and how often it
@@ -256,6 +296,9 @@ const NOT_THE_SETTING = ['grow.reference', 'seed', 'output.dir', 'runtime.device
 function settingDiff(a: FinishedRun, b: FinishedRun): string[] {
   if (a.command !== b.command) return ['the command (run or train)'];
   const keys: string[] = [];
+  // a run's architectures trained again: the runs they came from are part of the setting
+  if ((a.source === undefined) !== (b.source === undefined)) keys.push("model.arch (one trains a run's architecture, the other does not)");
+  if (a.source && b.source) keys.push(...diffConfigs(a.source.cfg, b.source.cfg).map((d) => d.key).filter((k) => !NOT_THE_SETTING.includes(k)).map((k) => `${k} of the run whose architecture is trained`));
   if (JSON.stringify(a.data) !== JSON.stringify(b.data)) keys.push('the data (fingerprints in run.json)');
   if (JSON.stringify(a.seedArch) !== JSON.stringify(b.seedArch)) keys.push('the seed network (run.json)');
   // `train` ignores grow.*, and `run` counts its epochs in grow.* instead of train.epochs
@@ -277,9 +320,10 @@ function groupRuns(runs: FinishedRun[], warn: (line: string) => void): RunResult
     else settings.push([run]);
   }
   for (const s of settings) {
-    const bySeed = new Map<number, string[]>();
-    for (const r of s) bySeed.set(r.cfg.seed, [...(bySeed.get(r.cfg.seed) ?? []), r.dir]);
-    for (const [seed, dirs] of bySeed) if (dirs.length > 1) warn(`${dirs.join(' and ')} are runs of one setting with the same seed ${seed}: each counts as a seed of its row`);
+    // per method: a run's found architecture and its uniform control, each trained again, are one setting
+    const bySeed = new Map<string, string[]>();
+    for (const r of s) for (const m of new Set(r.results.map((x) => x.method))) bySeed.set(JSON.stringify([m, r.cfg.seed]), [...(bySeed.get(JSON.stringify([m, r.cfg.seed])) ?? []), r.dir]);
+    for (const [k, dirs] of bySeed) if (dirs.length > 1) warn(`${dirs.join(' and ')} are runs of one setting with the same seed ${JSON.parse(k)[1]}: each counts as a seed of its row`);
   }
   for (let i = 0; i < settings.length; i++) {
     for (let j = i + 1; j < settings.length; j++) {
