@@ -47,46 +47,6 @@ function perSampleLoss(b: GraphBuilder, logits: string, labels: string, classes:
   return b.op1('Softplus', [lse], {}, { name: 'per_sample_loss' });
 }
 
-// NASGROW_GROW_BRANCHES=separate emits the two branches one after the other (for A/B runs).
-const STACKED_BRANCHES = () => process.env.NASGROW_GROW_BRANCHES !== 'separate';
-
-/** z⁺ + z⁻ of layer l's split branches, each branch its own tail. */
-function separateBranches(b: GraphBuilder, arch: ArchState, l: number, c: string, cTheta: string, param: (n: string) => string): string {
-  const branch = (sign: 'plus' | 'minus') =>
-    b.scope(`split_${sign}`, () => {
-      const cs = b.op1(sign === 'plus' ? 'Add' : 'Sub', [c, cTheta], {}, { name: sign === 'plus' ? 'conv_W_plus_theta' : 'conv_W_minus_theta' });
-      return emitTail(b, arch, l, cs, param, 'train', null, true);
-    });
-  const zp = branch('plus');
-  const zm = branch('minus');
-  return b.scope(HEAD_SCOPE.split, () => b.op1('Add', [zp, zm], {}, { name: 'z_plus_plus_z_minus' }));
-}
-
-/**
- * The same z⁺ + z⁻ with both branches in one tail: [c + cθ | c − cθ] stacked along the channels
- * ([N, 2C, H, W]), every per-channel parameter repeated; each half is its branch's tail, bit for bit.
- */
-function stackedBranches(b: GraphBuilder, arch: ArchState, l: number, c: string, cTheta: string, param: (n: string) => string): string {
-  return b.scope('split_branches', () => {
-    const [N, C, H, W] = b.staticShape(c) as [number, number, number, number];
-    const five = (v: string) => b.op1('Reshape', [v, b.ints([N, 1, C, H, W])]);
-    const signed = b.op1('Mul', [five(cTheta), b.floats([1, -1], [1, 2, 1, 1, 1])], {}, { name: 'plus_minus_theta' });
-    const stacked = b.op1('Reshape', [b.op1('Add', [five(c), signed], {}, { name: 'conv_W_plus_minus_theta' }), b.ints([N, 2 * C, H, W])], {}, { name: 'stacked' });
-    const twice = new Map<string, string>();
-    const repeated = (n: string) => {
-      let v = twice.get(n);
-      if (v === undefined) {
-        v = b.op1('Concat', [param(n), param(n)], { axis: 0 }, { name: 'repeat_param' });
-        twice.set(n, v);
-      }
-      return v;
-    };
-    const z = emitTail(b, arch, l, stacked, repeated, 'train', null, true);
-    const [, C2, Hz, Wz] = b.staticShape(z) as [number, number, number, number];
-    return b.op1('ReduceSum', [b.op1('Reshape', [z, b.ints([N, 2, C2 / 2, Hz, Wz])]), b.ints([1])], { keepdims: 0 }, { name: 'z_plus_plus_z_minus' });
-  });
-}
-
 /**
  * The growing step of `arch` for batches of `batch` images (inputs, outputs and formulas in the file
  * comment above; the method in docs/method.md#gauss-newton-estimate and #learning-theta): per dense
@@ -160,13 +120,19 @@ export function buildGrowGraph(arch: ArchState, batch: number, opts: GrowGraphOp
       // holds conv(x, W), so both branches cost one conv of Θ, and the backward one dΘ = dW(x, dc⁺ − dc⁻)
       // instead of two (the walker sums the two contributions before the conv's weight rule).
       const convTheta = b.scope('theta_conv', () => emitDenseConv(b, arch, l, ly.x, theta));
-      const zSum = STACKED_BRANCHES() ? stackedBranches(b, arch, l, ly.conv, convTheta, param) : separateBranches(b, arch, l, ly.conv, convTheta, param);
+      const branch = (sign: 'plus' | 'minus') =>
+        b.scope(`split_${sign}`, () => {
+          const c = b.op1(sign === 'plus' ? 'Add' : 'Sub', [ly.conv, convTheta], {}, { name: sign === 'plus' ? 'conv_W_plus_theta' : 'conv_W_minus_theta' });
+          return emitTail(b, arch, l, c, param, 'train', null, true);
+        });
+      const zp = branch('plus');
+      const zm = branch('minus');
       // prune: Δz = −z, s = −Σ z·g.  split: Δz = ½(z⁺ + z⁻) − z, so s = ½ Σ (z⁺ + z⁻)·g − Σ z·g: the
       // contraction with z is shared by both heads, and z itself is never differentiated (no θ in it).
       const pruneS = b.scope(HEAD_SCOPE.prune, () => b.op1('Neg', [contraction(ly.z, gz, 'sum_z_g')], {}, { name: 'prune_s_terms' }));
       const prune = b.scope(HEAD_SCOPE.prune, () => gaussNewton(pruneS, 'prune'));
       const split = b.scope(HEAD_SCOPE.split, () => {
-        const half = b.op1('Mul', [contraction(zSum, gz, 'sum_zpm_g'), b.floats([0.5])]);
+        const half = b.op1('Mul', [contraction(b.op1('Add', [zp, zm], {}, { name: 'z_plus_plus_z_minus' }), gz, 'sum_zpm_g'), b.floats([0.5])]);
         return gaussNewton(b.op1('Add', [half, pruneS], {}, { name: 'split_s_terms' }), 'split');
       });
       b.scope(HEAD_SCOPE.estimates, () => {
