@@ -24,7 +24,8 @@ export interface RunResult {
   width: number | null;
   /** grow.lambda_p; null for `nasgrow train` */
   lambdaP: number | null;
-  /** grow.method of a run folder (gauss-newton, random, steepest, slimming), 'uniform' for its uniform baseline, 'train' for `nasgrow train` */
+  /** grow.method of a run folder (gauss-newton, random, steepest, slimming), 'uniform' for its uniform
+   *  baseline ('uniform (control of random)' in a baseline's run folder), 'train' for `nasgrow train` */
   method: string;
   /** fraction of test examples classified wrong */
   testError: number;
@@ -79,6 +80,8 @@ export interface Stat {
 const FAMILY_NAMES: Record<string, string> = { vgg19: 'VGG-19', mobilenetv1: 'MobileNetV1' };
 const DATASET_NAMES: Record<string, string> = { cifar10: 'CIFAR-10', cifar100: 'CIFAR-100' };
 const METHOD_ORDER = ['gauss-newton', 'random', 'steepest', 'slimming', 'uniform', 'train'];
+// 'uniform (control of random)' sorts with 'uniform'
+const methodRank = (method: string) => METHOD_ORDER.indexOf(method.split(' ')[0]!);
 
 /** "VGG-19 w=16", or "VGG-19 (per-layer widths)" for a network of uneven widths. */
 export function seedNetworkName(family: string, width: number | null): string {
@@ -169,7 +172,8 @@ export function tableRows(groups: TableRow[], paper: PaperRows): TableRow[] {
       (a, b) =>
         a.seedNetwork.localeCompare(b.seedNetwork) ||
         (a.lambdaP ?? Infinity) - (b.lambdaP ?? Infinity) ||
-        METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method) ||
+        methodRank(a.method) - methodRank(b.method) ||
+        a.method.localeCompare(b.method) ||
         (a.source === 'nasgrow' ? 1 : 0) - (b.source === 'nasgrow' ? 1 : 0) ||
         a.datasetLabel.localeCompare(b.datasetLabel) ||
         a.budget.localeCompare(b.budget),

@@ -149,7 +149,7 @@ test('Markdown on stdout by default; --paper ours and none; --out FILE', (t) => 
   const out = path.join(TMP, 'out', 'table.csv');
   const w = nasgrow(['table', SWEEP, '--out', out]);
   t.is(w.code, 0, w.stderr);
-  t.regex(w.stdout, /^wrote \d+ rows \(3 from 4 run folders\) to /);
+  t.regex(w.stdout, /^wrote \d+ rows? \(3 from 4 run folders\) to /);
   t.is(csvOf(fs.readFileSync(out, 'utf8')).filter((x) => x.source === 'nasgrow').length, 3);
 });
 
@@ -257,4 +257,33 @@ test("a run's architectures trained again by `nasgrow train` (model.arch: its ar
   t.is(both.code, 0, both.stderr);
   t.regex(both.stdout, /\| uniform \| 2 \(0, 1\) \|/);
   t.regex(both.stdout, /\| uniform \(both retrained 2 epochs\) \| 2 \(0, 1\) \|/);
+
+  // moved away from the runs they came from (model.arch is relative to the run folder): a warning
+  // naming the missing file, and plain `train` rows
+  const moved = path.join(TMP, 'moved', 'deeper');
+  fs.cpSync(dir, moved, { recursive: true });
+  const lost = nasgrow(['table', moved, '--format', 'csv', '--paper', 'none']);
+  t.is(lost.code, 0, lost.stderr);
+  t.regex(lost.stderr, /warning: .*grown-seed-0 trains .*arch\.json, which is not there \(moved, with the run folder .*\?\): it is shown as a plain `nasgrow train`/);
+  t.true(csvOf(lost.stdout).every((x) => x.method === 'train'));
+  // an architecture trained with another seed than its run's: paired by its own seed, and said
+  const cfg = path.join(TMP, 'retrain-other-seed.yaml');
+  fs.writeFileSync(cfg, fs.readFileSync(path.join(TMP, 'retrain-grown-0.yaml'), 'utf8').replace(/^seed: 0$/m, 'seed: 7'));
+  const other = path.join(TMP, 'other-seed');
+  t.is(nasgrow(['train', cfg, '--out', path.join(other, 'grown-seed-7')]).code, 0);
+  const mixed = nasgrow(['table', other, '--paper', 'none']);
+  t.is(mixed.code, 0, mixed.stderr);
+  t.regex(mixed.stderr, /grown-seed-7 trains the architecture of .*lp1e-6\/seed-0 \(seed 0\) with seed 7: it is paired by its own seed, 7/);
+});
+
+test("a baseline's run folder with grow.uniform_baseline: its control's row is named after the baseline", (t) => {
+  const cfg = path.join(TMP, 'random.yaml');
+  fs.writeFileSync(cfg, fs.readFileSync(config(0), 'utf8').replace('grow: {', `grow: { method: random, reference: ${runDir('lp1e-6/seed-0')},`));
+  const out = path.join(TMP, 'baseline', 'random-seed-0');
+  const r = nasgrow(['run', cfg, '--out', out]);
+  t.is(r.code, 0, r.stderr);
+  const table = nasgrow(['table', runDir('lp1e-6/seed-0'), out, '--format', 'csv', '--paper', 'none']);
+  t.is(table.code, 0, table.stderr);
+  t.is(table.stderr, '');
+  t.deepEqual(csvOf(table.stdout).map((x) => x.method), ['gauss-newton', 'random', 'uniform', 'uniform (control of random)']);
 });

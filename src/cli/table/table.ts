@@ -69,7 +69,7 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
   const finished: FinishedRun[] = [];
   const unfinished: Unfinished[] = [];
   for (const dir of folders) {
-    const r = readRun(dir);
+    const r = readRun(dir, output.warn);
     if ('why' in r) unfinished.push(r);
     else finished.push(r);
   }
@@ -93,7 +93,7 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
   if (args.out === undefined) output.stdout(text);
   else {
     writeFileAtomic(path.resolve(args.out), text);
-    output.stdout(`wrote ${rows.length} rows (${groups.length} from ${finished.length} run folder${finished.length === 1 ? '' : 's'}) to ${args.out}\n`);
+    output.stdout(`wrote ${rows.length} row${rows.length === 1 ? '' : 's'} (${groups.length} from ${finished.length} run folder${finished.length === 1 ? '' : 's'}) to ${args.out}\n`);
   }
 }
 
@@ -126,8 +126,6 @@ interface FinishedRun {
   cfg: TrainConfig;
   data: { train: string; test: string } | null;
   seedArch: ArchState;
-  /** how its rows show the setting: dataset, seed network, λ_p, budget */
-  shown: string;
   /** `nasgrow train` of a run's architecture (archSource): that run's folder and config */
   source?: { dir: string; cfg: TrainConfig };
   results: RunResult[];
@@ -145,7 +143,7 @@ interface Unfinished {
  * @throws the readers' user errors naming a damaged run.json, config.yaml, progress.json, report.json,
  *   metrics.jsonl or architecture.
  */
-function readRun(dir: string): FinishedRun | Unfinished {
+function readRun(dir: string, warn: (line: string) => void): FinishedRun | Unfinished {
   const run = runFolder(dir);
   const manifest = readManifest(dir);
   // paths in a run folder's config are relative to the folder; its data need not be here any more
@@ -174,10 +172,7 @@ function readRun(dir: string): FinishedRun | Unfinished {
   };
   const seconds = (kind: string) => metrics.filter((r) => r.kind === kind && typeof r.seconds === 'number').reduce((s, r) => s + (r.seconds as number), 0);
   const base = { dir, command: manifest.command, cfg, data: manifest.data, seedArch };
-  const finished = (results: RunResult[]): FinishedRun => {
-    const r = results[0]!;
-    return { ...base, results, shown: JSON.stringify([r.datasetLabel, seedNetworkName(r.family, r.width), r.lambdaP, r.budget, r.method]) };
-  };
+  const finished = (results: RunResult[]): FinishedRun => ({ ...base, results });
 
   if (manifest.command === 'train') {
     const E = cfg.train.epochs;
@@ -199,12 +194,15 @@ function readRun(dir: string): FinishedRun | Unfinished {
     };
     // an architecture a `nasgrow run` found, or its uniform control, trained again (a longer
     // retraining): shown and paired as that run's method, under the run's seed network and λ_p
-    const source = archSource(cfg.model.arch === null ? null : path.resolve(dir, cfg.model.arch));
-    if (source) {
+    const archFile = cfg.model.arch === null ? null : path.resolve(dir, cfg.model.arch);
+    const source = archSource(archFile);
+    if (typeof source === 'string') warn(`${dir} trains ${archFile}, ${source}: it is shown as a plain \`nasgrow train\`, not paired with the run's other architecture`);
+    else if (source) {
       const s = source.run;
-      const own = { ...result, family: s.family, width: s.width, lambdaP: s.lambdaP, method: source.method, retrainedEpochs: E };
+      if (s.cfg.seed !== cfg.seed) warn(`${dir} trains the architecture of ${s.dir} (seed ${s.cfg.seed}) with seed ${cfg.seed}: it is paired by its own seed, ${cfg.seed}, with the other trainings of seed ${cfg.seed}`);
       const what = source.method === 'uniform' ? 'its uniform control' : 'the architecture it found';
-      return { ...base, seedArch: s.seedArch, source: { dir: s.dir, cfg: s.cfg }, results: [{ ...own, budget: `${E} training (${what}, from a run)` }], shown: JSON.stringify([own.datasetLabel, seedNetworkName(own.family, own.width), own.lambdaP, E, own.method, 'retrained']) };
+      const own = { ...result, family: s.family, width: s.width, lambdaP: s.lambdaP, method: source.method, retrainedEpochs: E, budget: `${E} training (${what}, from a run)` };
+      return { ...base, seedArch: s.seedArch, source: { dir: s.dir, cfg: s.cfg }, results: [own] };
     }
     return finished([result]);
   }
@@ -246,7 +244,9 @@ function readRun(dir: string): FinishedRun | Unfinished {
     results.push({
       ...common,
       lambdaP: g.lambda_p,
-      method: 'uniform',
+      // a baseline's run trains its own copy of the control: named, so that its row is not taken for
+      // the Gauss-Newton run's
+      method: growing ? 'uniform' : `uniform (control of ${report.method})`,
       testError: u.test_error,
       params: u.params,
       mmacPerImage: u.mmac_per_image,
@@ -260,27 +260,30 @@ function readRun(dir: string): FinishedRun | Unfinished {
 
 /**
  * When `archFile` is a finished `nasgrow run`'s arch.json (the architecture its method found) or its
- * uniform-baseline/arch.json (the uniform control's), that run and which of the two; else null (also
- * when the run folder cannot be read: the train run is then shown as a plain `nasgrow train`).
+ * uniform-baseline/arch.json (the uniform control's), that run and which of the two; null when it is
+ * not a run's file; a reason (for a warning) when it names one that cannot be used: missing (the folders
+ * moved apart), unfinished or unreadable. The train run is then shown as a plain `nasgrow train`.
  */
-function archSource(archFile: string | null): { run: { dir: string; cfg: TrainConfig; seedArch: ArchState; family: string; width: number | null; lambdaP: number }; method: string } | null {
+function archSource(archFile: string | null): { run: { dir: string; cfg: TrainConfig; seedArch: ArchState; family: string; width: number | null; lambdaP: number }; method: string } | string | null {
   if (archFile === null || path.basename(archFile) !== 'arch.json') return null;
   const parent = path.dirname(archFile);
   const uniform = path.basename(parent) === 'uniform-baseline';
   const dir = uniform ? path.dirname(parent) : parent;
+  // an arch.json beside a run's files that is not there (any more): the run folder moved
+  if (!fs.existsSync(archFile)) return fs.existsSync(dir) ? null : `which is not there (moved, with the run folder ${dir}?)`;
   try {
     if (!isRunFolder(dir)) return null;
     const manifest = readManifest(dir);
     if (manifest.command !== 'run') return null;
     const report = readRunReport(path.join(dir, 'report.json'));
-    if (!report) return null;
+    if (!report) return `but the run ${dir} has not finished`;
     const cfg = loadConfig(runFolder(dir).config, { checkPaths: false, cwd: dir });
     const seedArch = 'arch' in manifest ? checkArch(manifest.arch, runFolder(dir).manifest) : loadArchFile(path.join(dir, 'phases', 'phase-01', 'arch.json'));
     const widths = new Set(seedArch.layers.map((l) => l.width));
     const run = { dir, cfg, seedArch, family: seedArch.family, width: widths.size === 1 ? seedArch.layers[0]!.width : null, lambdaP: cfg.grow.lambda_p };
     return { run, method: uniform ? 'uniform' : (report.method ?? 'gauss-newton') };
-  } catch {
-    return null;
+  } catch (e) {
+    return `but the run folder ${dir} could not be read (${(e as Error).message.split('\n')[0]})`;
   }
 }
 
@@ -325,16 +328,20 @@ function groupRuns(runs: FinishedRun[], warn: (line: string) => void): RunResult
     for (const r of s) for (const m of new Set(r.results.map((x) => x.method))) bySeed.set(JSON.stringify([m, r.cfg.seed]), [...(bySeed.get(JSON.stringify([m, r.cfg.seed])) ?? []), r.dir]);
     for (const [k, dirs] of bySeed) if (dirs.length > 1) warn(`${dirs.join(' and ')} are runs of one setting with the same seed ${JSON.parse(k)[1]}: each counts as a seed of its row`);
   }
-  for (let i = 0; i < settings.length; i++) {
-    for (let j = i + 1; j < settings.length; j++) {
-      const [a, b] = [settings[i]![0]!, settings[j]![0]!];
-      if (a.shown === b.shown) warn(`${a.dir} and ${b.dir} are in different rows that look alike (dataset, seed network, λ_p, budget, method): their settings differ in ${settingDiff(a, b).join(', ')}`);
-    }
-  }
-  const groups: RunResult[][] = [];
+  const groups: { setting: FinishedRun[]; results: RunResult[] }[] = [];
   for (const s of settings) {
     const methods = [...new Set(s.flatMap((r) => r.results.map((x) => x.method)))];
-    for (const m of methods) groups.push(s.flatMap((r) => r.results.filter((x) => x.method === m)));
+    for (const m of methods) groups.push({ setting: s, results: s.flatMap((r) => r.results.filter((x) => x.method === m)) });
   }
-  return groups;
+  // how a row shows its setting: rows of different settings that show alike are told apart by the warning
+  const shown = (r: RunResult) => JSON.stringify([r.datasetLabel, seedNetworkName(r.family, r.width), r.lambdaP, r.budget, r.method]);
+  for (let i = 0; i < groups.length; i++) {
+    for (let j = i + 1; j < groups.length; j++) {
+      const [a, b] = [groups[i]!, groups[j]!];
+      if (a.setting !== b.setting && shown(a.results[0]!) === shown(b.results[0]!)) {
+        warn(`${a.results[0]!.dir} and ${b.results[0]!.dir} are in different rows that look alike (dataset, seed network, λ_p, budget, method): their settings differ in ${settingDiff(a.setting[0]!, b.setting[0]!).join(', ')}`);
+      }
+    }
+  }
+  return groups.map((g) => g.results);
 }
