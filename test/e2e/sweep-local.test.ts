@@ -100,6 +100,10 @@ test.serial('a sweep killed mid-way and started again finishes without redoing i
   const third = nasgrow(['sweep', 'seeds.yaml']);
   t.regex(third.out, /3 done, 0 to run/);
   t.regex(third.out, /every point is done/);
+  // a done point run again by hand finds its run finished: its record still describes the attempt that did the work
+  const point = nasgrow(['sweep', 'point', 'out/seeds', 'seed-1', '--threads', '1']);
+  t.is(point.code, 0, point.out);
+  t.is(fs.readFileSync(status('seed-1'), 'utf8'), before);
   // the sweep file may not change what its points are
   fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: tiny.yaml\nset: { train.lr: 0.1 }\ngrid:\n  seed: [1, 2, 3]\nout: out/seeds\n');
   const changed = nasgrow(['sweep', 'seeds.yaml']);

@@ -83,7 +83,11 @@ export async function runPoint(args: PointArgs): Promise<void> {
     writePointStatus(dir, point.name, { state: 'failed', ...base, finished: new Date().toISOString(), seconds: seconds(), exit_code: code, error: text.trim() });
     throw e;
   }
-  writePointStatus(dir, point.name, { state: 'done', ...base, finished: new Date().toISOString(), seconds: seconds() });
+  // a done point run again (by hand: the pool and SLURM skip it) finds its run finished and does
+  // nothing: its record goes back to the attempt that did the work (a killed re-run leaves 'running',
+  // so that the pool looks at the point again)
+  if (previous?.state === 'done') writePointStatus(dir, point.name, previous);
+  else writePointStatus(dir, point.name, { state: 'done', ...base, finished: new Date().toISOString(), seconds: seconds() });
 }
 
 /**
