@@ -54,11 +54,8 @@ function resultRows(run: RunData, extras: ReportExtras): string[][] {
     if (Array.isArray(r.widths)) rows.push(['found widths', r.widths.join(', ')]);
     if (typeof r.retrained === 'boolean') rows.push(['retrained from scratch', r.retrained ? 'yes' : 'no']);
     if (typeof r.wall_seconds === 'number') rows.push(['wall time', `${r.wall_seconds.toFixed(0)} s`]);
-    const u = r.uniform_baseline as Record<string, unknown> | null | undefined;
-    if (u && typeof u === 'object') {
-      const parts = Object.entries(u).map(([k, v]) => `${esc(k)} ${typeof v === 'number' && k.includes('error') ? pct(v) : esc(String(v))}`);
-      rows.push(['uniform baseline', parts.join(', ')]);
-    }
+    const u = r.uniform_baseline;
+    if (u) rows.push(['uniform baseline', `width ${u.width}: ${int(u.params)} parameters, ${u.mmac_per_image.toFixed(2)} MMAC per image, test error ${pct(u.test_error)}, test loss ${u.test_loss.toFixed(4)}`]);
   } else {
     if (run.command === 'run') rows.push(['status', 'not finished (no report.json yet)']);
     if (last) {
@@ -142,7 +139,7 @@ export function reportPageHtml(run: RunData, figures: ReportFigures, extras: Rep
   const out: string[] = [];
   out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', `<title>${esc(name)} — nasgrow ${run.command}</title>`, `<style>${CSS}</style>`, '</head>', '<body>');
   out.push(`<h1>${esc(name)}</h1>`);
-  out.push(`<p class="note">A run folder of <code>nasgrow ${run.command}</code>${run.nasgrow ? ` (nasgrow ${esc(run.nasgrow)})` : ''}. Regenerate this page with <code>nasgrow report ${esc(name)}</code>; the figures alone with <code>nasgrow plot run</code> / <code>nasgrow plot arch</code>.</p>`);
+  out.push(`<p class="note">A run folder of <code>nasgrow ${run.command}</code>${run.nasgrow ? ` (nasgrow ${esc(run.nasgrow)})` : ''}. Regenerate this page with <code>nasgrow report DIR</code>, DIR being this page's folder (${esc(name)}); the figures alone with <code>nasgrow plot run</code> / <code>nasgrow plot arch</code>.</p>`);
 
   out.push('<h2 id="result">Result</h2>', table(['', 'value'], resultRows(run, extras).map(([k, v]) => [esc(k!), v!]), 'result'));
 
@@ -173,7 +170,8 @@ export function reportPageHtml(run: RunData, figures: ReportFigures, extras: Rep
     ['graphs', 'graphs'],
     ...run.phases.map((p): [string, string] => [`phase ${p.phase}`, p.rel]),
     ['retrain', 'retrain/graphs'],
-    ['uniform baseline', 'uniform-baseline/graphs'],
+    ['uniform baseline', 'uniform-baseline'],
+    ['uniform baseline graphs', 'uniform-baseline/graphs'],
     ['figures', 'figures'],
   ];
   const rows = groups.map(([label, rel]) => [label, fileLinks(run.dir, rel)] as const).filter(([, links]) => links.length > 0);

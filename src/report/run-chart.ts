@@ -71,12 +71,16 @@ function epochPanel(points: SeriesPoint[], series: SeriesPoint['series'], yTitle
  */
 export function runChartSpec(run: RunData, macsOf: (r: MetricRecord) => number | null): object {
   const points = epochSeries(run.metrics, macsOf);
-  // the retraining is evaluated once, at its end: report.json has it, the epoch records do not
-  const testError = run.report?.test_error;
-  const lastRetrain = run.metrics.reduce((last, r, i) => (r.kind === 'retrain' ? i + 1 : last), 0);
-  if (typeof testError === 'number' && lastRetrain > 0 && !points.some((p) => p.series === 'test accuracy' && p.kind === 'retrain')) {
-    points.push({ series: 'test accuracy', kind: 'retrain', step: lastRetrain, value: 1 - testError, phase: null });
-  }
+  // the retraining and the uniform baseline are evaluated once, at their ends: report.json has those
+  // test errors, the epoch records do not
+  const atEnd = (kind: 'retrain' | 'baseline', testError: number | undefined) => {
+    const last = run.metrics.reduce((at, r, i) => (r.kind === kind ? i + 1 : at), 0);
+    if (typeof testError === 'number' && last > 0 && !points.some((p) => p.series === 'test accuracy' && p.kind === kind)) {
+      points.push({ series: 'test accuracy', kind, step: last, value: 1 - testError, phase: null });
+    }
+  };
+  atEnd('retrain', run.report?.test_error);
+  atEnd('baseline', run.report?.uniform_baseline?.test_error);
   const kinds = Object.keys(KIND_COLOURS).filter((k) => points.some((p) => p.kind === k));
   const name = run.dir.split(/[\\/]/).filter(Boolean).pop() ?? run.dir;
   const rows: object[] = [

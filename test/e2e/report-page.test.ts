@@ -35,7 +35,7 @@ function config(): string {
       '  limit_test: 200',
       '  augment: { crop: false, flip: false }',
       'train: { batch_size: 32, lr: 0.05, schedule: cosine, epochs: 1 }',
-      'grow: { cycles: 2, phase_epochs: 1, lambda_p: 1.0e-6, retrain_epochs: 1, final_batches: 2 }',
+      'grow: { cycles: 2, phase_epochs: 1, lambda_p: 1.0e-6, retrain_epochs: 1, final_batches: 2, uniform_baseline: true }',
       'runtime: { threads: 1 }',
     ].join('\n'),
   );
@@ -58,6 +58,12 @@ const widths = (archFile: string) => (JSON.parse(fs.readFileSync(archFile, 'utf8
 test('run and train each leave a report.html', (t) => {
   t.true(fs.existsSync(path.join(RUN, 'report.html')));
   t.true(fs.existsSync(path.join(TRAIN, 'report.html')));
+  // the uniform baseline: its numbers in words, its architecture among the files
+  const page = fs.readFileSync(path.join(RUN, 'report.html'), 'utf8');
+  const u = JSON.parse(fs.readFileSync(path.join(RUN, 'report.json'), 'utf8')).uniform_baseline as { width: number; test_error: number };
+  t.regex(page, new RegExp(`<td>uniform baseline</td><td>width ${u.width}: [\\d,]+ parameters, [\\d.]+ MMAC per image, test error ${(100 * u.test_error).toFixed(2)}%, test loss [\\d.]+</td>`));
+  t.true(page.includes('<a href="uniform-baseline/arch.json">arch.json</a>'));
+  t.true(page.includes('Regenerate this page with <code>nasgrow report DIR</code>, DIR being this page\'s folder'), page.slice(0, 2000));
 });
 
 test('plot arch: a column per layer, a cell per channel, colours and applied marks as estimates.csv says', (t) => {
@@ -121,6 +127,11 @@ test('plot run: loss, test accuracy, parameters and MACs for every epoch record,
     t.true([...labels].some((l) => l.startsWith(`MACs | ${rec.kind} | ${i + 1} | `)), `MACs of record ${i + 1}`);
     if (typeof rec.test_acc === 'number') t.true(labels.has(`test accuracy | ${rec.kind} | ${i + 1} | ${rec.test_acc}`), `test accuracy of record ${i + 1}`);
   });
+  // the retraining and the baseline are tested once, at their ends: their points come from report.json
+  const report = JSON.parse(fs.readFileSync(path.join(RUN, 'report.json'), 'utf8')) as { test_error: number; uniform_baseline: { test_error: number } };
+  const lastOf = (kind: string) => records.map((r) => r.kind).lastIndexOf(kind) + 1;
+  t.true(labels.has(`test accuracy | retrain | ${lastOf('retrain')} | ${1 - report.test_error}`), 'the retraining\'s test accuracy');
+  t.true(labels.has(`test accuracy | baseline | ${lastOf('baseline')} | ${1 - report.uniform_baseline.test_error}`), 'the baseline\'s test accuracy');
   for (const [k, dir] of phaseDirs().entries()) {
     for (const l of widths(path.join(dir, 'arch.json'))) t.true(labels.has(`width | phase ${k + 1} | ${l.name} | ${l.width}`));
   }
