@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkDataset } from './checks';
+import { DataError } from './errors';
 import { Dataset, Split, selectExamples } from './dataset';
 import { CIFAR10_CLASSES } from './class-names';
 import { Cifar100LabelKind, loadCifar100Binary, loadCifar10Binary } from './cifar-binary';
@@ -52,6 +53,23 @@ export function isImageTree(p: string, split: Split): boolean {
   return fs.existsSync(splitDir) && fs.statSync(splitDir).isDirectory();
 }
 
+/**
+ * `load()`, a loader of a kind with files of its own format; when it fails on a path that holds an
+ * image tree (a folder with train/ and test/ of class folders, or an archive), the likely slip is
+ * data.dataset, which the error then names.
+ * @throws DataError naming the path, what it holds and the data.dataset values that read it; else the
+ *   loader's own error.
+ */
+function orImageTreeHint(spec: DatasetSpec, reads: string, load: () => Dataset): Dataset {
+  try {
+    return load();
+  } catch (e) {
+    if (!(e instanceof DataError) || !isImageTree(spec.path, spec.split)) throw e;
+  }
+  const what = isArchivePath(spec.path) ? 'is an archive (image-folder and cifar10 read image trees from one)' : `holds ${spec.split}/ as an image tree (class folders of images)`;
+  throw new DataError(spec.path, `${what}, but data.dataset ${spec.kind} reads ${reads}`, 'set data.dataset to image-folder, or cifar10 for CIFAR-10 as image files; or point data.path at the right files');
+}
+
 function applyLimit(ds: Dataset, spec: DatasetSpec): Dataset {
   if (spec.limit === undefined || spec.limit >= ds.n) return ds;
   const mode = spec.limitMode ?? 'stratified';
@@ -89,10 +107,12 @@ async function loadUnchecked(spec: DatasetSpec): Promise<Dataset> {
       return { ...ds, source: `${ds.source} [CIFAR-10 from image files: pixels as decoded from them, not the original binary release]` };
     }
     case 'cifar100':
-      return applyLimit(loadCifar100Binary(spec.path, spec.split, spec.cifar100Labels), spec);
+      return applyLimit(orImageTreeHint(spec, 'the binary release (cifar-100-binary/)', () => loadCifar100Binary(spec.path, spec.split, spec.cifar100Labels)), spec);
     case 'mnist':
-    case 'fashion-mnist':
-      return applyLimit(loadMnist(spec.path, spec.split, spec.kind), spec);
+    case 'fashion-mnist': {
+      const kind = spec.kind;
+      return applyLimit(orImageTreeHint(spec, 'the four IDX files', () => loadMnist(spec.path, spec.split, kind)), spec);
+    }
     case 'image-folder':
       return loadImageFolder({ ...imageFolderOptions, name: spec.name, classOrder: spec.classOrder });
     default:

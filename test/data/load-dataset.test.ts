@@ -34,3 +34,16 @@ test('mnist and image-folder through the dispatcher; unknown kind', async (t) =>
   t.is((await loadDataset({ kind: 'fashion-mnist', path: dir, split: 'train' })).classNames[7], 'Sneaker');
   await t.throwsAsync(loadDataset({ kind: 'svhn' as DatasetKind, path: dir, split: 'train' }), { message: /unknown dataset kind 'svhn'/ });
 });
+
+test('an IDX or CIFAR-100 kind pointed at an image tree names data.dataset and the kinds that read it', async (t) => {
+  const dir = tempDir(t);
+  fs.mkdirSync(path.join(dir, 'train', 'cat'), { recursive: true });
+  for (const kind of ['fashion-mnist', 'mnist', 'cifar100'] as const) {
+    await t.throwsAsync(loadDataset({ kind, path: dir, split: 'train' }), {
+      message: new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: holds train/ as an image tree \\(class folders of images\\), but data\\.dataset ${kind} reads .* \\(set data\\.dataset to image-folder, or cifar10 for CIFAR-10 as image files`),
+    });
+  }
+  // IDX files beside a train/ folder are read as before
+  writeIdxSplit(dir, 'train', pattern(3, 4), Uint8Array.from([1, 2, 3]), 2, 2, true);
+  t.is((await loadDataset({ kind: 'mnist', path: dir, split: 'train' })).n, 3);
+});
