@@ -35,6 +35,14 @@ export function buildCli(argv: string[]) {
     .command(validateCommand)
     .command(configReferenceCommand)
     .option('verbose', { type: 'boolean', default: false, global: true, describe: 'print the stack trace of an error' })
+    .middleware((parsed) => {
+      // a number option given text: yargs makes it NaN, which later messages would print as "NaN"
+      for (const [key, value] of Object.entries(parsed)) {
+        if (typeof value === 'number' && Number.isNaN(value) && key.length > 1 && !key.includes('-')) {
+          throw new UsageError(usageMessage(`--${key} must be a number, got ${JSON.stringify(rawOption(argv, key) ?? '')}`, argv));
+        }
+      }
+    }, true)
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .strict()
@@ -48,6 +56,16 @@ export function buildCli(argv: string[]) {
       throw new UsageError(usageMessage(message ?? err?.message ?? 'invalid arguments', argv));
     })
     .exitProcess(false);
+}
+
+/** What followed --key (or --key=) on the command line; null when it is not there. */
+function rawOption(argv: string[], key: string): string | null {
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag) return argv[i + 1] ?? null;
+    if (argv[i]!.startsWith(`${flag}=`)) return argv[i]!.slice(flag.length + 1);
+  }
+  return null;
 }
 
 function usageMessage(message: string, argv: string[]): string {

@@ -114,6 +114,12 @@ test('argument errors exit 1 with a pointer to --help', (t) => {
   const flag = nasgrow(['validate', 'x.yaml', '--bogus'], ROOT);
   t.is(flag.code, 1);
   t.is(flag.stderr, 'error: Unknown argument: bogus\nrun `nasgrow validate --help` for usage\n');
+  // text for a number: the text as typed, not NaN
+  const word = nasgrow(['train', 'x.yaml', '--threads', 'abc'], ROOT);
+  t.is(word.code, 1);
+  t.is(word.stderr, 'error: --threads must be a number, got "abc"\nrun `nasgrow train --help` for usage\n');
+  const eq = nasgrow(['sweep', 'x.yaml', '--jobs=two'], ROOT);
+  t.is(eq.stderr, 'error: --jobs must be a number, got "two"\nrun `nasgrow sweep --help` for usage\n');
 });
 
 test('the shim says to build first when dist is missing', (t) => {
