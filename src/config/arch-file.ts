@@ -2,6 +2,7 @@
 // and whether one fits a dataset. Depends on nothing in src/config but datasets.ts, so that
 // schema.ts can use it for its cross-key checks; resolve-arch.ts, which needs a config, builds on it.
 import * as fs from 'fs';
+import * as path from 'path';
 import { ArchState, validateArch } from '../models/arch';
 import type { DataShape } from '../data/kinds';
 import { UserError } from '../util/errors';
@@ -22,7 +23,10 @@ export function loadArchFile(file: string): ArchState {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ArchFileError(`${file}: not valid JSON (${(err as Error).message}); the file is truncated or was edited by hand`);
+    // an arch.json damaged, or another file named by mistake (a config, a checkpoint)
+    const hint = path.basename(file) === 'arch.json' ? 'the file is truncated or was edited by hand' : "an architecture file is JSON, like a run folder's arch.json: name one of those";
+    // (JSON.parse quotes the text it stopped at, newlines and all: one line here)
+    throw new ArchFileError(`${file}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')}); ${hint}`);
   }
   return checkArch(raw, file);
 }

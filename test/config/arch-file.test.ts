@@ -29,4 +29,8 @@ test('arch.json empty, truncated, not JSON or ill-shaped: an ArchFileError namin
     t.regex(e.message, message);
   }
   t.throws(() => loadArchFile(path.join(dir, 'none.json')), { instanceOf: ArchFileError, message: /none\.json: cannot read the architecture file/ });
+  // another file named by mistake (a config): not taken for a damaged arch.json
+  const yaml = path.join(dir, 'config.yaml');
+  fs.writeFileSync(yaml, '# a config\nseed: 0\n');
+  t.throws(() => loadArchFile(yaml), { instanceOf: ArchFileError, message: /config\.yaml: not valid JSON .*an architecture file is JSON, like a run folder's arch\.json: name one of those$/ });
 });

@@ -205,6 +205,12 @@ test('a missing architecture file', (t) => {
   const file = write('arch.yaml', minimal + 'model:\n  arch: grown/arch.json\n');
   const [line] = problemsOf(() => loadConfig(file));
   t.true(line!.startsWith(`${file}: model.arch points to ${path.join(dir, 'grown', 'arch.json')}, which does not exist`), line);
+  // a run folder named instead of its arch.json: the file it holds is suggested
+  fs.mkdirSync(path.join(dir, 'run'));
+  fs.writeFileSync(path.join(dir, 'run', 'arch.json'), '{}');
+  const folder = write('folder.yaml', minimal + 'model:\n  arch: run\n');
+  const [why] = problemsOf(() => loadConfig(folder));
+  t.true(why!.startsWith(`${folder}: model.arch points to ${path.join(dir, 'run')}, which is a folder, not a file; did you mean ${path.join(dir, 'run', 'arch.json')}?`), why);
 });
 
 test('path checks can be turned off (re-reading a saved run config)', (t) => {
