@@ -189,6 +189,10 @@ test('unfinished runs: left out with a warning among finished ones, an error alo
     csvOf(mixed.stdout).filter((x) => x.source === 'nasgrow').map((x) => x.method),
     ['train'],
   );
+  // one that stopped on an error: the error, and not a bare resume
+  fs.appendFileSync(path.join(killed, 'train.log'), '2026-12-01T00:00:00.000Z error: retrain 1/1: the training loss became NaN at batch 4\n');
+  const failed = nasgrow(['table', killed]);
+  t.true(failed.stderr.includes(`${killed} (0 of 1 growing cycles done; it stopped with an error, the last line of its train.log: "retrain 1/1: the training loss became NaN at batch 4"; remove the cause, then resume it with`), failed.stderr);
 });
 
 test('a damaged report.json is an error naming it', (t) => {

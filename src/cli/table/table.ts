@@ -74,10 +74,14 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
     else finished.push(r);
   }
   // a run folder's own config.yaml resolves to its data and to the folder itself
-  const howToFinish = (u: Unfinished) =>
-    fs.existsSync(path.join(u.dir, '.lock'))
-      ? `${u.dir} (${u.why}; a process is writing it now, or was killed: wait for it to finish, or resume it with \`nasgrow ${u.command} ${path.join(u.dir, 'config.yaml')} --resume ${u.dir}\`)`
-      : `${u.dir} (${u.why}; finish it with \`nasgrow ${u.command} ${path.join(u.dir, 'config.yaml')} --resume ${u.dir}\`)`;
+  const howToFinish = (u: Unfinished) => {
+    const resume = `\`nasgrow ${u.command} ${path.join(u.dir, 'config.yaml')} --resume ${u.dir}\``;
+    if (fs.existsSync(path.join(u.dir, '.lock'))) return `${u.dir} (${u.why}; a process is writing it now, or was killed: wait for it to finish, or resume it with ${resume})`;
+    // a run that stopped on an error (a diverged loss, a full disk) would stop again on a plain resume
+    const error = lastLoggedError(u.dir);
+    if (error) return `${u.dir} (${u.why}; it stopped with an error, the last line of its train.log: "${error}"; remove the cause, then resume it with ${resume})`;
+    return `${u.dir} (${u.why}; finish it with ${resume})`;
+  };
   if (finished.length === 0) {
     throw new RunFolderError(
       [`no finished run to tabulate: ${unfinished.length === 1 ? 'the run folder is' : 'every run folder is'} unfinished`, ...unfinished.map((u) => `  ${howToFinish(u)}`)].join('\n'),
@@ -95,6 +99,20 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
     writeFileAtomic(path.resolve(args.out), text);
     output.stdout(`wrote ${rows.length} row${rows.length === 1 ? '' : 's'} (${groups.length} from ${finished.length} run folder${finished.length === 1 ? '' : 's'}) to ${args.out}\n`);
   }
+}
+
+/** The error a run stopped with: its train.log's last line when that is one (README "The run folder"), shortened; else null. */
+function lastLoggedError(dir: string): string | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, 'train.log'), 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.trimEnd().split('\n');
+  const m = /^\S+ error: (.*)$/.exec(lines[lines.length - 1] ?? '');
+  if (!m) return null;
+  return m[1]!.length > 200 ? `${m[1]!.slice(0, 200)}…` : m[1]!;
 }
 
 /**
