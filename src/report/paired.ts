@@ -106,8 +106,10 @@ export function pairedMarkdown(rows: PairedRow[]): string {
     'Random splitting and splitting steepest descent end at their reference\'s widths and retrain from the same initial weights: their retrained',
     'network is the reference\'s (README "Baselines"); they differ in the growing network, whose test error at the end of the last training phase',
     '(before the last morphisms and the retraining; metrics.jsonl) the last column pairs the same way. The ratios are means over the pairs; networks',
-    'matched by parameters can differ in compute (multiply-accumulates per image, MMAC). "Both retrained E epochs": `nasgrow train` runs of the',
-    'architectures runs found (model.arch: a run\'s arch.json, and uniform-baseline/arch.json for its control), paired by seed the same way.',
+    'matched by parameters can differ in compute (multiply-accumulates per image, MMAC).',
+    ...(rows.some((r) => r.retrainedEpochs !== null)
+      ? ['"Both retrained E epochs": `nasgrow train` runs of the architectures runs found (model.arch: a run\'s arch.json, and', 'uniform-baseline/arch.json for its control), paired by seed the same way.']
+      : []),
     '',
     ...lines,
     '',
