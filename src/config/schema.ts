@@ -73,7 +73,7 @@ function pathType(ctx: CheckContext, mustExist: PathKind, check = ctx.checkPaths
       if (mustExist === 'file' && !stat.isFile()) {
         // model.arch naming a run folder: its arch.json is what was meant
         const inside = stat.isDirectory() && fs.existsSync(path.join(resolved, 'arch.json')) ? `; did you mean ${path.join(resolved, 'arch.json')}?` : '';
-        return problem(`points to ${resolved}, which is a folder, not a file${inside}`);
+        return problem(`points to ${resolved}, which is ${stat.isDirectory() ? 'a folder, not a file' : 'not a regular file'}${inside}`);
       }
       if (mustExist === 'dir' && !stat.isDirectory()) return problem(`points to ${resolved}, which is not a directory`);
       return resolved;
