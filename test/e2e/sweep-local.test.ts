@@ -56,6 +56,14 @@ test.serial('a failed point is recorded with its error and the others run to the
   t.regex(status.stdout, /lr-0\.05_seed-1\s+done\s+2 phases, retrained\s+test error/);
   t.regex(status.stdout, /lr-1000000_seed-2\s+failed/);
   t.regex(status.stdout, /4 points: 2 done, 2 failed/);
+  // a long error is cut in the table (the point's status file has it whole)
+  const statusFile = path.join(dir, 'out', 'mixed', 'points', 'lr-1000000_seed-2.json');
+  const failedStatus = JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+  fs.writeFileSync(statusFile, JSON.stringify({ ...failedStatus, error: `error: ${'a very long message '.repeat(20)}\nsecond line` }));
+  const cut = nasgrow(['sweep', 'status', 'out/mixed']);
+  t.regex(cut.stdout, /lr-1000000_seed-2\s+failed\s+.*error: a very long message .{60,}… \(points\/lr-1000000_seed-2\.json\)/);
+  for (const l of cut.stdout.split('\n')) t.true(l.length < 220, l);
+  fs.writeFileSync(statusFile, JSON.stringify(failedStatus));
   const table = nasgrow(['table', 'out/mixed', '--paper', 'none']);
   t.is(table.code, 0, table.out);
   t.regex(table.stdout, /\| gauss-newton \| nasgrow \| 2 \(seeds 1, 2\) \|/);

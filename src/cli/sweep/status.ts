@@ -56,7 +56,9 @@ export function sweepStatus(dir: string): PointRow[] {
     else if (st?.state === 'running' && !st.slurm && (st.host !== os.hostname() || processAlive(st.pid))) state = 'running';
     else if (st?.state === 'failed') {
       state = 'failed';
-      result = st.error?.split('\n')[0] ?? `exit ${st.exit_code}`;
+      // the error's first line, cut to keep the table readable (points/<name>.json has it whole)
+      const first = st.error?.split('\n')[0] ?? `exit ${st.exit_code}`;
+      result = first.length > 90 ? `${first.slice(0, 90)}… (points/${p.name}.json)` : first;
     } else state = started || st ? 'interrupted' : 'not started';
     return { name: p.name, state, progress, result, where: where + (inQueue ? `, ${inQueue}` : '') + (state === 'running' || state === 'queued' ? '' : queueNote) };
   });
