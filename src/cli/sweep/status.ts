@@ -8,7 +8,7 @@ import * as path from 'path';
 import { formatDuration, readJsonl, readPointStatus, readRunProgress, readSubmissions, readSweepManifest, runFolder, sweepFolder } from '../../report';
 import { processAlive } from '../../util/process-alive';
 import { UsageError } from '../errors';
-import { resultLine } from './common';
+import { failedPointLine, resultLine } from './common';
 import { queuedTasks } from './slurm';
 
 /** The command line of `nasgrow sweep status`. */
@@ -57,7 +57,7 @@ export function sweepStatus(dir: string): PointRow[] {
     else if (st?.state === 'failed') {
       state = 'failed';
       // the error's first line, cut to keep the table readable (points/<name>.json has it whole)
-      const first = st.error?.split('\n')[0] ?? `exit ${st.exit_code}`;
+      const first = failedPointLine(st, 'failed');
       result = first.length > 90 ? `${first.slice(0, 90)}… (points/${p.name}.json)` : first;
     } else state = started || st ? 'interrupted' : 'not started';
     return { name: p.name, state, progress, result, where: where + (inQueue ? `, ${inQueue}` : '') + (state === 'running' || state === 'queued' ? '' : queueNote) };

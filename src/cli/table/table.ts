@@ -105,7 +105,7 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
 function lastLoggedError(dir: string): string | null {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, 'train.log'), 'utf8');
+    text = fs.readFileSync(runFolder(dir).log, 'utf8');
   } catch {
     return null;
   }
@@ -167,15 +167,11 @@ function readRun(dir: string, warn: (line: string) => void): FinishedRun | Unfin
   // paths in a run folder's config are relative to the folder; its data need not be here any more
   const cfg = loadConfig(run.config, { checkPaths: false, cwd: dir });
   const metrics = readJsonl(run.metricsJsonl);
-  const seedArch =
-    'arch' in manifest
-      ? checkArch(manifest.arch, run.manifest)
-      : loadArchFile(manifest.command === 'run' ? path.join(dir, 'phases', 'phase-01', 'arch.json') : run.arch);
+  const { seedArch, width } = seedNetworkOf(dir, manifest);
   const hardware =
     'hardware' in manifest && manifest.hardware
       ? describeHardware(manifest.hardware)
       : `not recorded (${cfg.runtime.device}, ${cfg.runtime.threads} thread${cfg.runtime.threads === 1 ? '' : 's'})`;
-  const widths = new Set(seedArch.layers.map((l) => l.width));
   const limits = [cfg.data.limit_train && `${cfg.data.limit_train.toLocaleString('en-US')} train`, cfg.data.limit_test && `${cfg.data.limit_test.toLocaleString('en-US')} test`].filter(Boolean);
   const common = {
     dir,
@@ -184,7 +180,7 @@ function readRun(dir: string, warn: (line: string) => void): FinishedRun | Unfin
     // CIFAR-10 read from image files (the JPEG copy) is not the binary release: its pixels differ
     datasetLabel: datasetName(cfg.data.dataset) + (cfg.data.dataset === 'cifar10' && isImageTree(cfg.data.path, 'train') ? ' from image files' : '') + (limits.length ? ` (${limits.join(', ')} images)` : ''),
     family: seedArch.family,
-    width: widths.size === 1 ? seedArch.layers[0]!.width : null,
+    width,
     hardware,
     gpu: cfg.runtime.device === 'cuda',
   };
@@ -277,6 +273,22 @@ function readRun(dir: string, warn: (line: string) => void): FinishedRun | Unfin
 }
 
 /**
+ * The seed network of run folder `dir`: run.json's, or in a folder of an earlier version the first
+ * phase's arch.json (`run`) or the trained arch.json (`train`); and its width when every layer has the
+ * same (null: per-layer widths).
+ * @throws the architecture readers' errors naming run.json or the arch.json.
+ */
+function seedNetworkOf(dir: string, manifest: ReturnType<typeof readManifest>): { seedArch: ArchState; width: number | null } {
+  const run = runFolder(dir);
+  const seedArch =
+    'arch' in manifest
+      ? checkArch(manifest.arch, run.manifest)
+      : loadArchFile(manifest.command === 'run' ? path.join(dir, 'phases', 'phase-01', 'arch.json') : run.arch);
+  const widths = new Set(seedArch.layers.map((l) => l.width));
+  return { seedArch, width: widths.size === 1 ? seedArch.layers[0]!.width : null };
+}
+
+/**
  * When `archFile` is a finished `nasgrow run`'s arch.json (the architecture its method found) or its
  * uniform-baseline/arch.json (the uniform control's), that run and which of the two; null when it is
  * not a run's file; a reason (for a warning) when it names one that cannot be used: missing (the folders
@@ -296,9 +308,8 @@ function archSource(archFile: string | null): { run: { dir: string; cfg: TrainCo
     const report = readRunReport(path.join(dir, 'report.json'));
     if (!report) return `but the run ${dir} has not finished`;
     const cfg = loadConfig(runFolder(dir).config, { checkPaths: false, cwd: dir });
-    const seedArch = 'arch' in manifest ? checkArch(manifest.arch, runFolder(dir).manifest) : loadArchFile(path.join(dir, 'phases', 'phase-01', 'arch.json'));
-    const widths = new Set(seedArch.layers.map((l) => l.width));
-    const run = { dir, cfg, seedArch, family: seedArch.family, width: widths.size === 1 ? seedArch.layers[0]!.width : null, lambdaP: cfg.grow.lambda_p };
+    const { seedArch, width } = seedNetworkOf(dir, manifest);
+    const run = { dir, cfg, seedArch, family: seedArch.family, width, lambdaP: cfg.grow.lambda_p };
     return { run, method: uniform ? 'uniform' : (report.method ?? 'gauss-newton') };
   } catch (e) {
     return `but the run folder ${dir} could not be read (${(e as Error).message.split('\n')[0]})`;
@@ -342,9 +353,16 @@ function groupRuns(runs: FinishedRun[], warn: (line: string) => void): RunResult
   }
   for (const s of settings) {
     // per method: a run's found architecture and its uniform control, each trained again, are one setting
-    const bySeed = new Map<string, string[]>();
-    for (const r of s) for (const m of new Set(r.results.map((x) => x.method))) bySeed.set(JSON.stringify([m, r.cfg.seed]), [...(bySeed.get(JSON.stringify([m, r.cfg.seed])) ?? []), r.dir]);
-    for (const [k, dirs] of bySeed) if (dirs.length > 1) warn(`${dirs.join(' and ')} are runs of one setting with the same seed ${JSON.parse(k)[1]}: each counts as a seed of its row`);
+    const bySeed = new Map<string, { seed: number; dirs: string[] }>();
+    for (const r of s) {
+      for (const m of new Set(r.results.map((x) => x.method))) {
+        const key = `${m} ${r.cfg.seed}`;
+        const at = bySeed.get(key) ?? { seed: r.cfg.seed, dirs: [] };
+        at.dirs.push(r.dir);
+        bySeed.set(key, at);
+      }
+    }
+    for (const { seed, dirs } of bySeed.values()) if (dirs.length > 1) warn(`${dirs.join(' and ')} are runs of one setting with the same seed ${seed}: each counts as a seed of its row`);
   }
   const groups: { setting: FinishedRun[]; results: RunResult[] }[] = [];
   for (const s of settings) {
