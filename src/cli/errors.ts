@@ -12,6 +12,16 @@ import { UserError } from '../util/errors';
 /** A wrong or missing command-line argument. */
 export class UsageError extends UserError {}
 
+/**
+ * A command-line flag's value as a whole number >= min (`fallback` when the flag is absent).
+ * @throws UsageError naming the flag and the value.
+ */
+export function wholeNumber(value: number | undefined, flag: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got ${value}`);
+  return value;
+}
+
 /** Whether an error is the user's to fix (exit 1) rather than a bug (exit 2). */
 export function isUserError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;

@@ -12,7 +12,7 @@ import { enclosingRunFolder, ProgressReporter } from '../../report';
 import { checkDevice } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
-import { UsageError } from '../errors';
+import { UsageError, wholeNumber } from '../errors';
 
 /** The command line of `nasgrow experiment` (see ./command-object.ts). */
 export interface ExperimentArgs {
@@ -26,13 +26,6 @@ export interface ExperimentArgs {
   'final-batches'?: number;
   /** override runtime.threads (as train and run take it) */
   threads?: number;
-}
-
-/** `flag`'s value as a whole number ≥ min; yargs reads `--eval-batches abc` as NaN. */
-function wholeNumber(value: number | undefined, flag: string, min: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got ${value}`);
-  return value;
 }
 
 /** Refuses a --layer that is not one of `arch`'s dense layers, listing them. */

@@ -13,7 +13,7 @@ import { ConfigError, ConfigProblem, SweepFile, SweepPoint, absolutePathsConfigT
 import { SweepManifest, isSweepFolder, readPointStatus, readSweepManifest, runFolder, sweepFolder, writeSweepManifest } from '../../report';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkFolder } from '../../util/folders';
-import { UsageError } from '../errors';
+import { UsageError, wholeNumber } from '../errors';
 import { checkStart, checkStartData, PLACE_KEYS } from '../shared/run-setup';
 import { nasgrowVersion } from '../version';
 import type { PreparedSweep } from './common';
@@ -53,8 +53,8 @@ export async function runSweep(args: SweepArgs, log: (line: string) => void = (l
  *   UsageError when the sweep folder holds something else or another sweep; the start checks' errors.
  */
 export async function prepareSweep(args: SweepArgs, log: (line: string) => void): Promise<PreparedSweep | null> {
-  if (args.jobs !== undefined && (!Number.isSafeInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs must be a whole number >= 1, got ${args.jobs}`);
-  if (args.threads !== undefined && (!Number.isSafeInteger(args.threads) || args.threads < 1)) throw new UsageError(`--threads must be a whole number >= 1, got ${args.threads}`);
+  wholeNumber(args.jobs, '--jobs', 1, 1);
+  wholeNumber(args.threads, '--threads', 1, 1);
   if (args.threads !== undefined && args.backend === 'slurm') throw new UsageError('--threads is for the local backend (a SLURM task runs with slurm.cpus_per_task threads)');
   if (args.wait && args.backend !== 'slurm') throw new UsageError('--wait is for --backend slurm (the local backend always waits)');
   const sweep = loadSweepFile(args.file);
