@@ -116,7 +116,7 @@ async function nasgrowRound(engine: Engine, arch: ArchState, warmup: number): Pr
 }
 
 function pytorchRound(network: string): number {
-  const script = path.join(__dirname, '..', '..', 'test', 'reference', 'torch_bench.py');
+  const script = path.join(__dirname, '..', '..', 'bench', 'torch_bench.py');
   const r = spawnSync(PYTHON, [script, '--network', network, '--batch', `${BATCH}`, '--threads', `${THREADS}`, '--warmup', '3', '--steps', `${STEPS}`, '--repeats', '1'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`torch_bench.py failed: ${r.stderr || r.error}`);
   const line = r.stdout.trim().split('\n').pop()!;

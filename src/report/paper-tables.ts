@@ -1,6 +1,6 @@
 // The rows of the paper's Table 1 (CIFAR-10) and Table 2 (CIFAR-100), as published (Lawton, Galstyan,
-// Ver Steeg, "Learning Morphisms with Gauss-Newton Approximation for Growing Networks"; full text in
-// shared/paper/), for `nasgrow table` to print beside nasgrow's results.
+// Ver Steeg, "Learning Morphisms with Gauss-Newton Approximation for Growing Networks"; docs/method.md
+// says which of its choices nasgrow follows), for `nasgrow table` to print beside nasgrow's results.
 //
 // The numbers are kept as the text the paper prints ("20.0", not 20), so that a table shows exactly
 // what was published. An empty GPU-time cell is empty in the paper; "N/A" is printed there.

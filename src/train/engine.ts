@@ -51,7 +51,10 @@ export class Engine {
    * @param labels  class indices, [batchSize]
    * @param lr      the learning rate of this step
    * @returns the batch's mean loss and correct count; `state` is updated in place (its maps then hold
-   *          the arrays ORT returned).
+   *          the arrays ORT returned). A non-finite loss is returned, not thrown: the epoch loop
+   *          (src/train/loop.ts) decides what to tell the user.
+   * @throws Error from ONNX Runtime when the step cannot run (e.g. memory); a `state` without a tensor
+   *         of this architecture, or arrays of other sizes, is a caller's bug and fails there too.
    */
   async trainStep(state: ModelState, images: Float32Array, labels: BigInt64Array, lr: number): Promise<StepResult> {
     const [C, H, W] = this.arch.inputShape;

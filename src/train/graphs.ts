@@ -64,6 +64,9 @@ export interface TrainGraphOptions {
  * paramSpecs(arch) and `momentum.<p>` of every trainable one. Outputs: loss [] (the batch mean),
  * correct [] (hits), `<p>.next` of every tensor and `momentum.<p>.next`; with `exposeGradients` also
  * `<p>_grad` (∂loss/∂p before weight decay).
+ * @throws UnsupportedGradient (src/autodiff/types.ts) when the forward pass holds an op without a
+ *         gradient rule, and Error from the graph builder's shape rules when `arch` is inconsistent: both
+ *         are nasgrow bugs (architectures are checked when a config or arch file is read).
  */
 export function buildTrainGraph(arch: ArchState, batch: number, hyper: SgdHyper, opts: TrainGraphOptions = {}): Graph {
   const b = new GraphBuilder('train_step');

@@ -3,6 +3,8 @@
 // (train) and of every layer's θ (grow) named `<value>_grad`, as ONNX Runtime names gradients.
 import test from 'ava';
 import { buildGrowGraph } from '../../src/grow/graph';
+import { buildSplittingGraph } from '../../src/grow/splitting';
+import { gradientProbeGraph, lossProbeGraph } from '../../src/grow/true-delta';
 import { seedArch } from '../../src/models/arch';
 import { gradName, thetaName } from '../../src/models/names';
 import { initParams, trainableSpecs } from '../../src/models/params';
@@ -40,6 +42,19 @@ for (const [family, width] of [['vgg19', 16], ['mobilenetv1', 32]] as const) {
       t.deepEqual(g.nodes.filter((n) => n.layer === undefined || n.part === undefined).map((n) => n.name), []);
       t.deepEqual(g.nodes.filter((n) => !n.name.startsWith(`${n.layer}/`)).map((n) => `${n.name} (${n.layer}.${n.part})`), []);
       t.deepEqual(g.nodes.filter((n) => n.name.split('/').slice(1).some((seg) => layers.has(seg) || seg === 'fc')).map((n) => n.name), []);
+    });
+  }
+
+  // Graphs that are run but not saved (the experiments' probes, splitting steepest descent's products):
+  // no dead node either, the probes' forward pass without the values saved for a backward pass.
+  const probes: Record<string, () => Graph> = {
+    'loss probe': () => lossProbeGraph(arch, 8),
+    'gradient probe': () => gradientProbeGraph(arch, 8, trainableSpecs(arch)[0]!.name).graph,
+    splitting: () => buildSplittingGraph(arch, 8),
+  };
+  for (const [kind, build] of Object.entries(probes)) {
+    test(`${family}-w${width} ${kind}: no dead node`, (t) => {
+      t.deepEqual(deadNodes(build()), []);
     });
   }
 

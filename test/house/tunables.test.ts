@@ -8,7 +8,7 @@ import { ROOT } from '../helpers/root';
 
 test('the glibc tunables are the same in bin/nasgrow, src/util/allocator.ts and the reference scripts', (t) => {
   t.regex(ALLOCATOR_TUNABLES, /^glibc\.malloc\.mmap_threshold=\d+:glibc\.malloc\.trim_threshold=\d+$/);
-  for (const f of ['bin/nasgrow', 'test/reference/nasgrow_ref.py', 'test/reference/torch_bench.py']) {
+  for (const f of ['bin/nasgrow', 'test/reference/nasgrow_ref.py', 'bench/torch_bench.py']) {
     t.true(fs.readFileSync(path.join(ROOT, f), 'utf8').includes(ALLOCATOR_TUNABLES), `${f} does not hold ${ALLOCATOR_TUNABLES}`);
   }
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch training (or eval) throughput on random data, the baseline nasgrow's speed is compared to.
 
-usage: /usr/bin/python3 test/reference/torch_bench.py --network vgg19-16|vgg19-64|mobilenetv1-32|FAMILY-WIDTH
+usage: /usr/bin/python3 bench/torch_bench.py --network vgg19-16|vgg19-64|mobilenetv1-32|FAMILY-WIDTH
           [--arch ARCH.json] [--mode train|eval] [--batch 64] [--threads 2] [--input 3,32,32] [--classes 10]
           [--warmup 5] [--steps 10] [--repeats 5]
 
@@ -26,7 +26,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# the reference model (the same PyTorch networks the parity tests compare nasgrow with)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'reference'))
 import nasgrow_ref as ref  # noqa: E402
 
 
