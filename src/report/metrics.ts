@@ -8,6 +8,11 @@
 // - Read back on resume, every line of the JSONL file must be a flat JSON object and the CSV's first
 //   line a header of distinct names; anything else is a RunFileError (a user error) naming the file
 //   and line. A CSV without a header (deleted, emptied) is written again from the JSONL file.
+// - The two files must then agree: the CSV's rows are the JSONL records in its columns. write() appends
+//   to the JSONL file first, so a crash between the two appends leaves the CSV one row short, and that
+//   row is appended on reopening; any other difference means one file changed outside nasgrow (a
+//   flipped digit, a lost tail, a spreadsheet that saved it over), which is a RunFileError naming both
+//   files and the first row that differs, so that a resumed run never carries a changed record on.
 // - Numbers are formatted by formatNumber (same value, same text). In JSONL, NaN and ±Infinity are
 //   written as the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers). CSV is written by
 //   csv-stringify and its header read back by csv-parse.
@@ -60,7 +65,43 @@ export class MetricsWriter {
       const columns = this.columns;
       if (columns !== null) writeFileAtomic(this.csvPath, csvLine(columns) + records.map((r) => csvLine(columns.map((c) => r[c]))).join(''));
       else if (fileSize(this.csvPath) > 0) writeFileAtomic(this.csvPath, '');
+    } else {
+      this.checkAgreement(header);
     }
+  }
+
+  /**
+   * The CSV's rows against the JSONL records in `columns` (the file comment's rule): a CSV one row
+   * short (a crash between the two appends of write()) gets that row appended.
+   * @throws RunFileError naming both files and the first row that differs.
+   */
+  private checkAgreement(columns: string[]): void {
+    const records = readJsonl(this.jsonlPath);
+    const rowsOf = (text: string) => (parse(text, { relax_column_count: true }) as string[][]).filter((r) => !(r.length === 1 && r[0] === ''));
+    const rows = rowsOf(fs.readFileSync(this.csvPath, 'utf8')).slice(1);
+    // a record without one of the columns (a renamed key) matches no cell, not even an empty one
+    const missing = '\u0000missing';
+    const expected = rowsOf(csvRows(records.map((r) => columns.map((c) => (c in r ? r[c] : missing)))));
+    const same = (a: string[] | undefined, b: string[] | undefined) => a !== undefined && b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+    const k = expected.findIndex((e, i) => !same(e, rows[i]));
+    if (k < 0 && rows.length === expected.length) return;
+    if (k === expected.length - 1 && rows.length === k) {
+      appendFileWhole(this.csvPath, csvLine(columns.map((c) => records[k]![c])));
+      return;
+    }
+    const jsonl = path.basename(this.jsonlPath);
+    const csv = path.basename(this.csvPath);
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    let where: string;
+    if (k < 0) where = `${csv} has ${count(rows.length, 'row')}, ${jsonl} ${count(expected.length, 'record')}`;
+    else if (k >= rows.length) where = `${csv} ends after ${count(rows.length, 'row')}, ${jsonl} holds ${count(expected.length, 'record')}`;
+    else where = `record ${k + 1} of ${jsonl} is not row ${k + 1} of ${csv} (line ${k + 2}): ${columns.find((_, i) => rows[k]![i] !== expected[k]![i]) ?? 'the number of cells'} differs`;
+    throw new RunFileError(
+      this.jsonlPath,
+      `does not agree with ${this.csvPath}`,
+      `${this.jsonlPath} and ${this.csvPath} disagree (${where}): nasgrow writes every record to both, so one of them was changed outside nasgrow (an edit, a spreadsheet that saved it, an interrupted copy, a disk error). ` +
+        `If ${jsonl} is right, delete ${csv} (a resumed run writes it again from ${jsonl}); otherwise restore ${jsonl}, or start a new run`,
+    );
   }
 
   /** The CSV columns, once known. */

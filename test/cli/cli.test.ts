@@ -2,7 +2,6 @@
 import test from 'ava';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, renderConfigYaml } from '../../src/config';
@@ -15,13 +14,14 @@ import { mobilenetv1, vgg19 } from '../../src/models/arch';
 import { paramCount } from '../../src/models/params';
 import { prepareRunFolder } from '../../src/report';
 import { writePng } from '../data/fixtures';
+import { tempDir } from '../helpers/temp-dir';
 
 // dist/test/cli -> the repository root
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 
 function sandbox() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-cli-'));
+  const dir = tempDir('nasgrow-cli-');
   fs.mkdirSync(path.join(dir, 'data'));
   fs.writeFileSync(path.join(dir, 'data', 'fm'), '');
   const write = (name: string, text: string) => {
@@ -123,7 +123,7 @@ test('argument errors exit 1 with a pointer to --help', (t) => {
 });
 
 test('the shim says to build first when dist is missing', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-shim-'));
+  const dir = tempDir('nasgrow-shim-');
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.copyFileSync(BIN, path.join(dir, 'bin', 'nasgrow'));
   const r = nasgrow(['--help'], dir, path.join(dir, 'bin', 'nasgrow'));

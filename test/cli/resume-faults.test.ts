@@ -59,6 +59,51 @@ test('nasgrow train --resume from a checkpoint with a flipped bit: exit 1, the f
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+// A finished run that a resume extends removes its earlier result (report, infer.onnx) before training
+// on; a damaged checkpoint is found before that, so the refused resume leaves the folder as it was.
+test('extending a finished run from a damaged checkpoint is refused before anything in the folder changes', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-resume-faults-'));
+  const snapshot = (out: string) =>
+    Object.fromEntries(
+      (fs.readdirSync(out, { recursive: true }) as string[])
+        .filter((f) => fs.statSync(path.join(out, f)).isFile() && f !== '.lock' && f !== 'train.log')
+        .sort()
+        .map((f) => [f, fs.readFileSync(path.join(out, f)).toString('base64')]),
+    );
+  const flip = (file: string) => {
+    const buf = fs.readFileSync(file);
+    buf[buf.length - 100]! ^= 0x01;
+    fs.writeFileSync(file, buf);
+  };
+
+  const trainCfg = config(dir, false);
+  const trained = path.join(dir, 'train');
+  t.is(nasgrow(['train', trainCfg, '--out', trained]).code, 0);
+  const ckpt = path.join(trained, 'checkpoints', 'epoch-0001.safetensors');
+  flip(ckpt);
+  const before = snapshot(trained);
+  t.true('graphs/infer.onnx' in before && 'report.html' in before && 'config.yaml' in before);
+  const r = nasgrow(['train', trainCfg, '--resume', trained, '--epochs', '2']);
+  t.is(r.code, 1, r.stderr);
+  t.true(r.stderr.startsWith(`error: checkpoint ${ckpt} is damaged: its content does not match its checksum`), r.stderr);
+  t.deepEqual(snapshot(trained), before);
+
+  const growCfg = config(dir, true);
+  const grown = path.join(dir, 'grow');
+  t.is(nasgrow(['run', growCfg, '--out', grown]).code, 0);
+  const retrained = path.join(grown, 'retrain', 'checkpoints', 'epoch-0002.safetensors');
+  flip(retrained);
+  const longer = path.join(dir, 'grow-longer.yaml');
+  fs.writeFileSync(longer, fs.readFileSync(growCfg, 'utf8').replace('grow: { cycles: 2, phase_epochs: 1 }', 'grow: { cycles: 2, phase_epochs: 1, retrain_epochs: 3 }'));
+  const grownBefore = snapshot(grown);
+  t.true('report.json' in grownBefore && 'retrain/graphs/infer.onnx' in grownBefore);
+  const g = nasgrow(['run', longer, '--resume', grown]);
+  t.is(g.code, 1, g.stderr);
+  t.true(g.stderr.startsWith(`error: checkpoint ${retrained} is damaged: its content does not match its checksum`), g.stderr);
+  t.deepEqual(snapshot(grown), grownBefore);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('nasgrow run --resume with a damaged progress.json or a missing phase state: exit 1, the file and what to do', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-resume-faults-'));
   const cfgFile = config(dir, true);

@@ -2,14 +2,14 @@
 // ill-shaped ones are ArchFileErrors (user errors) naming the file (src/config/arch-file.ts).
 import test from 'ava';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ArchFileError, loadArchFile } from '../../src/config';
 import { vgg19 } from '../../src/models/arch';
 import { writeJsonFile } from '../../src/util/atomic-write';
+import { tempDir } from '../helpers/temp-dir';
 
 test('arch.json empty, truncated, not JSON or ill-shaped: an ArchFileError naming it', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-arch-'));
+  const dir = tempDir('nasgrow-arch-');
   const file = path.join(dir, 'arch.json');
   writeJsonFile(file, vgg19(4));
   t.deepEqual(loadArchFile(file), vgg19(4));

@@ -19,10 +19,11 @@ import { defaultOf, fieldsOf, unwrap } from '../../src/config/walk';
 import { closestMatch, editDistance } from '../../src/config/suggest';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
 import { ROOT } from '../helpers/root';
+import { tempDir } from '../helpers/temp-dir';
 
 /** A fresh folder with data/fm (a stand-in dataset file) and a config writer. */
 function sandbox() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-config-'));
+  const dir = tempDir('nasgrow-config-');
   fs.mkdirSync(path.join(dir, 'data'));
   fs.writeFileSync(path.join(dir, 'data', 'fm'), '');
   const write = (name: string, text: string) => {

@@ -19,9 +19,10 @@ const cfgFile = path.join(dir, 'grow.yaml');
 writeTinyConfig(cfgFile, { grow: { uniform_baseline: true } });
 
 // 20 training steps per epoch: phase 1 is steps 1-20, phase 2 21-40, the retraining 41-80, the
-// baseline 81-120; epochs end 1 (phase 1), 2 (phase 2), 3-4 (retraining), 5-6 (baseline). A run writes
-// about 33 files whole; atomic-write:12 falls in phase 1's files, :22 in the retraining's checkpoints,
-// :32 at report.json.
+// baseline 81-120; epochs end 1 (phase 1), 2 (phase 2), 3-4 (retraining), 5-6 (baseline): epoch:4 is
+// the retraining's last checkpoint written, the baseline not begun (its records must survive the
+// resume). A run writes 35 files whole; atomic-write:12 is phase 1's progress.json, :22 the
+// retraining's first checkpoint, :32 the baseline's infer.onnx, :33 report.json.
 const POINTS = [
   'train-step:5',
   'epoch:1',
@@ -36,8 +37,10 @@ const POINTS = [
   'train-step:65',
   'atomic-write:22',
   'train-step:100',
+  'epoch:4',
   'epoch:6',
   'atomic-write:32',
+  'atomic-write:33',
 ];
 
 function nasgrow(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: string | null; out: string }> {

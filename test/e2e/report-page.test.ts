@@ -6,13 +6,13 @@ import test from 'ava';
 import { spawnSync } from 'child_process';
 import { parse } from 'csv-parse/sync';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../helpers/root';
+import { tempDir } from '../helpers/temp-dir';
 
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 const CHROMIUM = process.env.NASGROW_CHROMIUM ?? '/usr/bin/chromium';
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-report-'));
+const tmp = tempDir('nasgrow-report-');
 const RUN = path.join(tmp, 'grown');
 const TRAIN = path.join(tmp, 'trained');
 

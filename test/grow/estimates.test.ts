@@ -5,7 +5,6 @@
 // Also: the graph passes the ONNX checker, and Adam moves θ.
 import test from 'ava';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ArchState, mobilenetv1, vgg19 } from '../../src/models/arch';
 import { initParams, paramSpecs } from '../../src/models/params';
@@ -16,6 +15,7 @@ import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/sess
 import { Rng } from '../../src/util/rng';
 import { checkModels } from '../helpers/onnx-checker';
 import { layerProbe } from '../helpers/layer-probe';
+import { tempDir } from '../helpers/temp-dir';
 
 async function check(t: import('ava').ExecutionContext, arch: ArchState, granularity: Granularity) {
   const batch = 8;
@@ -28,7 +28,7 @@ async function check(t: import('ava').ExecutionContext, arch: ArchState, granula
   for (const l of arch.layers) thetas.set(l.name, Float32Array.from(params.get(param.convWeight(l.name))!, () => 0.3 * rng.normal()));
 
   const graph = buildGrowGraph(arch, batch, { granularity });
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-grow-')), 'grow.onnx');
+  const file = path.join(tempDir('nasgrow-grow-'), 'grow.onnx');
   fs.writeFileSync(file, modelBytes(graph));
   t.is(checkModels([file]), '');
   // the graph as the engine runs it (lowered for the CPU), like the probe below

@@ -5,13 +5,13 @@
 // several random directions v, plus single coordinates. Everything runs in float32 under ORT, so the
 // tolerance is relative (default 1e-2) with an absolute floor scaled to the loss.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { GraphBuilder, DType } from '../../src/onnx/graph';
 import { modelBytes } from '../../src/onnx/writer';
 import { backward } from '../../src/autodiff/backward';
 import { createSession, f32Tensor, i64Tensor, ort } from '../../src/runtime/session';
 import { Rng } from '../../src/util/rng';
+import { tempDir } from './temp-dir';
 
 export interface GradInput {
   name: string;
@@ -38,7 +38,7 @@ export interface GradcheckReport {
 }
 
 export const emittedModels: string[] = [];
-const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-gradcheck-'));
+const modelDir = tempDir('nasgrow-gradcheck-');
 
 export function randn(rng: Rng, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);

@@ -5,7 +5,6 @@
 import test from 'ava';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CHECKPOINT_REMEDY, CheckpointError, loadCheckpoint, saveCheckpoint } from '../../src/models/checkpoint';
 import { momentumName, param } from '../../src/models/names';
@@ -13,8 +12,9 @@ import { ModelState } from '../../src/models/state';
 import { sameState, smallState } from '../helpers/model-state';
 import { PYTHON } from '../helpers/onnx-checker';
 import { CHECKSUM_AT, encodeSafetensors, readSafetensors, SafeTensor } from '../../src/util/safetensors';
+import { tempDir } from '../helpers/temp-dir';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-ckpt-'));
+const tmp = () => tempDir('nasgrow-ckpt-');
 
 /** Re-encode a checkpoint's tensors and metadata after `edit`, with a fresh checksum or none. */
 function rewrite(file: string, edit: (tensors: Map<string, SafeTensor>, metadata: Record<string, string>) => void, checksum = true): void {

@@ -1,5 +1,6 @@
 // Run folders, metrics files and progress output.
 import test from 'ava';
+import { tempDir } from '../helpers/temp-dir';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -20,7 +21,7 @@ import {
 } from '../../src/report';
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-report-'));
+  return tempDir('nasgrow-report-');
 }
 
 /** A stream that records what is written to it. */

@@ -3,13 +3,13 @@
 // file (and line) and what to do.
 import test from 'ava';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { writeJsonFile } from '../../src/util/atomic-write';
 import { MetricsWriter, RunFileError, RunManifest, readJsonl, readManifest, readRunProgress, readRunReport } from '../../src/report';
 import { describeHardware, hardwareInfo } from '../../src/util/hardware';
+import { tempDir } from '../helpers/temp-dir';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-runfiles-'));
+const tmp = () => tempDir('nasgrow-runfiles-');
 
 function progressFile(content?: string): string {
   const file = path.join(tmp(), 'progress.json');
@@ -89,8 +89,46 @@ for (const [name, lines, line, message] of damagedJsonl) {
 }
 
 test('metrics.jsonl: a last line cut short by a crash is still dropped on reopening', (t) => {
-  const dir = metricsDir(['{"epoch":1,"loss":2}\n', '{"epoch":2,"lo']);
+  const dir = tmp();
+  new MetricsWriter(dir).write({ epoch: 1, loss: 2 });
+  // killed while appending the second record to metrics.jsonl, before metrics.csv
+  fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"epoch":2,"lo');
   t.deepEqual(new MetricsWriter(dir).readAll(), [{ epoch: 1, loss: 2 }]);
+  t.is(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8'), 'epoch,loss\n1,2\n');
+});
+
+test('metrics.csv one row short (killed between the two appends) gets that row on reopening', (t) => {
+  const dir = tmp();
+  const w = new MetricsWriter(dir);
+  w.write({ epoch: 1, loss: 2 });
+  fs.appendFileSync(w.jsonlPath, '{"epoch":2,"loss":1}\n');
+  const reopened = new MetricsWriter(dir);
+  t.is(fs.readFileSync(w.csvPath, 'utf8'), 'epoch,loss\n1,2\n2,1\n');
+  reopened.write({ epoch: 3, loss: 0.5 });
+  t.is(fs.readFileSync(w.csvPath, 'utf8'), 'epoch,loss\n1,2\n2,1\n3,0.5\n');
+});
+
+test('metrics.jsonl and metrics.csv that disagree (a changed value, a renamed key, a lost tail, a row too many): a RunFileError naming both', (t) => {
+  const cases: Array<[string, (jsonl: string, csv: string) => void, RegExp]> = [
+    ['a changed value', (j) => fs.writeFileSync(j, fs.readFileSync(j, 'utf8').replace('"loss":1', '"loss":7')), /record 2 of metrics\.jsonl is not row 2 of metrics\.csv \(line 3\): loss differs/],
+    ['a renamed key', (j) => fs.writeFileSync(j, fs.readFileSync(j, 'utf8').replace('{"epoch":2', '{"epocj":2')), /record 2 of metrics\.jsonl is not row 2 of metrics\.csv \(line 3\): epoch differs/],
+    ['a lost tail', (j) => fs.writeFileSync(j, '{"epoch":1,"loss":2}\n'), /metrics\.csv has 3 rows, metrics\.jsonl 1 record\)/],
+    ['a CSV cut short by two rows', (_, c) => fs.writeFileSync(c, 'epoch,loss\n1,2\n'), /metrics\.csv ends after 1 row, metrics\.jsonl holds 3 records\)/],
+    ['a CSV saved by a spreadsheet', (_, c) => fs.writeFileSync(c, 'epoch,loss\n1,2.0\n2,1.0\n3,0.5\n'), /record 1 of metrics\.jsonl is not row 1 of metrics\.csv \(line 2\): loss differs/],
+  ];
+  for (const [name, change, where] of cases) {
+    const dir = tmp();
+    const w = new MetricsWriter(dir);
+    for (const [epoch, loss] of [[1, 2], [2, 1], [3, 0.5]]) w.write({ epoch, loss });
+    change(w.jsonlPath, w.csvPath);
+    const e = t.throws(() => new MetricsWriter(dir), { instanceOf: RunFileError }, name)!;
+    t.true(e.message.startsWith(`${w.jsonlPath} and ${w.csvPath} disagree (`), e.message);
+    t.regex(e.message, where, name);
+    t.regex(e.message, /If metrics\.jsonl is right, delete metrics\.csv \(a resumed run writes it again from metrics\.jsonl\); otherwise restore metrics\.jsonl, or start a new run$/);
+    // the advice works when metrics.jsonl is the right one
+    fs.rmSync(w.csvPath);
+    t.notThrows(() => new MetricsWriter(dir), name);
+  }
 });
 
 test('metrics.csv with a damaged header: a RunFileError naming it; once deleted it is written again from metrics.jsonl', (t) => {

@@ -4,14 +4,14 @@
 import test from 'ava';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { MetricsWriter, RunLog } from '../../src/report';
 import { appendFileWhole, writeFileAtomic, writeJsonFile } from '../../src/util/atomic-write';
 import { UserError } from '../../src/util/errors';
 import { enospc, partThen, withWriteSync } from '../helpers/disk-faults';
+import { tempDir } from '../helpers/temp-dir';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-atomic-'));
+const tmp = () => tempDir('nasgrow-atomic-');
 
 test('writes text, JSON and typed arrays (their bytes, not their element count), creating the folder', (t) => {
   const dir = tmp();

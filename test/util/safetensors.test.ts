@@ -2,9 +2,9 @@
 // error) naming the file, and the checksum covers every byte and is checked the way the file comment
 // tells Python to check it.
 import test from 'ava';
+import { tempDir } from '../helpers/temp-dir';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import {
   CHECKSUM_AT,
@@ -16,7 +16,7 @@ import {
   writeSafetensors,
 } from '../../src/util/safetensors';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-st-'));
+const tmp = () => tempDir('nasgrow-st-');
 
 function sample(): Map<string, SafeTensor> {
   return new Map<string, SafeTensor>([

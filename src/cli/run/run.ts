@@ -63,6 +63,7 @@ import { writeFileAtomic, writeJsonFile } from '../../util/atomic-write';
 import { faultPoint } from '../../util/fault-injection';
 import { STREAMS } from '../../util/streams';
 import { onDivergenceNote, removeEarlierResult } from '../shared/earlier-result';
+import { phaseStateRemedy } from '../shared/resume-plan';
 import { inSession, RunSession, startRun, summaryLines, TrainArgs, TrainSummary, writeReportPage } from '../shared/run-setup';
 
 /** `nasgrow run`: check everything, then grow and retrain; the summary goes to the terminal and train.log. */
@@ -198,8 +199,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
   if (progressState.completedPhases > 0) {
     const n = progressState.completedPhases;
     // a damaged phase state is redone from the one before it (or from the seed, for phase 1)
-    const remedy = `to redo phase ${n} from the state before it, set "completedPhases" to ${n - 1} in ${progressFile} and resume, or start a new run`;
-    state = loadCheckpoint(path.join(phaseDir(run.dir, n), 'state.safetensors'), { warn: log, remedy }).state;
+    state = loadCheckpoint(path.join(phaseDir(run.dir, n), 'state.safetensors'), { warn: log, remedy: phaseStateRemedy(progressFile, n) }).state;
     log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
   } else {
     state = freshModelState(plan.wide ?? seed, cfg.seed);

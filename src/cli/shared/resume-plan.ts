@@ -14,10 +14,13 @@
 //     run extended after its lr reached the end of its schedule), the result differs from an
 //     uninterrupted run of the new length, and a warning says so, naming the key. (The step and
 //     constant schedules do not depend on the total: extending them gives the uninterrupted result.)
+//   - every checkpoint the resume will load is read and its checksum verified first (verifyCheckpoints):
+//     a damaged one is refused while the folder still holds what it held, the earlier result of a
+//     finished run included (extending one removes its report and infer.onnx before training on).
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, inlineYaml, loadConfig, TrainConfig } from '../../config';
-import { latestCheckpoint } from '../../models/checkpoint';
+import { latestCheckpoint, loadCheckpoint } from '../../models/checkpoint';
 import { readRunProgress, RunFolderError, runFolder } from '../../report';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { UsageError } from '../errors';
@@ -68,7 +71,47 @@ function scheduleWarning(key: string, saved: TrainConfig, cfg: TrainConfig, had:
 export function planResume(kind: 'train' | 'grow', cfg: TrainConfig, runDir: string, epochsFrom: string): ResumePlan {
   const saved = savedConfig(runDir);
   if (!saved) return { cfg, notes: [] };
-  return kind === 'train' ? planTrain(cfg, saved, runDir, epochsFrom) : planGrow(cfg, saved, runDir);
+  const plan = kind === 'train' ? planTrain(cfg, saved, runDir, epochsFrom) : planGrow(cfg, saved, runDir);
+  verifyCheckpoints(kind, plan.cfg, runDir);
+  return plan;
+}
+
+/**
+ * What the error of a damaged phase state `n` tells the user to do: redo that phase from the state
+ * before it (`progressFile`: the run's progress.json).
+ */
+export function phaseStateRemedy(progressFile: string, n: number): string {
+  return `to redo phase ${n} from the state before it, set "completedPhases" to ${n - 1} in ${progressFile} and resume, or start a new run`;
+}
+
+/**
+ * Read every checkpoint the resume of `runDir` with `cfg` will load, verifying its checksum, before
+ * anything is written: `nasgrow train`'s last checkpoint; for `nasgrow run`, the state after the last
+ * completed phase and, once every phase is done, the last checkpoints of the retraining and of the
+ * uniform baseline (when `cfg` trains one). Warnings (a file without checksum) are left to the load
+ * that uses the file.
+ * @throws CheckpointError (exit 1) naming the damaged file and what to do (the remedy the later load
+ *   would give).
+ */
+function verifyCheckpoints(kind: 'train' | 'grow', cfg: TrainConfig, runDir: string): void {
+  const quiet = { warn: () => {} };
+  if (kind === 'train') {
+    const ckpt = latestCheckpoint(runFolder(runDir).checkpoints);
+    if (ckpt) loadCheckpoint(ckpt.file, quiet);
+    return;
+  }
+  const progressFile = path.join(runDir, 'progress.json');
+  if (!fs.existsSync(progressFile)) return;
+  const n = readRunProgress(progressFile).completedPhases;
+  if (n > 0) {
+    const state = path.join(runDir, 'phases', `phase-${String(n).padStart(2, '0')}`, 'state.safetensors');
+    loadCheckpoint(state, { ...quiet, remedy: phaseStateRemedy(progressFile, n) });
+  }
+  if (n < cfg.grow.cycles) return;
+  for (const folder of ['retrain', ...(cfg.grow.uniform_baseline ? ['uniform-baseline'] : [])]) {
+    const ckpt = latestCheckpoint(path.join(runDir, folder, 'checkpoints'));
+    if (ckpt) loadCheckpoint(ckpt.file, quiet);
+  }
 }
 
 function planTrain(cfg: TrainConfig, saved: TrainConfig, runDir: string, epochsFrom: string): ResumePlan {
