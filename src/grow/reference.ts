@@ -16,7 +16,7 @@ import { ConfigError, loadArchFile } from '../config';
 import { ArchState } from '../models/arch';
 import { paramCount } from '../models/params';
 import type { LayerCounts } from '../morphisms';
-import { EstimateRow, readEstimates } from '../report';
+import { EstimateRow, phaseDir, readEstimates } from '../report';
 
 export interface ReferenceRun {
   dir: string;
@@ -28,7 +28,6 @@ export interface ReferenceRun {
   finalParams: number | null;
 }
 
-const phaseDir = (dir: string, n: number) => path.join(dir, 'phases', `phase-${String(n).padStart(2, '0')}`);
 
 /**
  * Read the reference run folder `dir` for the config file `source` (named in errors).

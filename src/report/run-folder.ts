@@ -108,6 +108,14 @@ export function runFolder(dir: string): RunFolder {
 }
 
 /**
+ * The folder of growing phase `n` (1-based) of `nasgrow run`'s folder `dir`: `<dir>/phases/phase-NN`
+ * (two digits at least, so that the phases sort in order).
+ */
+export function phaseDir(dir: string, n: number): string {
+  return path.join(dir, 'phases', `phase-${String(n).padStart(2, '0')}`);
+}
+
+/**
  * Whether `dir` is a run folder of `nasgrow train` or `nasgrow run`: it has the config.yaml every run
  * writes first, and run.json or what an earlier version's run left (metrics.jsonl, progress.json).
  */

@@ -51,7 +51,7 @@ import { param } from '../../models/names';
 import { csvRows } from '../../report';
 import { TensorMap } from '../../models/params';
 import { Rng } from '../../util/rng';
-import { MetricsWriter, ProgressReporter, readRunProgress, readRunReport, RunReport } from '../../report';
+import { MetricsWriter, phaseDir, ProgressReporter, readRunProgress, readRunReport, RunReport } from '../../report';
 import type { RuntimeOptions } from '../../runtime/session';
 import { DataSetup, writeClassNames, writeNormalization } from '../../train/data-setup';
 import { Engine } from '../../train/engine';
@@ -123,7 +123,6 @@ function methodPlan(cfg: TrainConfig, arch: ArchState, source: string): MethodPl
 }
 
 /** The folder of phase `n` (1-based, as the log counts phases): phases/phase-01, phase-02, ... */
-const phaseDir = (dir: string, n: number) => path.join(dir, 'phases', `phase-${String(n).padStart(2, '0')}`);
 
 /** Grow from the config's seed in the session's run folder, resuming after its last completed phase. */
 export async function growFromConfig({ cfg, run, resume, data, arch: seed, source, log, progress }: RunSession): Promise<TrainSummary> {

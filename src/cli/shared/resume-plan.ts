@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, inlineYaml, loadConfig, TrainConfig } from '../../config';
 import { latestCheckpoint, loadCheckpoint } from '../../models/checkpoint';
-import { readRunProgress, RunFolderError, runFolder } from '../../report';
+import { phaseDir, readRunProgress, RunFolderError, runFolder } from '../../report';
 import { lrAt, scheduleOf } from '../../train/schedule';
 import { UsageError } from '../errors';
 
@@ -104,7 +104,7 @@ function verifyCheckpoints(kind: 'train' | 'grow', cfg: TrainConfig, runDir: str
   if (!fs.existsSync(progressFile)) return;
   const n = readRunProgress(progressFile).completedPhases;
   if (n > 0) {
-    const state = path.join(runDir, 'phases', `phase-${String(n).padStart(2, '0')}`, 'state.safetensors');
+    const state = path.join(phaseDir(runDir, n), 'state.safetensors');
     loadCheckpoint(state, { ...quiet, remedy: phaseStateRemedy(progressFile, n) });
   }
   if (n < cfg.grow.cycles) return;
@@ -147,12 +147,11 @@ function planTrain(cfg: TrainConfig, saved: TrainConfig, runDir: string, epochsF
  */
 function checkProgressFile(runDir: string): void {
   if (fs.existsSync(path.join(runDir, 'progress.json'))) return;
-  const phaseDir = (n: number) => path.join('phases', `phase-${String(n).padStart(2, '0')}`);
   const phases = fs.existsSync(path.join(runDir, 'phases')) ? fs.readdirSync(path.join(runDir, 'phases')).filter((f) => /^phase-\d+$/.test(f) && f !== 'phase-01') : [];
   const later = [...phases.sort().map((f) => path.join('phases', f)), ...['retrain', 'uniform-baseline', 'report.json'].filter((f) => fs.existsSync(path.join(runDir, f)))];
   if (later.length === 0) return;
   let n = 0;
-  while (fs.existsSync(path.join(runDir, phaseDir(n + 1), 'state.safetensors'))) n++;
+  while (fs.existsSync(path.join(phaseDir(runDir, n + 1), 'state.safetensors'))) n++;
   throw new RunFolderError(
     `cannot resume ${runDir}: its progress.json is missing, but the folder holds the work of later steps (${later.join(', ')}); resuming without it would redo the phases and lose the retraining's records. ` +
       `Restore progress.json, or write it as {"completedPhases": ${n}, "retrainDone": false, "seconds": 0} (${n}: the phases/phase-NN folders from phase-01 on that hold a state.safetensors) and resume, or start a new run`,
