@@ -63,7 +63,7 @@ export class MetricsWriter {
       const records = readJsonl(this.jsonlPath);
       if (this.columns === null && records.length > 0) this.columns = Object.keys(records[0]!);
       const columns = this.columns;
-      if (columns !== null) writeFileAtomic(this.csvPath, csvLine(columns) + records.map((r) => csvLine(columns.map((c) => r[c]))).join(''));
+      if (columns !== null) writeFileAtomic(this.csvPath, csvFile(columns, records));
       else if (fileSize(this.csvPath) > 0) writeFileAtomic(this.csvPath, '');
     } else {
       this.checkAgreement(header);
@@ -86,7 +86,7 @@ export class MetricsWriter {
     const k = expected.findIndex((e, i) => !same(e, rows[i]));
     if (k < 0 && rows.length === expected.length) return;
     if (k === expected.length - 1 && rows.length === k) {
-      appendFileWhole(this.csvPath, csvLine(columns.map((c) => records[k]![c])));
+      appendFileWhole(this.csvPath, csvRecord(columns, records[k]!));
       return;
     }
     const jsonl = path.basename(this.jsonlPath);
@@ -126,7 +126,7 @@ export class MetricsWriter {
       }
     }
     appendFileWhole(this.jsonlPath, jsonLine(record));
-    appendFileWhole(this.csvPath, csvLine(this.columns.map((c) => record[c])));
+    appendFileWhole(this.csvPath, csvRecord(this.columns, record));
   }
 
   /** Every record in the JSONL file, in order. */
@@ -144,7 +144,7 @@ export class MetricsWriter {
     if (kept.length === all.length) return 0;
     writeFileAtomic(this.jsonlPath, kept.map(jsonLine).join(''));
     const columns = this.columns ?? (kept[0] ? Object.keys(kept[0]) : null);
-    const csv = columns ? csvLine(columns) + kept.map((r) => csvLine(columns.map((c) => r[c]))).join('') : '';
+    const csv = columns ? csvFile(columns, kept) : '';
     writeFileAtomic(this.csvPath, csv);
     return all.length - kept.length;
   }
@@ -211,6 +211,16 @@ export function csvRows(rows: Array<Array<MetricValue | undefined>>): string {
     quoted_match: /^\s|\s$/,
     eof: true,
   });
+}
+
+/** `record`'s CSV row in `columns` (a key the record lacks: an empty cell). */
+function csvRecord(columns: readonly string[], record: MetricRecord): string {
+  return csvLine(columns.map((c) => record[c]));
+}
+
+/** A whole CSV file of `records`: the header `columns`, then a row per record. */
+function csvFile(columns: readonly string[], records: MetricRecord[]): string {
+  return csvLine([...columns]) + records.map((r) => csvRecord(columns, r)).join('');
 }
 
 /** One CSV row (see csvRows). */

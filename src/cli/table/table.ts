@@ -25,6 +25,7 @@ import {
   markdownTable,
   pairedMarkdown,
   pairedRows,
+  phaseDir,
   readJsonl,
   isRunFolder,
   readManifest,
@@ -283,7 +284,7 @@ function seedNetworkOf(dir: string, manifest: ReturnType<typeof readManifest>): 
   const seedArch =
     'arch' in manifest
       ? checkArch(manifest.arch, run.manifest)
-      : loadArchFile(manifest.command === 'run' ? path.join(dir, 'phases', 'phase-01', 'arch.json') : run.arch);
+      : loadArchFile(manifest.command === 'run' ? path.join(phaseDir(dir, 1), 'arch.json') : run.arch);
   const widths = new Set(seedArch.layers.map((l) => l.width));
   return { seedArch, width: widths.size === 1 ? seedArch.layers[0]!.width : null };
 }
