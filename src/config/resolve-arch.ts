@@ -3,10 +3,11 @@
 import { ArchState, seedArch } from '../models/arch';
 import { ArchFileError, archShapeMismatch, loadArchFile } from './arch-file';
 import { DataShape, datasetShape } from '../data/kinds';
-import type { TrainConfig } from './schema';
+import { matchedArch, type TrainConfig } from './schema';
 
 /**
- * The architecture a config describes: the model.arch file when set, else the seed family at the
+ * The architecture a config describes: the model.arch file when set (or, with model.uniform_match,
+ * its uniform control matched by parameters or multiply-accumulates), else the seed family at the
  * configured width. `data` gives the image shape and class count; it defaults to the dataset's own
  * (required for image-folder datasets, whose shape is known only after reading them). Throws
  * ArchFileError when the file cannot be read or does not fit the data, or the seed cannot be built.
@@ -19,7 +20,7 @@ export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
       const mismatch = archShapeMismatch(arch, shape);
       if (mismatch) throw new ArchFileError(`${cfg.model.arch}: ${mismatch}`);
     }
-    return arch;
+    return matchedArch(arch, cfg.model.uniform_match);
   }
   if (!shape) {
     throw new ArchFileError(

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { ArchState, FAMILIES, Family, seedArch } from '../models/arch';
 import { fewestBatchNormValues, machineMemory, stepMemoryLowerBound } from '../models/feasibility';
-import { paramCount } from '../models/params';
+import { paramCount, uniformMatch, UniformMatchBy } from '../models/params';
 import { archShapeMismatch, loadArchFile } from './arch-file';
 import { DATASET_KINDS, datasetShape } from '../data/kinds';
 import { describeValue } from './describe';
@@ -166,6 +166,10 @@ export function configSchema(ctx: CheckContext) {
           "channels of each dense conv: one int for all, or a list with one per dense layer (16 entries for vgg19, 14 for mobilenetv1); null: the paper's seed width, 16 for vgg19 and 32 for mobilenetv1",
       }),
       arch: pathType(ctx, 'file').nullable().default(null).meta({ description: "architecture JSON (an ArchState, like a run folder's arch.json); overrides family and width" }),
+      uniform_match: z.enum(['params', 'macs']).nullable().default(null).meta({
+        description:
+          "with model.arch: the network is instead the narrowest uniform-width network of that architecture's family with at least its trainable parameters (params) or multiply-accumulates per image (macs), the uniform control of an architecture a run found, matched by size or by compute; null: model.arch itself",
+      }),
     }),
 
     data: section('The dataset', {
@@ -331,6 +335,10 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
     }
   }
 
+  if (cfg.model.uniform_match !== null && cfg.model.arch === null) {
+    issues.push({ path: ['model', 'uniform_match'], problem: 'matches the architecture in model.arch, which is not set: name the arch.json to match (a run folder\'s), or remove uniform_match' });
+  }
+
   if (cfg.data.classes !== null && cfg.data.dataset !== 'image-folder') {
     issues.push({ path: ['data', 'classes'], problem: `is only used with dataset image-folder (dataset is ${cfg.data.dataset})` });
   }
@@ -385,7 +393,7 @@ export function checkConsistency(cfg: TrainConfig, ctx: CheckContext): Issue[] {
   if (issues.length === 0 && shape) {
     let arch: ArchState | null = null;
     try {
-      arch = cfg.model.arch === null ? seedArch(cfg.model.family, cfg.model.width ?? undefined, shape.inputShape, shape.classes) : ctx.checkPaths ? loadArchFile(cfg.model.arch) : null;
+      arch = cfg.model.arch === null ? seedArch(cfg.model.family, cfg.model.width ?? undefined, shape.inputShape, shape.classes) : ctx.checkPaths ? matchedArch(loadArchFile(cfg.model.arch), cfg.model.uniform_match) : null;
     } catch {
       /* reported above */
     }
@@ -427,4 +435,13 @@ export function checkTrainable(arch: ArchState, batch: number, kind: 'train' | '
     });
   }
   return issues;
+}
+
+/**
+ * `arch`, or with `by` its uniform control (model.uniform_match): the narrowest uniform-width network
+ * of its family with at least its parameters or multiply-accumulates per image (models/params
+ * uniformMatch).
+ */
+export function matchedArch(arch: ArchState, by: UniformMatchBy | null): ArchState {
+  return by === null ? arch : uniformMatch(arch, by);
 }

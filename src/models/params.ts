@@ -122,14 +122,21 @@ export function macCount(arch: ArchState): number {
   return macs;
 }
 
+/** What a uniform control is matched on: trainable parameters, or multiply-accumulates per image. */
+export type UniformMatchBy = 'params' | 'macs';
+
 /**
  * The narrowest uniform-width seed of `arch`'s family (same input shape and classes) whose parameter
- * count is at least `arch`'s: the control a grown network has to beat (`grow.uniform_baseline`).
+ * count (`by: 'params'`, the default) or multiply-accumulates per image (`by: 'macs'`, macCount) is at
+ * least `arch`'s: the control a grown network has to beat (`grow.uniform_baseline`, `model.uniform_match`).
+ * Both counts grow strictly with the uniform width, so the first width that reaches the target is the
+ * narrowest; a uniform `arch` is its own match either way.
  */
-export function uniformMatch(arch: ArchState): ArchState {
-  const target = paramCount(arch);
+export function uniformMatch(arch: ArchState, by: UniformMatchBy = 'params'): ArchState {
+  const count = by === 'macs' ? macCount : paramCount;
+  const target = count(arch);
   for (let w = 1; ; w++) {
     const u = seedArch(arch.family, w, arch.inputShape, arch.classes);
-    if (paramCount(u) >= target) return u;
+    if (count(u) >= target) return u;
   }
 }

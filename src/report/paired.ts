@@ -3,7 +3,8 @@
 // 95% t-interval. Pairing removes the seed-to-seed spread (~0.3-0.6 points at the short CIFAR budget,
 // 2-3 points at the multi-seed study's) that two unpaired means carry; an interval that includes 0 says
 // the runs cannot tell the methods apart. Methods are matched by parameters (the uniform control, the
-// baselines' budgets), not by compute: the MMAC ratio says how far apart their compute is.
+// baselines' budgets), not by compute: the MMAC ratio says how far apart their compute is. The one
+// control matched by compute is "uniform (matched MACs)", a `nasgrow train` with model.uniform_match.
 import { meanInterval95 } from '../util/stats';
 import { RunResult, lambdaText } from './results-table';
 
@@ -109,6 +110,9 @@ export function pairedMarkdown(rows: PairedRow[]): string {
     'matched by parameters can differ in compute (multiply-accumulates per image, MMAC).',
     ...(rows.some((r) => r.retrainedEpochs !== null)
       ? ['"Both retrained E epochs": `nasgrow train` runs of the architectures runs found (model.arch: a run\'s arch.json, and', 'uniform-baseline/arch.json for its control), paired by seed the same way.']
+      : []),
+    ...(rows.some((r) => r.method === 'uniform (matched MACs)')
+      ? ['"uniform (matched MACs)": the narrowest uniform network with at least the found architecture\'s multiply-accumulates per image', '(model.uniform_match: macs), a control matched by compute rather than by parameters.']
       : []),
     '',
     ...lines,

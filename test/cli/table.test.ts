@@ -9,6 +9,7 @@ import * as path from 'path';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, PAPER_ROWS } from '../../src/report';
 import { ROOT } from '../helpers/root';
+import { macCount, uniformMatch } from '../../src/models/params';
 
 const BIN = path.join(ROOT, 'bin', 'nasgrow');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-table-'));
@@ -225,20 +226,32 @@ test('two settings that would show as the same row: a warning naming the keys th
   t.deepEqual(csvOf(r.stdout).map((x) => [x.method, x.n]), [['gauss-newton', '1'], ['gauss-newton', '1'], ['uniform', '1'], ['uniform', '1']]);
 });
 
-test("a run's architectures trained again by `nasgrow train` (model.arch: its arch.json and uniform-baseline/arch.json): rows of the run's method and its control, paired by seed", (t) => {
+test("a run's architectures trained again by `nasgrow train` (model.arch: its arch.json, uniform-baseline/arch.json, or its arch.json with uniform_match: macs): rows of the run's method and its controls, paired by seed", (t) => {
   const dir = path.join(TMP, 'retrained');
-  const train = (seed: number, which: 'grown' | 'uniform') => {
+  // grown: the run's arch.json; uniform: its uniform-baseline/arch.json; macs: the run's arch.json with
+  // model.uniform_match: macs (the uniform control matched by compute)
+  const train = (seed: number, which: 'grown' | 'uniform' | 'macs') => {
     const source = runDir(`lp1e-6/seed-${seed}`);
-    const arch = which === 'grown' ? path.join(source, 'arch.json') : path.join(source, 'uniform-baseline', 'arch.json');
+    const arch = which === 'uniform' ? path.join(source, 'uniform-baseline', 'arch.json') : path.join(source, 'arch.json');
+    const model = which === 'macs' ? `model: { arch: ${arch}, uniform_match: macs }` : `model: { arch: ${arch} }`;
     const cfg = path.join(TMP, `retrain-${which}-${seed}.yaml`);
-    fs.writeFileSync(cfg, fs.readFileSync(config(seed), 'utf8').replace('model: { family: vgg19, width: 4 }', `model: { arch: ${arch} }`).replace('epochs: 1 }', 'epochs: 2 }'));
+    fs.writeFileSync(cfg, fs.readFileSync(config(seed), 'utf8').replace('model: { family: vgg19, width: 4 }', model).replace('epochs: 1 }', 'epochs: 2 }'));
     const out = path.join(dir, `${which}-seed-${seed}`);
     const r = nasgrow(['train', cfg, '--out', out]);
     if (r.code !== 0) throw new Error(`nasgrow train failed: ${r.stderr}`);
     const last = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.epoch === 2 && typeof m.test_acc === 'number').pop();
     return 100 * (1 - last.test_acc);
   };
-  const diffs = [0, 1].map((seed) => train(seed, 'uniform') - train(seed, 'grown'));
+  const grown = [0, 1].map((seed) => train(seed, 'grown'));
+  const diffs = [0, 1].map((seed) => train(seed, 'uniform') - grown[seed]!);
+  const macsDiffs = [0, 1].map((seed) => train(seed, 'macs') - grown[seed]!);
+  // the MAC-matched network is the narrowest uniform one with at least the found architecture's MACs
+  for (const seed of [0, 1]) {
+    const found = readJson(path.join(runDir(`lp1e-6/seed-${seed}`), 'arch.json'));
+    const trained = readJson(path.join(dir, `macs-seed-${seed}`, 'arch.json'));
+    t.deepEqual(trained, uniformMatch(found, 'macs'));
+    t.true(macCount(trained) >= macCount(found));
+  }
   const csv = nasgrow(['table', dir, '--format', 'csv', '--paper', 'none']);
   t.is(csv.code, 0, csv.stderr);
   t.is(csv.stderr, '', 'the grown and uniform trainings of one seed are one setting, not a repeated seed');
@@ -248,14 +261,19 @@ test("a run's architectures trained again by `nasgrow train` (model.arch: its ar
     [
       ['gauss-newton', '2', 'VGG-19 w=4', '1e-6', '2 training (the architecture it found, from a run)'],
       ['uniform', '2', 'VGG-19 w=4', '1e-6', '2 training (its uniform control, from a run)'],
+      ['uniform (matched MACs)', '2', 'VGG-19 w=4', '1e-6', '2 training (its uniform control matched by MACs, from a run)'],
     ],
   );
   const md = nasgrow(['table', dir, '--paper', 'none']);
   t.is(md.code, 0, md.stderr);
-  const row = md.stdout.split('\n').find((l) => l.includes('uniform (both retrained 2 epochs)'));
+  const signed = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
+  const row = md.stdout.split('\n').find((l) => l.includes('| uniform (both retrained 2 epochs)'));
   t.truthy(row, md.stdout);
-  const mean = (diffs[0]! + diffs[1]!) / 2;
-  t.true(row!.includes(`| 2 (0, 1) | ${(mean >= 0 ? '+' : '') + mean.toFixed(2)} |`), row);
+  t.true(row!.includes(`| 2 (0, 1) | ${signed((diffs[0]! + diffs[1]!) / 2)} |`), row);
+  const macsRow = md.stdout.split('\n').find((l) => l.includes('| uniform (matched MACs) (both retrained 2 epochs)'));
+  t.truthy(macsRow, md.stdout);
+  t.true(macsRow!.includes(`| 2 (0, 1) | ${signed((macsDiffs[0]! + macsDiffs[1]!) / 2)} |`), macsRow);
+  t.regex(md.stdout, /"uniform \(matched MACs\)": the narrowest uniform network with at least the found architecture's multiply-accumulates/);
   // beside the runs themselves, the retrained pairs do not mix with the runs' own 1-epoch retraining
   const both = nasgrow(['table', dir, runDir('lp1e-6/seed-0'), runDir('lp1e-6/seed-1'), '--paper', 'none']);
   t.is(both.code, 0, both.stderr);

@@ -18,6 +18,7 @@ import {
 import { defaultOf, fieldsOf, unwrap } from '../../src/config/walk';
 import { closestMatch, editDistance } from '../../src/config/suggest';
 import { mobilenetv1, vgg19 } from '../../src/models/arch';
+import { uniformMatch } from '../../src/models/params';
 import { ROOT } from '../helpers/root';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -52,7 +53,7 @@ test('defaults are filled from a minimal config', (t) => {
   const file = write('min.yaml', minimal);
   const cfg = loadConfig(file, { cwd: '/work/somewhere' });
   t.is(cfg.seed, 0);
-  t.deepEqual(cfg.model, { family: 'vgg19', width: 16, arch: null });
+  t.deepEqual(cfg.model, { family: 'vgg19', width: 16, arch: null, uniform_match: null });
   t.is(cfg.data.dataset, 'fashion-mnist');
   t.is(cfg.data.path, path.join(dir, 'data', 'fm'));
   t.deepEqual(cfg.data.augment, { crop: true, flip: true });
@@ -343,6 +344,22 @@ test('architecture files: loaded, validated and checked against the dataset', (t
   write('broken.json', JSON.stringify({ ...arch, layers: [{ ...arch.layers[0], width: 0 }] }));
   const file2 = write('c.yaml', minimal + 'model:\n  arch: broken.json\n');
   t.regex(problemsOf(() => loadConfig(file2))[0]!, /model\.arch is not a usable architecture file: .*broken\.json: architecture layer 0 \(conv1\) width must be a positive integer, got 0/);
+});
+
+test('model.uniform_match: the uniform control of model.arch, matched by parameters or MACs; without model.arch an error naming the key', (t) => {
+  const { write } = sandbox();
+  const grown = vgg19([9, 9, 7, 11, 11, 13, 18, 13, 17, 18, 16, 13, 12, 9, 7, 40], [1, 28, 28], 10);
+  write('grown.json', JSON.stringify(grown));
+  const by = (match: string) => resolveArch(loadConfig(write(`${match}.yaml`, minimal + `model:\n  arch: grown.json\n  uniform_match: ${match}\n`)));
+  t.deepEqual(by('params'), uniformMatch(grown, 'params'));
+  t.deepEqual(by('macs'), uniformMatch(grown, 'macs'));
+  // a wide last layer costs parameters but few MACs (1x1 feature maps): the two controls differ
+  t.true(by('macs').layers[0]!.width < by('params').layers[0]!.width);
+  t.deepEqual(resolveArch(loadConfig(write('none.yaml', minimal + 'model:\n  arch: grown.json\n'))), grown);
+
+  const [line] = problemsOf(() => loadConfig(write('alone.yaml', minimal + 'model:\n  width: 8\n  uniform_match: macs\n')));
+  t.regex(line!, /model\.uniform_match matches the architecture in model\.arch, which is not set: name the arch\.json to match/);
+  t.regex(problemsOf(() => loadConfig(write('flops.yaml', minimal + 'model:\n  arch: grown.json\n  uniform_match: flops\n')))[0]!, /model\.uniform_match/);
 });
 
 test('resolveArch builds the seed for the dataset', (t) => {

@@ -8,7 +8,6 @@ import { capTheta } from '../../src/grow/phases';
 import * as path from 'path';
 import { BatchLoader, channelStats, loadDataset } from '../../src/data';
 import { growData, heldOutIndices } from '../../src/grow/grow-data';
-import { paramCount, uniformMatch } from '../../src/models/params';
 
 const norm = (a: Float32Array, from: number, to: number) => Math.sqrt(a.subarray(from, to).reduce((s, v) => s + v * v, 0));
 
@@ -48,15 +47,6 @@ test('held-out indices: the requested count, distinct, sorted, in range, and the
   t.true(a.every((v, i) => v < 1000 && (i === 0 || a[i - 1]! < v)));
   t.deepEqual(a, heldOutIndices(1000, 96, 3));
   t.notDeepEqual(a, heldOutIndices(1000, 96, 4));
-});
-
-test('uniformMatch: the narrowest uniform seed with at least the grown parameter count', (t) => {
-  const grown = vgg19([9, 9, 7, 11, 11, 13, 18, 13, 17, 18, 16, 13, 12, 9, 7, 9], [1, 28, 28]);
-  const u = uniformMatch(grown);
-  const w = u.layers[0]!.width;
-  t.true(u.layers.every((l) => l.width === w));
-  t.true(paramCount(u) >= paramCount(grown));
-  t.true(paramCount(vgg19(w - 1, [1, 28, 28])) < paramCount(grown));
 });
 
 test('held-out batches mix the classes even when the dataset is stored by class (image folders)', async (t) => {

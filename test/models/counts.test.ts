@@ -1,9 +1,9 @@
-// Architecture states, parameter and MAC counts: checked against PyTorch's own parameter count of the
+// Architecture states, parameter and MAC counts, and the uniform controls matched on them: checked against PyTorch's own parameter count of the
 // reference model (test/reference/nasgrow_ref.py) and the MMAC/img of docs/performance.md#pytorch-reference.
 import test from 'ava';
 import { spawnSync } from 'child_process';
 import { ArchState, mobilenetv1, validateArch, vgg19, layerGeometry } from '../../src/models/arch';
-import { macCount, paramCount } from '../../src/models/params';
+import { macCount, paramCount, uniformMatch } from '../../src/models/params';
 import { PYTHON } from '../helpers/onnx-checker';
 import { REFERENCE_DIR } from '../helpers/torch';
 
@@ -52,4 +52,32 @@ test('invalid architecture states are refused with the field named', (t) => {
     t.throws(() => validateArch({ ...a, layers: a.layers.map((l, i) => (i === 3 ? { ...l, name } : l)) }), { message: new RegExp(`'${name}' is reserved`) });
   }
   t.throws(() => vgg19([1, 2, 3]), { message: /16 dense conv layers/ });
+});
+
+test('uniformMatch: the narrowest uniform seed with at least the grown parameter count', (t) => {
+  const grown = vgg19([9, 9, 7, 11, 11, 13, 18, 13, 17, 18, 16, 13, 12, 9, 7, 9], [1, 28, 28]);
+  const u = uniformMatch(grown);
+  const w = u.layers[0]!.width;
+  t.true(u.layers.every((l) => l.width === w));
+  t.true(paramCount(u) >= paramCount(grown));
+  t.true(paramCount(vgg19(w - 1, [1, 28, 28])) < paramCount(grown));
+});
+
+test("uniformMatch by MACs: the narrowest uniform seed with at least the grown network's multiply-accumulates, not its parameters", (t) => {
+  // a MobileNetV1 grown wide at the end and narrow at the start (where the feature maps are large) has
+  // many parameters for its compute: its MAC-matched control is narrower than its parameter-matched one
+  const grown = mobilenetv1([10, 12, 14, 16, 20, 24, 40, 48, 56, 64, 72, 80, 96, 128], [3, 32, 32], 10);
+  const byMacs = uniformMatch(grown, 'macs');
+  const w = byMacs.layers[0]!.width;
+  t.true(byMacs.layers.every((l) => l.width === w));
+  t.true(macCount(byMacs) >= macCount(grown));
+  t.true(macCount(mobilenetv1(w, [3, 32, 32], 10)) >= macCount(grown));
+  t.true(macCount(mobilenetv1(w - 1, [3, 32, 32], 10)) < macCount(grown));
+  const byParams = uniformMatch(grown, 'params');
+  t.true(byParams.layers[0]!.width > w, `parameter-matched width ${byParams.layers[0]!.width}, MAC-matched ${w}`);
+  t.deepEqual(uniformMatch(grown), byParams, 'parameters are the default');
+  // a uniform network is its own control either way
+  const uniform = mobilenetv1(23, [3, 32, 32], 10);
+  t.deepEqual(uniformMatch(uniform, 'macs'), uniform);
+  t.deepEqual(uniformMatch(uniform, 'params'), uniform);
 });

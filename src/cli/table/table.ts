@@ -4,8 +4,9 @@
 // Each finished folder gives one result per method it holds (src/report RunResult): `nasgrow run`
 // the grown network ("gauss-newton") and, with grow.uniform_baseline, the uniform network
 // ("uniform"); `nasgrow train` the network it trained ("train") — or, when its model.arch is a finished
-// run's arch.json or uniform-baseline/arch.json, that run's method or "uniform" trained again, shown
-// under the run's seed network and λ_p and paired only with such results. Results of one setting — the same
+// run's arch.json or uniform-baseline/arch.json, that run's method or "uniform" trained again (with
+// model.uniform_match: macs, "uniform (matched MACs)", a control matched by compute), shown under the
+// run's seed network and λ_p and paired only with such results. Results of one setting — the same
 // config, data and seed network but for `seed` and where and how fast it ran — make one row, mean ±
 // sample std over the seeds (src/report/results-table.ts renders it, beside the published rows).
 // Unfinished runs among finished ones are left out with a warning; with none finished it is an error.
@@ -210,12 +211,12 @@ function readRun(dir: string, warn: (line: string) => void): FinishedRun | Unfin
     // an architecture a `nasgrow run` found, or its uniform control, trained again (a longer
     // retraining): shown and paired as that run's method, under the run's seed network and λ_p
     const archFile = cfg.model.arch === null ? null : path.resolve(dir, cfg.model.arch);
-    const source = archSource(archFile);
+    const source = archSource(archFile, cfg.model.uniform_match);
     if (typeof source === 'string') warn(`${dir} trains ${archFile}, ${source}: it is shown as a plain \`nasgrow train\`, not paired with the run's other architecture`);
     else if (source) {
       const s = source.run;
       if (s.cfg.seed !== cfg.seed) warn(`${dir} trains the architecture of ${s.dir} (seed ${s.cfg.seed}) with seed ${cfg.seed}: it is paired by its own seed, ${cfg.seed}, with the other trainings of seed ${cfg.seed}`);
-      const what = source.method === 'uniform' ? 'its uniform control' : 'the architecture it found';
+      const what = source.method === 'uniform' ? 'its uniform control' : source.method === MACS_MATCHED ? 'its uniform control matched by MACs' : 'the architecture it found';
       const own = { ...result, family: s.family, width: s.width, lambdaP: s.lambdaP, method: source.method, retrainedEpochs: E, budget: `${E} training (${what}, from a run)` };
       return { ...base, seedArch: s.seedArch, source: { dir: s.dir, cfg: s.cfg }, results: [own] };
     }
@@ -289,13 +290,20 @@ function seedNetworkOf(dir: string, manifest: ReturnType<typeof readManifest>): 
   return { seedArch, width: widths.size === 1 ? seedArch.layers[0]!.width : null };
 }
 
+/** The method of a found architecture's uniform control matched by compute (model.uniform_match: macs). */
+const MACS_MATCHED = 'uniform (matched MACs)';
+
 /**
  * When `archFile` is a finished `nasgrow run`'s arch.json (the architecture its method found) or its
  * uniform-baseline/arch.json (the uniform control's), that run and which of the two; null when it is
  * not a run's file; a reason (for a warning) when it names one that cannot be used: missing (the folders
  * moved apart), unfinished or unreadable. The train run is then shown as a plain `nasgrow train`.
+ * With `match` (the train run's model.uniform_match) the network trained is a uniform control of that
+ * file's architecture: matched by parameters it is the run's own control ("uniform", the network of
+ * uniform-baseline/arch.json); matched by MACs a control of its own (MACS_MATCHED). A uniform
+ * architecture is its own match either way.
  */
-function archSource(archFile: string | null): { run: { dir: string; cfg: TrainConfig; seedArch: ArchState; family: string; width: number | null; lambdaP: number }; method: string } | string | null {
+function archSource(archFile: string | null, match: 'params' | 'macs' | null): { run: { dir: string; cfg: TrainConfig; seedArch: ArchState; family: string; width: number | null; lambdaP: number }; method: string } | string | null {
   if (archFile === null || path.basename(archFile) !== 'arch.json') return null;
   const parent = path.dirname(archFile);
   const uniform = path.basename(parent) === 'uniform-baseline';
@@ -311,7 +319,8 @@ function archSource(archFile: string | null): { run: { dir: string; cfg: TrainCo
     const cfg = loadConfig(runFolder(dir).config, { checkPaths: false, cwd: dir });
     const { seedArch, width } = seedNetworkOf(dir, manifest);
     const run = { dir, cfg, seedArch, family: seedArch.family, width, lambdaP: cfg.grow.lambda_p };
-    return { run, method: uniform ? 'uniform' : (report.method ?? 'gauss-newton') };
+    const method = uniform || match === 'params' ? 'uniform' : match === 'macs' ? MACS_MATCHED : (report.method ?? 'gauss-newton');
+    return { run, method };
   } catch (e) {
     return `but the run folder ${dir} could not be read (${(e as Error).message.split('\n')[0]})`;
   }
