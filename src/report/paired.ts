@@ -4,9 +4,9 @@
 // 2-3 points at the multi-seed study's) that two unpaired means carry; an interval that includes 0 says
 // the runs cannot tell the methods apart. Methods are matched by parameters (the uniform control, the
 // baselines' budgets), not by compute: the MMAC ratio says how far apart their compute is. The one
-// control matched by compute is "uniform (matched MACs)", a `nasgrow train` with model.uniform_match.
+// control matched by compute is MACS_MATCHED, a `nasgrow train` with model.uniform_match.
 import { meanInterval95 } from '../util/stats';
-import { RunResult, lambdaText } from './results-table';
+import { MACS_MATCHED, RunResult, lambdaText } from './results-table';
 
 /** One method against Gauss-Newton, over the seeds both ran. */
 export interface PairedRow {
@@ -111,8 +111,8 @@ export function pairedMarkdown(rows: PairedRow[]): string {
     ...(rows.some((r) => r.retrainedEpochs !== null)
       ? ['"Both retrained E epochs": `nasgrow train` runs of the architectures runs found (model.arch: a run\'s arch.json, and', 'uniform-baseline/arch.json for its control), paired by seed the same way.']
       : []),
-    ...(rows.some((r) => r.method === 'uniform (matched MACs)')
-      ? ['"uniform (matched MACs)": the narrowest uniform network with at least the found architecture\'s multiply-accumulates per image', '(model.uniform_match: macs), a control matched by compute rather than by parameters.']
+    ...(rows.some((r) => r.method === MACS_MATCHED)
+      ? [`"${MACS_MATCHED}": the narrowest uniform network with at least the found architecture's multiply-accumulates per image`, '(model.uniform_match: macs), a control matched by compute rather than by parameters.']
       : []),
     '',
     ...lines,

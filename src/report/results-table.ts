@@ -25,7 +25,8 @@ export interface RunResult {
   /** grow.lambda_p; null for `nasgrow train` */
   lambdaP: number | null;
   /** grow.method of a run folder (gauss-newton, random, steepest, slimming), 'uniform' for its uniform
-   *  baseline ('uniform (control of random)' in a baseline's run folder), 'train' for `nasgrow train` */
+   *  baseline ('uniform (control of random)' in a baseline's run folder), 'train' for `nasgrow train`
+   *  (or, for a run's architecture trained again, that run's method, 'uniform' or MACS_MATCHED) */
   method: string;
   /** fraction of test examples classified wrong */
   testError: number;
@@ -80,7 +81,11 @@ export interface Stat {
 const FAMILY_NAMES: Record<string, string> = { vgg19: 'VGG-19', mobilenetv1: 'MobileNetV1' };
 const DATASET_NAMES: Record<string, string> = { cifar10: 'CIFAR-10', cifar100: 'CIFAR-100' };
 const METHOD_ORDER = ['gauss-newton', 'random', 'steepest', 'slimming', 'uniform', 'train'];
-// 'uniform (control of random)' sorts with 'uniform'
+
+/** The method of a found architecture's uniform control matched by compute instead of parameters: a
+ *  `nasgrow train` of a run's arch.json with model.uniform_match: macs. */
+export const MACS_MATCHED = 'uniform (matched MACs)';
+// 'uniform (control of random)' and MACS_MATCHED sort with 'uniform'
 const methodRank = (method: string) => METHOD_ORDER.indexOf(method.split(' ')[0]!);
 
 /** "VGG-19 w=16", or "VGG-19 (per-layer widths)" for a network of uneven widths. */

@@ -14,8 +14,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkArch, diffConfigs, loadArchFile, loadConfig, TrainConfig } from '../../config';
 import type { ArchState } from '../../models/arch';
-import { macCount, paramCount } from '../../models/params';
+import { macCount, paramCount, type UniformMatchBy } from '../../models/params';
 import {
+  MACS_MATCHED,
   PaperRows,
   RunFolderError,
   RunResult,
@@ -290,9 +291,6 @@ function seedNetworkOf(dir: string, manifest: ReturnType<typeof readManifest>): 
   return { seedArch, width: widths.size === 1 ? seedArch.layers[0]!.width : null };
 }
 
-/** The method of a found architecture's uniform control matched by compute (model.uniform_match: macs). */
-const MACS_MATCHED = 'uniform (matched MACs)';
-
 /**
  * When `archFile` is a finished `nasgrow run`'s arch.json (the architecture its method found) or its
  * uniform-baseline/arch.json (the uniform control's), that run and which of the two; null when it is
@@ -303,7 +301,7 @@ const MACS_MATCHED = 'uniform (matched MACs)';
  * uniform-baseline/arch.json); matched by MACs a control of its own (MACS_MATCHED). A uniform
  * architecture is its own match either way.
  */
-function archSource(archFile: string | null, match: 'params' | 'macs' | null): { run: { dir: string; cfg: TrainConfig; seedArch: ArchState; family: string; width: number | null; lambdaP: number }; method: string } | string | null {
+function archSource(archFile: string | null, match: UniformMatchBy | null): { run: { dir: string; cfg: TrainConfig; seedArch: ArchState; family: string; width: number | null; lambdaP: number }; method: string } | string | null {
   if (archFile === null || path.basename(archFile) !== 'arch.json') return null;
   const parent = path.dirname(archFile);
   const uniform = path.basename(parent) === 'uniform-baseline';
