@@ -33,6 +33,12 @@ export interface RunFolder {
 /** An error in what the user asked for (exit code 1 in the CLI), not a bug. */
 export class RunFolderError extends UserError {}
 
+/** What a uniform control was matched to (model.uniform_match): `of`, an ArchState, by `by`. */
+export interface MatchedArch {
+  by: 'params' | 'macs';
+  of: unknown;
+}
+
 /**
  * What a run folder is: the command that made it (a `train` folder cannot be resumed by `run`), the
  * nasgrow version, and the fingerprints of its training and test data (src/data/dataset.ts
@@ -45,6 +51,9 @@ export interface RunManifest {
   data: { train: string; test: string };
   /** the architecture the run started from (an ArchState, src/models/arch.ts) */
   arch: unknown;
+  /** with model.uniform_match: the architecture `arch` is the uniform control of, and on what it was
+   *  matched; absent without it (and in folders of earlier versions) */
+  matched?: MatchedArch;
   /**
    * the machine that started the run (src/util/hardware.ts), for reading its wall time; absent in
    * folders of earlier versions. A resumed run keeps the manifest, so this names the first machine.
@@ -71,6 +80,11 @@ export function readManifest(dir: string): RunManifest | { command: 'train' | 'r
   }
   const ok = (m.command === 'train' || m.command === 'run') && typeof m.nasgrow === 'string' && typeof m.data?.train === 'string' && typeof m.data?.test === 'string';
   if (!ok) throw new RunFolderError(`${run.manifest} is damaged (not a run manifest): restore it or start a new run`);
+  // what a resume compares model.arch with: one not of its shape cannot be dropped like the hardware
+  const matched = m.matched as Partial<MatchedArch> | undefined;
+  if (matched !== undefined && !((matched.by === 'params' || matched.by === 'macs') && typeof matched.of === 'object' && matched.of !== null)) {
+    throw new RunFolderError(`${run.manifest} is damaged ("matched" is not what the run's uniform control was matched to): restore it or start a new run`);
+  }
   // The hardware is a note for the reader, not something a resume checks: one that is not of its shape
   // is dropped rather than blocking the run.
   if (m.hardware !== undefined && !isHardwareInfo(m.hardware)) delete m.hardware;

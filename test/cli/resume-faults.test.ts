@@ -6,6 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadConfig, renderConfigYaml } from '../../src/config';
+import { vgg19 } from '../../src/models/arch';
+import { uniformMatch } from '../../src/models/params';
 import { prepareRunFolder } from '../../src/report';
 import { ROOT } from '../helpers/root';
 
@@ -161,5 +163,46 @@ test('nasgrow run --resume without its progress.json, once past phase 1: exit 1 
   t.is(resumed.code, 0, resumed.stderr);
   t.deepEqual(metrics(), rows);
   t.deepEqual(report(), result);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// A uniform control (model.uniform_match) is the control of the architecture model.arch names; two
+// architectures can have the same control, so run.json records which one, and a resume whose model.arch
+// names another is refused although the network it describes is the same. A moved file is accepted.
+test('model.uniform_match: run.json and train.log say what the control was matched to; a resume naming another architecture with the same control is refused', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-resume-faults-'));
+  const a = vgg19([3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], [1, 28, 28], 10);
+  const b = vgg19([2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], [1, 28, 28], 10);
+  t.deepEqual(uniformMatch(a, 'macs'), uniformMatch(b, 'macs'), 'the test needs two architectures with one control');
+  const width = uniformMatch(a, 'macs').layers[0]!.width;
+  for (const [name, arch] of [['a', a], ['b', b], ['moved-a', a]] as const) fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(arch));
+  const cfgFor = (archFile: string, epochs: number) => {
+    const file = path.join(dir, `train-${path.basename(archFile, '.json')}.yaml`);
+    const text = fs.readFileSync(config(dir, false), 'utf8').replace('model: { family: vgg19, width: 2 }', `model: { arch: ${archFile}, uniform_match: macs }`);
+    fs.writeFileSync(file, text.replace('epochs: 1,', `epochs: ${epochs},`));
+    return file;
+  };
+  const out = path.join(dir, 'run');
+  const first = nasgrow(['train', cfgFor('a.json', 1), '--out', out]);
+  t.is(first.code, 0, first.stderr);
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+  t.deepEqual(manifest.matched, { by: 'macs', of: a });
+  t.deepEqual(manifest.arch, uniformMatch(a, 'macs'));
+  t.regex(fs.readFileSync(path.join(out, 'train.log'), 'utf8'), new RegExp(`model\\.uniform_match macs: width ${width}, the narrowest uniform vgg19 with at least the [0-9.]+ MMAC per image of .*a\\.json \\(widths 3,2,2,`));
+
+  const other = nasgrow(['train', cfgFor('b.json', 2), '--resume', out]);
+  t.is(other.code, 1, other.stderr);
+  t.regex(other.stderr, /cannot resume .*run: its network is the uniform control of another architecture than .*b\.json \(run\.json's "matched"\): point model\.arch at the arch\.json it was matched to, or start a new run/);
+  t.is(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).matched.of.layers[0].width, 3, 'run.json unchanged');
+  // the same architecture from another place (a moved run folder) resumes
+  const moved = nasgrow(['train', cfgFor('moved-a.json', 2), '--resume', out]);
+  t.is(moved.code, 0, moved.stderr);
+  t.regex(moved.stdout + moved.stderr, /resuming after epoch 1/);
+
+  // a damaged "matched" is named, not dropped (a resume relies on it)
+  fs.writeFileSync(path.join(out, 'run.json'), JSON.stringify({ ...manifest, matched: { by: 'flops', of: a } }));
+  const damaged = nasgrow(['train', cfgFor('moved-a.json', 3), '--resume', out]);
+  t.is(damaged.code, 1, damaged.stderr);
+  t.regex(damaged.stderr, /run\.json is damaged \("matched" is not what the run's uniform control was matched to\)/);
   fs.rmSync(dir, { recursive: true, force: true });
 });

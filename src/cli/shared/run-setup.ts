@@ -7,10 +7,11 @@
 // the terminal and to train.log; an error after that point is written into train.log too.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArch } from '../../config';
+import { ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadArchFile, loadConfig, renderConfigYaml, resolveArch } from '../../config';
+import { macCount, paramCount } from '../../models/params';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
-import { checkRunFolder, PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
+import { checkRunFolder, MatchedArch, PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
 import { checkDevice } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
@@ -116,6 +117,8 @@ export interface StartPlan {
 export interface StartData {
   data: DataSetup;
   arch: ArchState;
+  /** with model.uniform_match: what `arch` was matched to (run.json's `matched`); null without */
+  matched: MatchedArch | null;
   /** the fingerprints of the training and test data, for run.json */
   prints: { train: string; test: string };
 }
@@ -174,9 +177,15 @@ export async function checkStartData(
   const { cfg, runDir, manifest } = plan;
   const data = await setupData(cfg, log);
   let arch: ArchState;
+  let matched: MatchedArch | null = null;
   const prints = { train: fingerprint(data.train), test: fingerprint(data.test) };
   try {
     arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
+    if (cfg.model.uniform_match !== null && cfg.model.arch !== null) {
+      // resolveArch read and checked the file; what it was matched to is recorded and, on resume, compared
+      matched = { by: cfg.model.uniform_match, of: loadArchFile(cfg.model.arch) };
+      log(matchLine(matched, arch, cfg.model.arch));
+    }
     assertTrainable(arch, cfg.train.batch_size, kind, configFile);
     check?.(cfg, arch);
     if (manifest?.data) {
@@ -190,12 +199,29 @@ export async function checkStartData(
       if ('arch' in manifest && JSON.stringify(manifest.arch) !== JSON.stringify(arch)) {
         throw new RunFolderError(`cannot resume ${runDir}: the architecture the config now describes is not the one the run started with (run.json): point model.arch at the run's, or start a new run`);
       }
+      // two architectures can have the same uniform control: the one it was matched to says whose control
+      // the run is (`nasgrow table` pairs it with that run), so a model.arch that moved must still be it
+      if ('matched' in manifest && manifest.matched && JSON.stringify(manifest.matched.of) !== JSON.stringify(matched?.of ?? null)) {
+        throw new RunFolderError(
+          `cannot resume ${runDir}: its network is the uniform control of another architecture than ${cfg.model.arch ?? 'model.arch (not set now)'} (run.json's "matched"): point model.arch at the arch.json it was matched to, or start a new run`,
+        );
+      }
     }
   } catch (e) {
     await data.close();
     throw e;
   }
-  return { data, arch, prints };
+  return { data, arch, matched, prints };
+}
+
+/**
+ * The log line that says what a uniform control was matched to: "model.uniform_match macs: width 27,
+ * the narrowest uniform mobilenetv1 with at least the 2.43 MMAC per image of FILE (widths ...)".
+ */
+function matchLine(m: MatchedArch, arch: ArchState, file: string): string {
+  const source = m.of as ArchState;
+  const what = m.by === 'macs' ? `${(macCount(source) / 1e6).toFixed(2)} MMAC per image` : `${paramCount(source).toLocaleString('en-US')} parameters`;
+  return `model.uniform_match ${m.by}: width ${arch.layers[0]!.width}, the narrowest uniform ${arch.family} with at least the ${what} of ${file} (widths ${source.layers.map((l) => l.width).join(',')})`;
 }
 
 /**
@@ -227,7 +253,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   };
   log(`nasgrow ${nasgrowVersion()}: ${resume ? 'resuming' : 'starting'} ${args.config} in ${runDir}`);
   for (const n of notes) log(n);
-  const { data, arch, prints } = await checkStartData(plan, args.config, kind, log, opts.check);
+  const { data, arch, matched, prints } = await checkStartData(plan, args.config, kind, log, opts.check);
 
   const configYaml = renderConfigYaml(cfg, {
     relativeTo: runDir,
@@ -235,7 +261,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   });
   let run: RunSession['run'];
   try {
-    run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch, hardware: hardwareInfo(cfg.runtime.device, cfg.runtime.threads) } });
+    run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch, ...(matched && { matched }), hardware: hardwareInfo(cfg.runtime.device, cfg.runtime.threads) } });
   } catch (e) {
     await data.close();
     throw e;

@@ -38,7 +38,7 @@ export async function runValidate(args: ValidateArgs, out: Streams = process.std
   const header = [`${args.config} is valid; resolved with defaults, paths absolute`];
   if (args.data !== false) {
     const { data, arch } = await checkStartData(plan, args.config, kind, (line) => {
-      if (line.startsWith('data:')) header.push(line);
+      if (line.startsWith('data:') || line.startsWith('model.uniform_match')) header.push(line);
       else err.write(line + '\n');
     });
     await data.close();
