@@ -1,6 +1,7 @@
 // The architecture a config describes. Apart from arch-file.ts because it needs TrainConfig, whose
 // schema.ts imports arch-file.ts for its cross-key checks: kept together they made an import cycle.
 import { ArchState, seedArch } from '../models/arch';
+import type { UniformMatchBy } from '../models/params';
 import { ArchFileError, archShapeMismatch, loadArchFile } from './arch-file';
 import { DataShape, datasetShape } from '../data/kinds';
 import { matchedArch, type TrainConfig } from './schema';
@@ -13,6 +14,14 @@ import { matchedArch, type TrainConfig } from './schema';
  * ArchFileError when the file cannot be read or does not fit the data, or the seed cannot be built.
  */
 export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
+  return resolveArchMatched(cfg, data).arch;
+}
+
+/**
+ * resolveArch, and with model.uniform_match what the architecture was matched to (the model.arch
+ * file's, read once; run.json's `matched`), null without. Throws as resolveArch.
+ */
+export function resolveArchMatched(cfg: TrainConfig, data?: DataShape): { arch: ArchState; matched: { by: UniformMatchBy; of: ArchState } | null } {
   const shape = data ?? datasetShape(cfg.data.dataset);
   if (cfg.model.arch !== null) {
     const arch = loadArchFile(cfg.model.arch);
@@ -20,7 +29,8 @@ export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
       const mismatch = archShapeMismatch(arch, shape);
       if (mismatch) throw new ArchFileError(`${cfg.model.arch}: ${mismatch}`);
     }
-    return matchedArch(arch, cfg.model.uniform_match);
+    const by = cfg.model.uniform_match;
+    return { arch: matchedArch(arch, by), matched: by === null ? null : { by, of: arch } };
   }
   if (!shape) {
     throw new ArchFileError(
@@ -28,7 +38,7 @@ export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
     );
   }
   try {
-    return seedArch(cfg.model.family, cfg.model.width ?? undefined, shape.inputShape, shape.classes);
+    return { arch: seedArch(cfg.model.family, cfg.model.width ?? undefined, shape.inputShape, shape.classes), matched: null };
   } catch (err) {
     throw new ArchFileError(`model: ${(err as Error).message}`);
   }

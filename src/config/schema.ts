@@ -8,7 +8,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { ArchState, FAMILIES, Family, seedArch } from '../models/arch';
 import { fewestBatchNormValues, machineMemory, stepMemoryLowerBound } from '../models/feasibility';
-import { paramCount, uniformMatch, UniformMatchBy } from '../models/params';
+import { paramCount, UNIFORM_MATCH_BY, uniformMatch, UniformMatchBy } from '../models/params';
 import { archShapeMismatch, loadArchFile } from './arch-file';
 import { DATASET_KINDS, datasetShape } from '../data/kinds';
 import { describeValue } from './describe';
@@ -166,7 +166,7 @@ export function configSchema(ctx: CheckContext) {
           "channels of each dense conv: one int for all, or a list with one per dense layer (16 entries for vgg19, 14 for mobilenetv1); null: the paper's seed width, 16 for vgg19 and 32 for mobilenetv1",
       }),
       arch: pathType(ctx, 'file').nullable().default(null).meta({ description: "architecture JSON (an ArchState, like a run folder's arch.json); overrides family and width" }),
-      uniform_match: z.enum(['params', 'macs']).nullable().default(null).meta({
+      uniform_match: z.enum(UNIFORM_MATCH_BY).nullable().default(null).meta({
         description:
           "with model.arch: the network (for `run`, the seed network) is instead the narrowest uniform-width network of that architecture's family with at least its trainable parameters (params) or multiply-accumulates per image (macs; FLOPs = 2 × MACs): the uniform control of an architecture a run found, matched by size or by compute. run.json records what it was matched to; null: model.arch itself",
       }),

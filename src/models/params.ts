@@ -123,7 +123,8 @@ export function macCount(arch: ArchState): number {
 }
 
 /** What a uniform control is matched on: trainable parameters, or multiply-accumulates per image. */
-export type UniformMatchBy = 'params' | 'macs';
+export const UNIFORM_MATCH_BY = ['params', 'macs'] as const;
+export type UniformMatchBy = (typeof UNIFORM_MATCH_BY)[number];
 
 /**
  * The narrowest uniform-width seed of `arch`'s family (same input shape and classes) whose parameter

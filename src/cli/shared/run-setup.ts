@@ -7,8 +7,8 @@
 // the terminal and to train.log; an error after that point is written into train.log too.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadArchFile, loadConfig, renderConfigYaml, resolveArch } from '../../config';
-import { macCount, paramCount } from '../../models/params';
+import { ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArchMatched } from '../../config';
+import { macCount, paramCount, type UniformMatchBy } from '../../models/params';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
 import { checkRunFolder, MatchedArch, PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
@@ -177,15 +177,12 @@ export async function checkStartData(
   const { cfg, runDir, manifest } = plan;
   const data = await setupData(cfg, log);
   let arch: ArchState;
-  let matched: MatchedArch | null = null;
+  let matched: { by: UniformMatchBy; of: ArchState } | null;
   const prints = { train: fingerprint(data.train), test: fingerprint(data.test) };
   try {
-    arch = resolveArch(cfg, { inputShape: data.train.shape, classes: data.train.classes });
-    if (cfg.model.uniform_match !== null && cfg.model.arch !== null) {
-      // resolveArch read and checked the file; what it was matched to is recorded and, on resume, compared
-      matched = { by: cfg.model.uniform_match, of: loadArchFile(cfg.model.arch) };
-      log(matchLine(matched, arch, cfg.model.arch));
-    }
+    // with model.uniform_match, what the network was matched to is recorded and, on resume, compared
+    ({ arch, matched } = resolveArchMatched(cfg, { inputShape: data.train.shape, classes: data.train.classes }));
+    if (matched) log(matchLine(matched, arch, cfg.model.arch!));
     assertTrainable(arch, cfg.train.batch_size, kind, configFile);
     check?.(cfg, arch);
     if (manifest?.data) {
@@ -218,8 +215,8 @@ export async function checkStartData(
  * The log line that says what a uniform control was matched to: "model.uniform_match macs: width 27,
  * the narrowest uniform mobilenetv1 with at least the 2.43 MMAC per image of FILE (widths ...)".
  */
-function matchLine(m: MatchedArch, arch: ArchState, file: string): string {
-  const source = m.of as ArchState;
+function matchLine(m: { by: UniformMatchBy; of: ArchState }, arch: ArchState, file: string): string {
+  const source = m.of;
   const what = m.by === 'macs' ? `${(macCount(source) / 1e6).toFixed(2)} MMAC per image` : `${paramCount(source).toLocaleString('en-US')} parameters`;
   return `model.uniform_match ${m.by}: width ${arch.layers[0]!.width}, the narrowest uniform ${arch.family} with at least the ${what} of ${file} (widths ${source.layers.map((l) => l.width).join(',')})`;
 }
