@@ -44,8 +44,7 @@ const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width,
  * λ_p and seed. `seedNetwork` names a family and width as the table shows them.
  */
 export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) => string): PairedRow[] {
-  const gn = new Map<string, Map<number, RunResult>>();
-  for (const g of groups) for (const r of g) if (r.method === 'gauss-newton') gn.set(key(r), new Map([...(gn.get(key(r)) ?? new Map()), [r.seed, r]]));
+  const gn = gaussNewtonBySetting(groups);
   const rows: PairedRow[] = [];
   for (const g of groups) {
     const first = g[0];
@@ -77,9 +76,63 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
   return rows;
 }
 
-/** The paired rows as a Markdown table with its caption; '' when there are none. */
-export function pairedMarkdown(rows: PairedRow[]): string {
-  if (rows.length === 0) return '';
+/** Gauss-Newton's results by setting (key) and seed. */
+function gaussNewtonBySetting(groups: RunResult[][]): Map<string, Map<number, RunResult>> {
+  const gn = new Map<string, Map<number, RunResult>>();
+  for (const g of groups) for (const r of g) if (r.method === 'gauss-newton') gn.set(key(r), new Map([...(gn.get(key(r)) ?? new Map()), [r.seed, r]]));
+  return gn;
+}
+
+/** Results of one method and setting that pairedRows could not pair: no Gauss-Newton result has their
+ *  seed in their setting. */
+export interface UnpairedResults {
+  datasetLabel: string;
+  seedNetwork: string;
+  lambdaP: number | null;
+  method: string;
+  retrainedEpochs: number | null;
+  seeds: number[];
+}
+
+/**
+ * The results pairedRows leaves out, so that a table can say which seeds are missing from its n and
+ * why, rather than drop them silently (a control trained for other epochs than the found
+ * architecture, a seed whose run is not tabulated). Empty when the groups hold no Gauss-Newton result
+ * at all: then nothing was to be paired.
+ */
+export function unpairedResults(groups: RunResult[][], seedNetwork: (r: RunResult) => string): UnpairedResults[] {
+  const gn = gaussNewtonBySetting(groups);
+  if (gn.size === 0) return [];
+  const out: UnpairedResults[] = [];
+  for (const g of groups) {
+    const first = g[0];
+    if (!first || first.method === 'gauss-newton' || first.method === 'train') continue;
+    const ref = gn.get(key(first));
+    const seeds = g.filter((r) => !ref?.has(r.seed)).map((r) => r.seed).sort((a, b) => a - b);
+    if (seeds.length === 0) continue;
+    out.push({ datasetLabel: first.datasetLabel, seedNetwork: seedNetwork(first), lambdaP: first.lambdaP, method: first.method, retrainedEpochs: first.retrainedEpochs ?? null, seeds });
+  }
+  return out;
+}
+
+const methodText = (r: { method: string; retrainedEpochs: number | null }) =>
+  r.retrainedEpochs === null ? r.method : `${r.method} (both retrained ${r.retrainedEpochs} epochs)`;
+
+/**
+ * The paired rows as a Markdown table with its caption, and a line naming the results left out of
+ * the pairing (`unpaired`, from unpairedResults); '' when there is neither.
+ */
+export function pairedMarkdown(rows: PairedRow[], unpaired: UnpairedResults[] = []): string {
+  const leftOut = unpaired.length === 0
+    ? []
+    : [
+        '',
+        'Left out of the pairing, for want of a Gauss-Newton result with the same seed (same data, seed network, λ_p and retraining epochs): ' +
+          unpaired
+            .map((u) => `${u.method}${u.retrainedEpochs === null ? '' : ` retrained ${u.retrainedEpochs} epochs`} on ${u.seedNetwork}, ${u.datasetLabel}, λ_p ${lambdaText(u.lambdaP)}: seed${u.seeds.length === 1 ? '' : 's'} ${u.seeds.join(', ')}`)
+            .join('; ') + '.',
+      ];
+  if (rows.length === 0) return leftOut.length === 0 ? '' : [...leftOut, ''].join('\n');
   const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
   const lines = [
     '| dataset | seed network | λ_p | method | n (seeds) | error − Gauss-Newton (points) | 95% interval | Gauss-Newton lower on | params / Gauss-Newton | MMAC / Gauss-Newton | growing network: error − Gauss-Newton [95%] |',
@@ -89,7 +142,7 @@ export function pairedMarkdown(rows: PairedRow[]): string {
         r.datasetLabel,
         r.seedNetwork,
         lambdaText(r.lambdaP),
-        r.retrainedEpochs === null ? r.method : `${r.method} (both retrained ${r.retrainedEpochs} epochs)`,
+        methodText(r),
         `${r.seeds.length} (${r.seeds.join(', ')})`,
         f(r.diff.mean),
         r.identical ? 'the same network (by construction)' : Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
@@ -116,6 +169,7 @@ export function pairedMarkdown(rows: PairedRow[]): string {
       : []),
     '',
     ...lines,
+    ...leftOut,
     '',
   ].join('\n');
 }

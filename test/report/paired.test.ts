@@ -1,6 +1,6 @@
 // Paired-by-seed comparisons (src/report/paired.ts) and the t-interval under them (src/util/stats.ts).
 import test from 'ava';
-import { pairedMarkdown, pairedRows, RunResult } from '../../src/report';
+import { pairedMarkdown, pairedRows, RunResult, unpairedResults } from '../../src/report';
 import { meanInterval95 } from '../../src/util/stats';
 
 test('the 95% t-interval matches a hand computation, and is NaN for one value', (t) => {
@@ -55,4 +55,29 @@ test('methods pair with Gauss-Newton on the same seed only, as error differences
   t.is(rows[0]!.grownDiff, null);
   t.regex(pairedMarkdown(same), /\| random \| 2 \(0, 1\) \| \+0\.00 \| the same network \(by construction\) \| 0 of 2 \(2 tied\) \| 1\.000 \| 1\.000 \| \+2\.50 \[-3\.85, \+8\.85\] \|/);
   t.false(rows[0]!.identical);
+});
+
+test('results without a Gauss-Newton partner are named under the paired table, not dropped silently', (t) => {
+  const net = () => 'VGG-19 w=16';
+  const gn = [result('gauss-newton', 0, 0.3), result('gauss-newton', 1, 0.32)];
+  // seed 5 has no Gauss-Newton run; a control retrained 12 epochs has no grown architecture retrained 12
+  const uniform = [result('uniform', 0, 0.31), result('uniform', 5, 0.2), result('uniform', 1, 0.33)];
+  const retrained = [{ ...result('uniform', 0, 0.29), retrainedEpochs: 12 }];
+  const plain = [result('train', 3, 0.4)];
+  const groups = [gn, uniform, retrained, plain];
+  const left = unpairedResults(groups, net);
+  t.deepEqual(
+    left.map((u) => [u.method, u.retrainedEpochs, u.seeds]),
+    [
+      ['uniform', null, [5]],
+      ['uniform', 12, [0]],
+    ],
+  );
+  const md = pairedMarkdown(pairedRows(groups, net), left);
+  t.regex(md, /\| uniform \| 2 \(0, 1\) \|/);
+  t.regex(md, /Left out of the pairing.*: uniform on VGG-19 w=16, CIFAR-10, λ_p 1e-5: seed 5; uniform retrained 12 epochs on VGG-19 w=16, CIFAR-10, λ_p 1e-5: seed 0\./);
+  // nothing pairs at all: the note alone says why the paired table is missing
+  t.regex(pairedMarkdown([], left), /^\nLeft out of the pairing/);
+  // no Gauss-Newton result anywhere: nothing was to be paired, nothing to say
+  t.deepEqual(unpairedResults([uniform, plain], net), []);
 });

@@ -27,6 +27,7 @@ import {
   markdownTable,
   pairedMarkdown,
   pairedRows,
+  unpairedResults,
   phaseDir,
   readJsonl,
   isRunFolder,
@@ -95,7 +96,8 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
   const groups = groupRuns(finished, output.warn);
   const rows = tableRows(groups.map(groupRow), args.paper);
   const format = args.format ?? (args.out === undefined || /\.(md|markdown)$/i.test(args.out) ? 'markdown' : 'csv');
-  const paired = pairedMarkdown(pairedRows(groups, (r) => seedNetworkName(r.family, r.width)));
+  const seedNetwork = (r: RunResult) => seedNetworkName(r.family, r.width);
+  const paired = pairedMarkdown(pairedRows(groups, seedNetwork), unpairedResults(groups, seedNetwork));
   const text = format === 'csv' ? csvTable(rows) : markdownTable(rows) + paired;
   if (args.out === undefined) output.stdout(text);
   else {
