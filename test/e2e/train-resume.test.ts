@@ -65,7 +65,9 @@ test('a run stopped after epoch 1 and resumed ends exactly like an uninterrupted
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('a run killed mid-epoch resumes from its last checkpoint', async (t) => {
+// The tests that kill a run watch for its checkpoint from this process's event loop, which a spawnSync
+// of a concurrent test blocks (the run would finish unwatched): they run serially, before the others.
+test.serial('a run killed mid-epoch resumes from its last checkpoint', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-kill-'));
   const cfg = config(dir, 3, 4000);
   const out = path.join(dir, 'run');
@@ -87,6 +89,32 @@ test('a run killed mid-epoch resumes from its last checkpoint', async (t) => {
   t.is(lines.length, 4, lines.join('\n')); // header + 3 epochs, none twice
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  test.serial(`a run ended by ${signal} says so in train.log, releases its lock and resumes`, async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-signal-'));
+    const cfg = config(dir, 3, 4000);
+    const out = path.join(dir, 'run');
+    const child = spawn(BIN, ['train', cfg, '--out', out], { stdio: 'ignore' });
+    const ckpt = path.join(out, 'checkpoints', 'epoch-0001.safetensors');
+    const started = Date.now();
+    while (!fs.existsSync(ckpt) && Date.now() - started < 240_000) await new Promise((r) => setTimeout(r, 10));
+    child.kill(signal);
+    const exit = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    t.is(exit, code);
+    const log = fs.readFileSync(path.join(out, 'train.log'), 'utf8').trim().split('\n');
+    t.regex(log[log.length - 1]!, new RegExp(`interrupted by ${signal}: \`nasgrow train ${out}/config\\.yaml --resume ${out}\` continues after the last completed epoch`));
+    t.false(fs.existsSync(path.join(out, '.lock')), 'the lock was left behind');
+    const resumed = nasgrow(['train', cfg, '--resume', out]);
+    t.is(resumed.code, 0, resumed.out);
+    t.notRegex(resumed.out, /lock/i, 'the resume had to deal with a lock');
+    t.true(fs.existsSync(path.join(out, 'checkpoints', 'epoch-0003.safetensors')));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 test('bad input stops before any work with a message naming the key', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-bad-'));

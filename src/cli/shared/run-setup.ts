@@ -65,6 +65,8 @@ export const PLACE_KEYS: readonly string[] = ['runtime.device', 'runtime.threads
 
 /** A run about to start or resume: its config, folder, data, seed architecture, log and progress display. */
 export interface RunSession {
+  /** the command whose run this is (what resumes it) */
+  command: 'train' | 'run';
   cfg: TrainConfig;
   run: PreparedRunFolder;
   /** continue the run in `run.dir` (it already holds that run) */
@@ -273,7 +275,7 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
     await data.close();
     throw e;
   }
-  return { cfg, run, resume, data, arch, source: args.config, log, progress };
+  return { command, cfg, run, resume, data, arch, source: args.config, log, progress };
 }
 
 /**
@@ -323,9 +325,26 @@ function isInside(p: string, dir: string): boolean {
 /**
  * Run a command's work in its session: an error is written into train.log (the terminal gets it from
  * the CLI's error handler) before it goes on; the data loaders are closed and the run folder's lock
- * released either way.
+ * released either way. SIGINT (Ctrl-C) and SIGTERM (kill, SLURM's scancel and time limit) end the
+ * process with 130 and 143 as they would, after a last train.log line saying so and how to resume,
+ * and with the lock released: a killed run's train.log otherwise ends at its last epoch line, as if it
+ * were still running. What the run saved before is kept (it resumes after its last completed phase
+ * or epoch); nothing is half written, since every write is synchronous and whole (src/util/atomic-write.ts)
+ * and the handler runs between them.
  */
 export async function inSession<T>(session: RunSession, work: () => Promise<T>): Promise<T> {
+  const interrupted = (signal: NodeJS.Signals) => {
+    const dir = session.run.dir;
+    try {
+      session.log(`interrupted by ${signal}: \`nasgrow ${session.command} ${path.join(dir, 'config.yaml')} --resume ${dir}\` continues after the last completed ${session.command === 'run' ? 'phase or retraining epoch' : 'epoch'}`);
+    } catch {
+      /* the log itself failed (a full disk): the exit status still says a signal ended the run */
+    }
+    session.run.lock.release();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   try {
     return await work();
   } catch (e) {
@@ -336,6 +355,8 @@ export async function inSession<T>(session: RunSession, work: () => Promise<T>):
     }
     throw e;
   } finally {
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
     await session.data.close();
     session.run.lock.release();
   }
