@@ -8,16 +8,20 @@
 import { meanInterval95 } from '../util/stats';
 import { MACS_MATCHED, RunResult, lambdaText } from './results-table';
 
-/** One method against Gauss-Newton, over the seeds both ran. */
-export interface PairedRow {
+/** One method's results in one setting (dataset, seed network, λ_p, retraining epochs), by seed. */
+export interface MethodSetting {
   datasetLabel: string;
   seedNetwork: string;
   lambdaP: number | null;
   method: string;
   /** both sides are a run's architectures trained again for this many epochs (null: the runs' own results) */
   retrainedEpochs: number | null;
-  /** the seeds both ran */
+  /** the seeds: for a PairedRow those both ran, for UnpairedResults those Gauss-Newton did not */
   seeds: number[];
+}
+
+/** One method against Gauss-Newton, over the seeds both ran. */
+export interface PairedRow extends MethodSetting {
   /** test error of `method` − Gauss-Newton's, percentage points: mean and 95% interval */
   diff: { mean: number; low: number; high: number };
   /** seeds on which Gauss-Newton's error is lower, equal, higher */
@@ -58,12 +62,7 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
     const grown = pairs.map((r) => [r.grownError, ref.get(r.seed)!.grownError] as const);
     const grownCi = grown.every(([x, y]) => typeof x === 'number' && typeof y === 'number') ? meanInterval95(grown.map(([x, y]) => 100 * (x! - y!))) : null;
     rows.push({
-      datasetLabel: first.datasetLabel,
-      seedNetwork: seedNetwork(first),
-      lambdaP: first.lambdaP,
-      method: first.method,
-      retrainedEpochs: first.retrainedEpochs ?? null,
-      seeds: pairs.map((r) => r.seed),
+      ...methodSetting(first, seedNetwork, pairs.map((r) => r.seed)),
       diff: { mean: ci.mean, low: ci.low, high: ci.high },
       grownDiff: grownCi && { mean: grownCi.mean, low: grownCi.low, high: grownCi.high },
       gnBetter: diffs.filter((d) => d > 0).length,
@@ -76,6 +75,16 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
   return rows;
 }
 
+/** The setting of result `r`'s group, with `seeds`. */
+const methodSetting = (r: RunResult, seedNetwork: (r: RunResult) => string, seeds: number[]): MethodSetting => ({
+  datasetLabel: r.datasetLabel,
+  seedNetwork: seedNetwork(r),
+  lambdaP: r.lambdaP,
+  method: r.method,
+  retrainedEpochs: r.retrainedEpochs ?? null,
+  seeds,
+});
+
 /** Gauss-Newton's results by setting (key) and seed. */
 function gaussNewtonBySetting(groups: RunResult[][]): Map<string, Map<number, RunResult>> {
   const gn = new Map<string, Map<number, RunResult>>();
@@ -85,14 +94,7 @@ function gaussNewtonBySetting(groups: RunResult[][]): Map<string, Map<number, Ru
 
 /** Results of one method and setting that pairedRows could not pair: no Gauss-Newton result has their
  *  seed in their setting. */
-export interface UnpairedResults {
-  datasetLabel: string;
-  seedNetwork: string;
-  lambdaP: number | null;
-  method: string;
-  retrainedEpochs: number | null;
-  seeds: number[];
-}
+export type UnpairedResults = MethodSetting;
 
 /**
  * The results pairedRows leaves out, so that a table can say which seeds are missing from its n and
@@ -110,7 +112,7 @@ export function unpairedResults(groups: RunResult[][], seedNetwork: (r: RunResul
     const ref = gn.get(key(first));
     const seeds = g.filter((r) => !ref?.has(r.seed)).map((r) => r.seed).sort((a, b) => a - b);
     if (seeds.length === 0) continue;
-    out.push({ datasetLabel: first.datasetLabel, seedNetwork: seedNetwork(first), lambdaP: first.lambdaP, method: first.method, retrainedEpochs: first.retrainedEpochs ?? null, seeds });
+    out.push(methodSetting(first, seedNetwork, seeds));
   }
   return out;
 }

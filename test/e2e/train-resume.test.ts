@@ -65,17 +65,23 @@ test('a run stopped after epoch 1 and resumed ends exactly like an uninterrupted
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Start `nasgrow train` on `cfg` into `out` and resolve once its first checkpoint exists (during epoch 2). */
+async function startAndWaitForCheckpoint(cfg: string, out: string) {
+  const child = spawn(BIN, ['train', cfg, '--out', out], { stdio: 'ignore' });
+  const ckpt = path.join(out, 'checkpoints', 'epoch-0001.safetensors');
+  const started = Date.now();
+  while (!fs.existsSync(ckpt) && Date.now() - started < 240_000) await new Promise((r) => setTimeout(r, 10));
+  return child;
+}
+
 // The tests that kill a run watch for its checkpoint from this process's event loop, which a spawnSync
 // of a concurrent test blocks (the run would finish unwatched): they run serially, before the others.
 test.serial('a run killed mid-epoch resumes from its last checkpoint', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-kill-'));
   const cfg = config(dir, 3, 4000);
   const out = path.join(dir, 'run');
-  const child = spawn(BIN, ['train', cfg, '--out', out], { stdio: 'ignore' });
   // kill (SIGKILL, no chance to clean up) once the first checkpoint exists, i.e. during epoch 2
-  const ckpt = path.join(out, 'checkpoints', 'epoch-0001.safetensors');
-  const started = Date.now();
-  while (!fs.existsSync(ckpt) && Date.now() - started < 240_000) await new Promise((r) => setTimeout(r, 10));
+  const child = await startAndWaitForCheckpoint(cfg, out);
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
   const saved = fs.readdirSync(path.join(out, 'checkpoints')).filter((f) => f.endsWith('.safetensors')).sort();
@@ -98,10 +104,7 @@ for (const [signal, code] of [
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-signal-'));
     const cfg = config(dir, 3, 4000);
     const out = path.join(dir, 'run');
-    const child = spawn(BIN, ['train', cfg, '--out', out], { stdio: 'ignore' });
-    const ckpt = path.join(out, 'checkpoints', 'epoch-0001.safetensors');
-    const started = Date.now();
-    while (!fs.existsSync(ckpt) && Date.now() - started < 240_000) await new Promise((r) => setTimeout(r, 10));
+    const child = await startAndWaitForCheckpoint(cfg, out);
     child.kill(signal);
     const exit = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     t.is(exit, code);
