@@ -11,6 +11,8 @@
 //   grid:                                  # one point per combination; the first key varies slowest
 //     seed: [0, 1, 2, 3]
 //     grow.lambda_p: [3.0e-7, 1.0e-6]
+//   exclude:                               # combinations left out (each names grid values)
+//     - { seed: 3, grow.lambda_p: 1.0e-6 }
 //   out: ../runs/quickstart-seeds          # the sweep folder (default runs/<sweep file name>)
 //   slurm: { partition: debug, time: "01:00:00", cpus_per_task: 2, mem: 4G, max_running: 4 }
 //
@@ -57,6 +59,8 @@ export interface SweepFile {
   set: Array<{ key: string; value: unknown; line?: number }>;
   /** the grid: keys in file order with their values */
   grid: Array<{ key: string; values: unknown[]; line?: number }>;
+  /** combinations of grid values left out: a point is left out when it has every value of one entry */
+  exclude: Array<{ values: Record<string, unknown>; line?: number }>;
   slurm: SlurmSettings;
 }
 
@@ -69,7 +73,7 @@ export interface SweepPoint {
   origins: Record<string, string>;
 }
 
-const TOP_KEYS = ['config', 'command', 'set', 'grid', 'out', 'slurm'] as const;
+const TOP_KEYS = ['config', 'command', 'set', 'grid', 'exclude', 'out', 'slurm'] as const;
 const SLURM_KEYS = ['partition', 'time', 'cpus_per_task', 'mem', 'max_running', 'sbatch_args', 'setup'] as const;
 /** Keys a sweep may not set: the sweep owns where each point's run folder is. */
 const OWNED_BY_SWEEP = ['output.dir'];
@@ -101,7 +105,7 @@ export function loadSweepFile(file: string, cwd: string = process.cwd()): SweepF
   const dir = path.dirname(path.resolve(file));
 
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError([{ source: file, key: '', problem: 'must be a mapping with the keys config and grid (and optionally command, set, out, slurm): see README "Sweeps"' }]);
+    throw new ConfigError([{ source: file, key: '', problem: 'must be a mapping with the keys config and grid (and optionally command, set, exclude, out, slurm): see README "Sweeps"' }]);
   }
   const top = raw as Record<string, unknown>;
   for (const k of Object.keys(top)) {
@@ -166,6 +170,33 @@ export function loadSweepFile(file: string, cwd: string = process.cwd()): SweepF
     }
   }
 
+  // exclude: grid values as written there (compared as JSON), so that an entry always names points
+  const exclude: SweepFile['exclude'] = [];
+  if (top.exclude !== undefined && top.exclude !== null) {
+    if (!Array.isArray(top.exclude)) bad(['exclude'], 'must be a list of mappings from grid keys to one of their values, e.g. [{ seed: 3, grow.lambda_p: 1.0e-6 }]');
+    else {
+      top.exclude.forEach((e, i) => {
+        if (typeof e !== 'object' || e === null || Array.isArray(e) || Object.keys(e).length === 0) {
+          bad(['exclude', i], `must be a mapping from grid keys to one of their values, e.g. { seed: 3 }, got ${JSON.stringify(e)}`);
+          return;
+        }
+        let ok = true;
+        for (const [k, v] of Object.entries(e as Record<string, unknown>)) {
+          const g = grid.find((x) => x.key === k);
+          if (!g) {
+            const near = closestMatch(k, grid.map((x) => x.key));
+            bad(['exclude', i, k], `is not a grid key${near ? ` (did you mean ${near}?)` : ''}: an entry leaves out combinations of grid values (${grid.map((x) => x.key).join(', ')})`);
+            ok = false;
+          } else if (!g.values.some((x) => JSON.stringify(x) === JSON.stringify(v))) {
+            bad(['exclude', i, k], `is ${JSON.stringify(v)}, not one of grid.${k}'s values (${g.values.map((x) => JSON.stringify(x)).join(', ')}): it would leave out nothing`);
+            ok = false;
+          }
+        }
+        if (ok) exclude.push({ values: e as Record<string, unknown>, line: lineOf(['exclude', i]) });
+      });
+    }
+  }
+
   let out = path.resolve(cwd, 'runs', configName(file));
   if (top.out !== undefined && top.out !== null) {
     if (typeof top.out !== 'string' || top.out === '') bad(['out'], `must be a folder path (relative to ${file}), got ${JSON.stringify(top.out)}`);
@@ -174,7 +205,7 @@ export function loadSweepFile(file: string, cwd: string = process.cwd()): SweepF
 
   const slurm = readSlurm(top.slurm, bad);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { source: file, config, command: command as 'run' | 'train', out, set, grid, slurm };
+  return { source: file, config, command: command as 'run' | 'train', out, set, grid, exclude, slurm };
 }
 
 function readSlurm(raw: unknown, bad: (keys: (string | number)[], problem: string) => void): SlurmSettings {
@@ -233,12 +264,14 @@ function readSlurm(raw: unknown, bad: (keys: (string | number)[], problem: strin
 }
 
 /**
- * The points of a sweep: every combination of the grid's values (the first key varies slowest), each
- * with `set`'s values, templates filled and relative paths resolved against the sweep file.
+ * The points of a sweep: every combination of the grid's values (the first key varies slowest) but
+ * those `exclude` names, each with `set`'s values, templates filled and relative paths resolved
+ * against the sweep file.
  * A point's name is `key-value` per grid key joined by `_` (the key's last part, or the whole key
  * when two grid keys end alike; characters other than letters, digits and `.+-` become `-`), e.g.
  * `seed-3_lambda_p-0.000001` (the value as JavaScript prints it: 1e-7 stays `1e-7`).
- * @throws ConfigError naming a template that names no grid key, or two points whose names collide.
+ * @throws ConfigError naming a template that names no grid key, two points whose names collide, or
+ *   an exclude that leaves no point.
  */
 export function sweepPoints(sweep: SweepFile): SweepPoint[] {
   const dir = path.dirname(path.resolve(sweep.source));
@@ -252,7 +285,10 @@ export function sweepPoints(sweep: SweepFile): SweepPoint[] {
     for (const c of combos) for (let i = 0; i < g.values.length; i++) next.push([...c, i]);
     combos.splice(0, combos.length, ...next);
   }
+  const excluded = (combo: number[]) =>
+    sweep.exclude.some((e) => sweep.grid.every((g, j) => !(g.key in e.values) || JSON.stringify(e.values[g.key]) === JSON.stringify(g.values[combo[j]!])));
   for (const combo of combos) {
+    if (excluded(combo)) continue;
     const values: Record<string, unknown> = {};
     const origins: Record<string, string> = {};
     const gridValues: Record<string, unknown> = {};
@@ -276,6 +312,7 @@ export function sweepPoints(sweep: SweepFile): SweepPoint[] {
     });
     points.push({ name, values, origins });
   }
+  if (points.length === 0) problems.push({ source: sweep.source, key: 'exclude', problem: `leaves out all ${combos.length} combinations of the grid: no point is left to run` });
   const byName = new Map<string, number>();
   for (const p of points) byName.set(p.name, (byName.get(p.name) ?? 0) + 1);
   for (const [name, n] of byName) if (n > 1) problems.push({ source: sweep.source, key: 'grid', problem: `gives ${n} points the folder name ${name}: grid values that differ only in characters other than letters, digits and .+- cannot be told apart; write them differently` });

@@ -99,3 +99,16 @@ test('job arrays: indices as ranges, and a job script with the sweep file\'s set
   // the module loads come before the command
   t.true(script.indexOf('module load') < script.indexOf('exec '));
 });
+
+test('exclude leaves out the combinations it names; an entry that names no grid key or value, or leaves no point, is refused', (t) => {
+  const s = loadSweepFile(sweepFile('config: base.yaml\ngrid:\n  grow.theta_steps: [100, 400]\n  grow.phase_epochs: [2, 4]\n  seed: [0, 1]\nexclude:\n  - { grow.theta_steps: 100, grow.phase_epochs: 2 }\n  - { seed: 1, grow.phase_epochs: 4, grow.theta_steps: 400 }\n'), dir);
+  t.deepEqual(
+    sweepPoints(s).map((p) => p.name),
+    ['theta_steps-100_phase_epochs-4_seed-0', 'theta_steps-100_phase_epochs-4_seed-1', 'theta_steps-400_phase_epochs-2_seed-0', 'theta_steps-400_phase_epochs-2_seed-1', 'theta_steps-400_phase_epochs-4_seed-0'],
+  );
+  const m = problems('config: base.yaml\ngrid:\n  seed: [0, 1]\n  grow.cycles: [1]\nexclude:\n  - { sead: 0 }\n  - { seed: 2 }\n  - seed\n');
+  t.regex(m, /exclude\.0\.sead is not a grid key \(did you mean seed\?\).*\(line 6\)/);
+  t.regex(m, /exclude\.1\.seed is 2, not one of grid\.seed's values \(0, 1\): it would leave out nothing/);
+  t.regex(m, /exclude\.2 must be a mapping from grid keys/);
+  t.regex(problems('config: base.yaml\ngrid: { seed: [0, 1] }\nexclude: [{ seed: 0 }, { seed: 1 }]\n'), /exclude leaves out all 2 combinations of the grid: no point is left to run/);
+});

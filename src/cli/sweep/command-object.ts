@@ -10,7 +10,7 @@ const runSweepCommand: CommandModule<object, SweepArgs> = {
   describe: 'run every point of a sweep file (a base config and a grid of values per key), each in its own run folder',
   builder: (y: Argv) =>
     y
-      .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (YAML: config, grid, and optionally command, set, out, slurm; README "Sweeps")' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (YAML: config, grid, and optionally command, set, exclude, out, slurm; README "Sweeps")' })
       .option('backend', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'local: a pool of processes on this machine; slurm: one job array (sbatch)' })
       .option('jobs', { type: 'number', requiresArg: true, describe: 'local: points run at a time (default 1); the cores are shared out among them as runtime.threads' })
       .option('threads', { type: 'number', requiresArg: true, describe: 'local: threads per point (default: cores ÷ jobs); for sweeps that share the machine with other work' })

@@ -120,7 +120,8 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   }
 
   const todo = points.filter((p) => !done.has(p.name));
-  log(`sweep ${sweep.source}: ${points.length} point${points.length === 1 ? '' : 's'} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}) in ${dir}; ${done.size} done, ${todo.length} to run`);
+  const excluded = sweep.grid.reduce((n, g) => n * g.values.length, 1) - points.length;
+  log(`sweep ${sweep.source}: ${points.length} point${points.length === 1 ? '' : 's'} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}${excluded > 0 ? `, ${excluded} left out by exclude` : ''}) in ${dir}; ${done.size} done, ${todo.length} to run`);
   if (leftOut.length > 0) log(`  ${leftOut.length} point${leftOut.length === 1 ? '' : 's'} of the sweep folder ${leftOut.length === 1 ? 'is' : 'are'} not in the sweep file any more and ${leftOut.length === 1 ? 'is' : 'are'} left as ${leftOut.length === 1 ? 'it is' : 'they are'}: ${leftOut.join(', ')}`);
   if (args.dryRun) {
     for (const p of points) log(`  ${done.has(p.name) ? 'done   ' : 'to run '} ${p.name}: ${Object.entries(p.values).map(([k, v]) => `${k}=${inlineYaml(v)}`).join(' ')}`);
