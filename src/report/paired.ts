@@ -5,6 +5,7 @@
 // the runs cannot tell the methods apart. Methods are matched by parameters (the uniform control, the
 // baselines' budgets), not by compute: the MMAC ratio says how far apart their compute is. The one
 // control matched by compute is MACS_MATCHED, a `nasgrow train` with model.uniform_match.
+import { integerRanges } from '../util/ranges';
 import { meanInterval95 } from '../util/stats';
 import { MACS_MATCHED, RunResult, lambdaText } from './results-table';
 
@@ -94,7 +95,14 @@ function gaussNewtonBySetting(groups: RunResult[][]): Map<string, Map<number, Ru
 
 /** Results of one method and setting that pairedRows could not pair: no Gauss-Newton result has their
  *  seed in their setting. */
-export type UnpairedResults = MethodSetting;
+export interface UnpairedResults extends MethodSetting {
+  /** the seeds (of `seeds`) whose Gauss-Newton results are there in the same setting but for the
+   *  retraining: the runs' own retraining (null) or `nasgrow train` runs of another length (epochs) */
+  otherRetraining: { seeds: number[]; retrainedEpochs: Array<number | null> };
+}
+
+// the setting but for the retraining epochs
+const keyBesidesRetraining = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width, r.lambdaP]);
 
 /**
  * The results pairedRows leaves out, so that a table can say which seeds are missing from its n and
@@ -105,6 +113,7 @@ export type UnpairedResults = MethodSetting;
 export function unpairedResults(groups: RunResult[][], seedNetwork: (r: RunResult) => string): UnpairedResults[] {
   const gn = gaussNewtonBySetting(groups);
   if (gn.size === 0) return [];
+  const gnAll = groups.flat().filter((r) => r.method === 'gauss-newton');
   const out: UnpairedResults[] = [];
   for (const g of groups) {
     const first = g[0];
@@ -112,9 +121,38 @@ export function unpairedResults(groups: RunResult[][], seedNetwork: (r: RunResul
     const ref = gn.get(key(first));
     const seeds = g.filter((r) => !ref?.has(r.seed)).map((r) => r.seed).sort((a, b) => a - b);
     if (seeds.length === 0) continue;
-    out.push(methodSetting(first, seedNetwork, seeds));
+    const elsewhere = gnAll.filter((r) => keyBesidesRetraining(r) === keyBesidesRetraining(first) && seeds.includes(r.seed));
+    out.push({
+      ...methodSetting(first, seedNetwork, seeds),
+      otherRetraining: {
+        seeds: seeds.filter((s) => elsewhere.some((r) => r.seed === s)),
+        retrainedEpochs: [...new Set(elsewhere.map((r) => r.retrainedEpochs ?? null))].sort((a, b) => (a ?? 0) - (b ?? 0)),
+      },
+    });
   }
   return out;
+}
+
+/** One line per left-out method: its setting, its seeds, and why each has no partner. */
+function leftOutLines(unpaired: UnpairedResults[]): string[] {
+  if (unpaired.length === 0) return [];
+  const seedList = (seeds: number[]) => `seed${seeds.length === 1 ? '' : 's'} ${integerRanges(seeds, ', ')}`;
+  const fix = (epochs: number | null, one: boolean) =>
+    epochs === null ? `tabulate the Gauss-Newton ${one ? 'run itself' : 'runs themselves'} beside them` : `tabulate \`nasgrow train\` runs of ${one ? 'its' : 'their'} arch.json for ${epochs} epochs beside them`;
+  return [
+    '',
+    'Left out of the pairing: results with no Gauss-Newton result of the same seed, data, seed network, λ_p and retraining epochs.',
+    '',
+    ...unpaired.map((u) => {
+      const other = u.otherRetraining.seeds;
+      const missing = u.seeds.filter((s) => !other.includes(s));
+      const why = [
+        ...(missing.length > 0 ? [`${seedList(missing)}: no Gauss-Newton result of ${missing.length === 1 ? 'this seed' : 'these seeds'} in the table`] : []),
+        ...(other.length > 0 ? [`${seedList(other)}: Gauss-Newton's ${other.length === 1 ? 'result is' : 'results are'} here only ${u.otherRetraining.retrainedEpochs.map((e) => (e === null ? `as ${other.length === 1 ? 'its run' : 'their runs'} retrained ${other.length === 1 ? 'it' : 'them'}` : `retrained ${e} epochs`)).join(' or ')} (${fix(u.retrainedEpochs, other.length === 1)})`] : []),
+      ];
+      return `- ${u.method}${u.retrainedEpochs === null ? '' : ` retrained ${u.retrainedEpochs} epochs`} on ${u.seedNetwork}, ${u.datasetLabel}, λ_p ${lambdaText(u.lambdaP)}: ${why.join('; ')}`;
+    }),
+  ];
 }
 
 const methodText = (r: { method: string; retrainedEpochs: number | null }) =>
@@ -125,15 +163,7 @@ const methodText = (r: { method: string; retrainedEpochs: number | null }) =>
  * the pairing (`unpaired`, from unpairedResults); '' when there is neither.
  */
 export function pairedMarkdown(rows: PairedRow[], unpaired: UnpairedResults[] = []): string {
-  const leftOut = unpaired.length === 0
-    ? []
-    : [
-        '',
-        'Left out of the pairing, for want of a Gauss-Newton result with the same seed (same data, seed network, λ_p and retraining epochs): ' +
-          unpaired
-            .map((u) => `${u.method}${u.retrainedEpochs === null ? '' : ` retrained ${u.retrainedEpochs} epochs`} on ${u.seedNetwork}, ${u.datasetLabel}, λ_p ${lambdaText(u.lambdaP)}: seed${u.seeds.length === 1 ? '' : 's'} ${u.seeds.join(', ')}`)
-            .join('; ') + '.',
-      ];
+  const leftOut = leftOutLines(unpaired);
   if (rows.length === 0) return leftOut.length === 0 ? '' : [...leftOut, ''].join('\n');
   const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
   const lines = [

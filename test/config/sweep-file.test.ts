@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, absolutePathsConfigText, loadSweepFile, sweepPoints } from '../../src/config';
-import { arrayRanges, jobScript } from '../../src/cli/sweep/slurm';
+import { jobScript } from '../../src/cli/sweep/slurm';
+import { integerRanges } from '../../src/util/ranges';
 import { writeTinyConfig } from '../helpers/tiny-config';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nasgrow-sweepfile-'));
@@ -91,8 +92,9 @@ test('the base config copy has absolute paths and keeps comments', (t) => {
 });
 
 test('job arrays: indices as ranges, and a job script with the sweep file\'s settings', (t) => {
-  t.is(arrayRanges([5, 0, 1, 2, 3, 7, 8]), '0-3,5,7-8');
-  t.is(arrayRanges([4]), '4');
+  t.is(integerRanges([5, 0, 1, 2, 3, 7, 8]), '0-3,5,7-8');
+  t.is(integerRanges([2, 0, 1, 9], ', '), '0-2, 9');
+  t.is(integerRanges([4]), '4');
   const script = jobScript('/s/w', 'w.yaml', { partition: 'gpu', time: '01:00:00', cpus_per_task: 4, mem: '8G', max_running: null, sbatch_args: ['--qos=low'], setup: ['module load nodejs'] });
   for (const line of ['#SBATCH --partition=gpu', '#SBATCH --time=01:00:00', '#SBATCH --cpus-per-task=4', '#SBATCH --mem=8G', '#SBATCH --qos=low', '#SBATCH --requeue', 'module load nodejs']) t.true(script.includes(line), line);
   t.regex(script, /sweep point '\/s\/w' "\$SLURM_ARRAY_TASK_ID" --threads "\$\{SLURM_CPUS_PER_TASK:-4\}"/);

@@ -67,15 +67,20 @@ test('results without a Gauss-Newton partner are named under the paired table, n
   const groups = [gn, uniform, retrained, plain];
   const left = unpairedResults(groups, net);
   t.deepEqual(
-    left.map((u) => [u.method, u.retrainedEpochs, u.seeds]),
+    left.map((u) => [u.method, u.retrainedEpochs, u.seeds, u.otherRetraining.seeds]),
     [
-      ['uniform', null, [5]],
-      ['uniform', 12, [0]],
+      ['uniform', null, [5], []],
+      ['uniform', 12, [0], [0]],
     ],
   );
   const md = pairedMarkdown(pairedRows(groups, net), left);
   t.regex(md, /\| uniform \| 2 \(0, 1\) \|/);
-  t.regex(md, /Left out of the pairing.*: uniform on VGG-19 w=16, CIFAR-10, λ_p 1e-5: seed 5; uniform retrained 12 epochs on VGG-19 w=16, CIFAR-10, λ_p 1e-5: seed 0\./);
+  t.regex(md, /\n- uniform on VGG-19 w=16, CIFAR-10, λ_p 1e-5: seed 5: no Gauss-Newton result of this seed in the table\n/);
+  // Gauss-Newton's seed 0 is there, but as its run retrained it, not for 12 epochs
+  t.regex(md, /\n- uniform retrained 12 epochs on VGG-19 w=16, CIFAR-10, λ_p 1e-5: seed 0: Gauss-Newton's result is here only as its run retrained it \(tabulate `nasgrow train` runs of its arch\.json for 12 epochs beside them\)\n/);
+  // the other way round: runs' own results against Gauss-Newton's retrained 12 epochs
+  const other = unpairedResults([[{ ...gn[0]!, retrainedEpochs: 12 }], [result('random', 0, 0.4)]], net);
+  t.regex(pairedMarkdown([], other), /- random on .*: seed 0: Gauss-Newton's result is here only retrained 12 epochs \(tabulate the Gauss-Newton run itself beside them\)/);
   // nothing pairs at all: the note alone says why the paired table is missing
   t.regex(pairedMarkdown([], left), /^\nLeft out of the pairing/);
   // no Gauss-Newton result anywhere: nothing was to be paired, nothing to say

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../../util/atomic-write';
 import { UserError } from '../../util/errors';
 import { UsageError } from '../errors';
 import { PreparedSweep, cliEntry, failedPointLine, pointsFailed, resultLine } from './common';
+import { integerRanges } from '../../util/ranges';
 
 /** SLURM refused or failed a command: its stderr, and what was asked. */
 export class SlurmError extends UserError {}
@@ -72,19 +73,6 @@ export function slurmTaskHeld(job: string, task: string): boolean {
   return r.status === 0 && r.stdout.split('\n').some((state) => LIVE.has(state.trim()));
 }
 
-/** "0-3,5,7-8" for [0,1,2,3,5,7,8]. */
-export function arrayRanges(indices: number[]): string {
-  const sorted = [...new Set(indices)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
 /** A word for the shell, single-quoted. */
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -139,7 +127,7 @@ export async function submitSweep(s: PreparedSweep, opts: { wait: boolean }, log
     fs.chmodSync(f.jobScript, 0o755);
     const indices = todo.map((t) => t.index);
     const throttle = s.sweep.slurm.max_running ? `%${s.sweep.slurm.max_running}` : '';
-    const out = slurmTool('sbatch', ['--parsable', `--array=${arrayRanges(indices)}${throttle}`, f.jobScript]);
+    const out = slurmTool('sbatch', ['--parsable', `--array=${integerRanges(indices)}${throttle}`, f.jobScript]);
     const job = out.trim().split(';')[0]!;
     recordSubmission(s.dir, { job, tasks: indices, at: new Date().toISOString() });
     log(`submitted job array ${job} (${todo.length} task${todo.length === 1 ? '' : 's'}: ${todo.map((t) => `${t.index}=${t.p.name}`).join(', ')}); output in ${f.slurmDir}`);
