@@ -6,7 +6,7 @@ export { DATASET_KINDS, DataShape, DatasetKind, datasetShape } from '../data/kin
 export { ArchFileError, archShapeMismatch, checkArch, loadArchFile } from './arch-file';
 export { resolveArch, resolveArchMatched } from './resolve-arch';
 export { inlineYaml, renderMarkdownTable } from './describe';
-export { SlurmSettings, SweepFile, SweepPoint, absolutePathsConfigText, configKeys, loadSweepFile, sweepPoints } from './sweep-file';
+export { SlurmSettings, SweepFile, SweepPoint, absolutePathsConfigText, configKeys, excludedPoints, loadSweepFile, sweepPoints } from './sweep-file';
 
 import { renderMarkdownTable } from './describe';
 import { configStructure } from './schema';

@@ -183,12 +183,21 @@ export function loadSweepFile(file: string, cwd: string = process.cwd()): SweepF
         let ok = true;
         for (const [k, v] of Object.entries(e as Record<string, unknown>)) {
           const g = grid.find((x) => x.key === k);
-          if (!g) {
+          // a key the grid has but refused is reported there already
+          if (!g && typeof top.grid === 'object' && top.grid !== null && k in top.grid) ok = false;
+          else if (!g) {
             const near = closestMatch(k, grid.map((x) => x.key));
             bad(['exclude', i, k], `is not a grid key${near ? ` (did you mean ${near}?)` : ''}: an entry leaves out combinations of grid values (${grid.map((x) => x.key).join(', ')})`);
             ok = false;
           } else if (!g.values.some((x) => JSON.stringify(x) === JSON.stringify(v))) {
-            bad(['exclude', i, k], `is ${JSON.stringify(v)}, not one of grid.${k}'s values (${g.values.map((x) => JSON.stringify(x)).join(', ')}): it would leave out nothing`);
+            const hint = Array.isArray(v) && !g.values.some(Array.isArray)
+              ? ': an entry takes one value per key; write one entry per value'
+              : typeof v === 'string' && g.values.some((x) => JSON.stringify(x) === v)
+                ? `: the grid's value is ${v}, not the string ${JSON.stringify(v)}; drop the quotes`
+                : typeof v === 'string' && /^(yes|no|on|off)$/i.test(v) && g.values.some((x) => typeof x === 'boolean')
+                  ? ': write true or false'
+                  : ': it would leave out nothing';
+            bad(['exclude', i, k], `is ${JSON.stringify(v)}, not one of grid.${k}'s values (${g.values.map((x) => JSON.stringify(x)).join(', ')})${hint}`);
             ok = false;
           }
         }
@@ -275,30 +284,14 @@ function readSlurm(raw: unknown, bad: (keys: (string | number)[], problem: strin
  */
 export function sweepPoints(sweep: SweepFile): SweepPoint[] {
   const dir = path.dirname(path.resolve(sweep.source));
-  const last = (k: string) => k.split('.').pop()!;
-  const shortNames = sweep.grid.map((g) => (sweep.grid.filter((h) => last(h.key) === last(g.key)).length > 1 ? g.key : last(g.key)));
   const problems: ConfigProblem[] = [];
   const points: SweepPoint[] = [];
-  const combos: number[][] = [[]];
-  for (const g of sweep.grid) {
-    const next: number[][] = [];
-    for (const c of combos) for (let i = 0; i < g.values.length; i++) next.push([...c, i]);
-    combos.splice(0, combos.length, ...next);
-  }
-  const excluded = (combo: number[]) =>
-    sweep.exclude.some((e) => sweep.grid.every((g, j) => !(g.key in e.values) || JSON.stringify(e.values[g.key]) === JSON.stringify(g.values[combo[j]!])));
-  for (const combo of combos) {
-    if (excluded(combo)) continue;
+  const combos = gridCombinations(sweep);
+  for (const { combo, name, excludedBy } of combos) {
+    if (excludedBy !== null) continue;
     const values: Record<string, unknown> = {};
     const origins: Record<string, string> = {};
-    const gridValues: Record<string, unknown> = {};
-    const nameParts: string[] = [];
-    sweep.grid.forEach((g, j) => {
-      const i = combo[j]!;
-      gridValues[g.key] = g.values[i];
-      nameParts.push(`${shortNames[j]}-${nameValue(g.values[i], i)}`);
-    });
-    const name = nameParts.join('_');
+    const gridValues = Object.fromEntries(sweep.grid.map((g, j) => [g.key, g.values[combo[j]!]]));
     for (const s of sweep.set) {
       const filled = fillTemplates(s.value, { ...gridValues, sweep: path.join(sweep.out) }, (t) =>
         problems.push({ source: sweep.source, key: `set.${s.key}`, problem: `names \${${t}}, which is not a grid key (${sweep.grid.map((g) => g.key).join(', ')}) nor sweep`, line: s.line }),
@@ -312,12 +305,40 @@ export function sweepPoints(sweep: SweepFile): SweepPoint[] {
     });
     points.push({ name, values, origins });
   }
-  if (points.length === 0) problems.push({ source: sweep.source, key: 'exclude', problem: `leaves out all ${combos.length} combinations of the grid: no point is left to run` });
+  if (points.length === 0) {
+    const entries = sweep.exclude.map((e, i) => `exclude[${i}]${e.line ? ` (line ${e.line})` : ''}`).join(', ');
+    problems.push({ source: sweep.source, key: 'exclude', problem: `leaves out all ${combos.length} combinations of the grid (${entries}): no point is left to run; remove or narrow an entry` });
+  }
   const byName = new Map<string, number>();
   for (const p of points) byName.set(p.name, (byName.get(p.name) ?? 0) + 1);
   for (const [name, n] of byName) if (n > 1) problems.push({ source: sweep.source, key: 'grid', problem: `gives ${n} points the folder name ${name}: grid values that differ only in characters other than letters, digits and .+- cannot be told apart; write them differently` });
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   return points;
+}
+
+/** The points `exclude` leaves out: their names and the entry (index, line) that leaves each out. */
+export function excludedPoints(sweep: SweepFile): Array<{ name: string; entry: number; line?: number }> {
+  return gridCombinations(sweep)
+    .filter((c) => c.excludedBy !== null)
+    .map((c) => ({ name: c.name, entry: c.excludedBy!, line: sweep.exclude[c.excludedBy!]!.line }));
+}
+
+/** Every combination of the grid's values (indices per grid key, the first key slowest), its point
+ *  name, and the first exclude entry that leaves it out (null: none). */
+function gridCombinations(sweep: SweepFile): Array<{ combo: number[]; name: string; excludedBy: number | null }> {
+  const last = (k: string) => k.split('.').pop()!;
+  const shortNames = sweep.grid.map((g) => (sweep.grid.filter((h) => last(h.key) === last(g.key)).length > 1 ? g.key : last(g.key)));
+  let combos: number[][] = [[]];
+  for (const g of sweep.grid) combos = combos.flatMap((c) => g.values.map((_, i) => [...c, i]));
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return combos.map((combo) => {
+    const excludedBy = sweep.exclude.findIndex((e) => sweep.grid.every((g, j) => !(g.key in e.values) || same(e.values[g.key], g.values[combo[j]!])));
+    return {
+      combo,
+      name: sweep.grid.map((g, j) => `${shortNames[j]}-${nameValue(g.values[combo[j]!], combo[j]!)}`).join('_'),
+      excludedBy: excludedBy < 0 ? null : excludedBy,
+    };
+  });
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {

@@ -4,7 +4,7 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, absolutePathsConfigText, loadSweepFile, sweepPoints } from '../../src/config';
+import { ConfigError, absolutePathsConfigText, excludedPoints, loadSweepFile, sweepPoints } from '../../src/config';
 import { jobScript } from '../../src/cli/sweep/slurm';
 import { integerRanges } from '../../src/util/ranges';
 import { writeTinyConfig } from '../helpers/tiny-config';
@@ -112,5 +112,15 @@ test('exclude leaves out the combinations it names; an entry that names no grid 
   t.regex(m, /exclude\.0\.sead is not a grid key \(did you mean seed\?\).*\(line 6\)/);
   t.regex(m, /exclude\.1\.seed is 2, not one of grid\.seed's values \(0, 1\): it would leave out nothing/);
   t.regex(m, /exclude\.2 must be a mapping from grid keys/);
-  t.regex(problems('config: base.yaml\ngrid: { seed: [0, 1] }\nexclude: [{ seed: 0 }, { seed: 1 }]\n'), /exclude leaves out all 2 combinations of the grid: no point is left to run/);
+  t.regex(problems('config: base.yaml\ngrid: { seed: [0, 1] }\nexclude:\n  - { seed: 0 }\n  - { seed: 1 }\n'), /exclude leaves out all 2 combinations of the grid \(exclude\[0\] \(line 4\), exclude\[1\] \(line 5\)\): no point is left to run; remove or narrow an entry/);
+  // what went wrong, when it can be told: a quoted number, a list, yes for true; a grid key refused there is not refused again
+  const hints = problems('config: base.yaml\ngrid:\n  seed: [0, 1]\n  grow.uniform_baseline: [true]\n  sed: [1]\nexclude:\n  - { seed: "1" }\n  - { seed: [0, 1] }\n  - { grow.uniform_baseline: yes }\n  - { sed: 1 }\n');
+  t.regex(hints, /exclude\.0\.seed is "1", .*: the grid's value is 1, not the string "1"; drop the quotes/);
+  t.regex(hints, /exclude\.1\.seed is \[0,1\], .*: an entry takes one value per key; write one entry per value/);
+  t.regex(hints, /exclude\.2\.grow\.uniform_baseline is "yes", .*: write true or false/);
+  t.notRegex(hints, /exclude\.3/);
+  t.regex(hints, /grid\.sed is not a config key/);
+  // the points left out, named as the sweep's first lines and --dry-run list them
+  const three = loadSweepFile(sweepFile('config: base.yaml\ngrid:\n  seed: [0, 1, 2]\nexclude:\n  - { seed: 1 }\n'), dir);
+  t.deepEqual(excludedPoints(three), [{ name: 'seed-1', entry: 0, line: 5 }]);
 });

@@ -108,6 +108,16 @@ test.serial('a sweep killed mid-way and started again finishes without redoing i
   const third = nasgrow(['sweep', 'seeds.yaml']);
   t.regex(third.out, /3 done, 0 to run/);
   t.regex(third.out, /every point is done/);
+  // points the file no longer runs, left out by exclude or gone from the grid, are kept and said so
+  fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: tiny.yaml\ngrid:\n  seed: [1, 2, 3]\nexclude:\n  - { seed: 3 }\nout: out/seeds\n');
+  const excluded = nasgrow(['sweep', 'seeds.yaml', '--dry-run']);
+  t.is(excluded.code, 0, excluded.out);
+  t.regex(excluded.out, /2 points \(seed × 3, 1 left out by exclude\) in .*; 2 done, 0 to run/);
+  t.regex(excluded.out, /1 point of the sweep folder is now left out by exclude: seed-3; its run folder is kept, and `nasgrow sweep status` and `nasgrow table` of the sweep folder still show it/);
+  t.regex(excluded.out, /left out seed-3 \(exclude\[0\], line 5\)/);
+  fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: tiny.yaml\ngrid:\n  seed: [1, 2]\nout: out/seeds\n');
+  const gone = nasgrow(['sweep', 'seeds.yaml', '--dry-run']);
+  t.regex(gone.out, /1 point of the sweep folder is not in the sweep file's grid any more: seed-3; its run folder is kept/);
   // a done point run again by hand finds its run finished: its record still describes the attempt that did the work
   const point = nasgrow(['sweep', 'point', 'out/seeds', 'seed-1', '--threads', '1']);
   t.is(point.code, 0, point.out);

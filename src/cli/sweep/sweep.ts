@@ -9,7 +9,7 @@
 // grid values add points); points whose runs are done are skipped, started ones resume.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, ConfigProblem, SweepFile, SweepPoint, absolutePathsConfigText, diffConfigs, inlineYaml, loadConfig, loadSweepFile, sweepPoints } from '../../config';
+import { ConfigError, ConfigProblem, SweepFile, SweepPoint, absolutePathsConfigText, diffConfigs, excludedPoints, inlineYaml, loadConfig, loadSweepFile, sweepPoints } from '../../config';
 import { SweepManifest, isSweepFolder, readPointStatus, readSweepManifest, runFolder, sweepFolder, writeSweepManifest } from '../../report';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkFolder } from '../../util/folders';
@@ -122,9 +122,16 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   const todo = points.filter((p) => !done.has(p.name));
   const excluded = sweep.grid.reduce((n, g) => n * g.values.length, 1) - points.length;
   log(`sweep ${sweep.source}: ${points.length} point${points.length === 1 ? '' : 's'} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}${excluded > 0 ? `, ${excluded} left out by exclude` : ''}) in ${dir}; ${done.size} done, ${todo.length} to run`);
-  if (leftOut.length > 0) log(`  ${leftOut.length} point${leftOut.length === 1 ? '' : 's'} of the sweep folder ${leftOut.length === 1 ? 'is' : 'are'} not in the sweep file any more and ${leftOut.length === 1 ? 'is' : 'are'} left as ${leftOut.length === 1 ? 'it is' : 'they are'}: ${leftOut.join(', ')}`);
+  // points the folder has that the file no longer runs: left out by exclude, or gone from the grid
+  const excludedNow = excludedPoints(sweep);
+  const leftByExclude = leftOut.filter((n) => excludedNow.some((e) => e.name === n));
+  const leftByGrid = leftOut.filter((n) => !leftByExclude.includes(n));
+  const kept = (n: number) => `${n === 1 ? 'its run folder is' : 'their run folders are'} kept, and \`nasgrow sweep status\` and \`nasgrow table\` of the sweep folder still show ${n === 1 ? 'it' : 'them'} (move ${n === 1 ? 'it' : 'them'} out of the folder to drop ${n === 1 ? 'it' : 'them'})`;
+  if (leftByGrid.length > 0) log(`  ${leftByGrid.length} point${leftByGrid.length === 1 ? '' : 's'} of the sweep folder ${leftByGrid.length === 1 ? 'is' : 'are'} not in the sweep file's grid any more: ${leftByGrid.join(', ')}; ${kept(leftByGrid.length)}`);
+  if (leftByExclude.length > 0) log(`  ${leftByExclude.length} point${leftByExclude.length === 1 ? '' : 's'} of the sweep folder ${leftByExclude.length === 1 ? 'is' : 'are'} now left out by exclude: ${leftByExclude.join(', ')}; ${kept(leftByExclude.length)}`);
   if (args.dryRun) {
     for (const p of points) log(`  ${done.has(p.name) ? 'done   ' : 'to run '} ${p.name}: ${Object.entries(p.values).map(([k, v]) => `${k}=${inlineYaml(v)}`).join(' ')}`);
+    for (const e of excludedNow) log(`  left out ${e.name} (exclude[${e.entry}]${e.line ? `, line ${e.line}` : ''})`);
     log('dry run: nothing written');
     return null;
   }
