@@ -102,7 +102,7 @@ maybe('a task cancelled mid-run with scancel resumes, when submitted again, to t
   t.regex(mid.stdout, /seed-3\s+done/);
   t.regex(mid.stdout, /seed-4\s+interrupted\s+[12] phases?/);
   // scancel's SIGTERM reached the run, which said so last in its train.log
-  t.regex(fs.readFileSync(path.join(dir, 'out', 'cancel', 'seed-4', 'train.log'), 'utf8'), /interrupted by SIGTERM: `nasgrow run \S+config\.yaml --resume \S+` continues after the last completed phase or retraining epoch\n$/);
+  t.regex(fs.readFileSync(path.join(dir, 'out', 'cancel', 'seed-4', 'train.log'), 'utf8'), /interrupted by SIGTERM: running the sweep again \(or `nasgrow sweep point \S+ seed-4` for this point alone\) continues from the last completed phase or retraining epoch \(from the start if there is none\)\n$/);
 
   // as if the cancelled task had run on another node: its lock and status name a host this one is not,
   // so only SLURM can say that it is gone (src/cli/sweep/point.ts releaseStaleSlurmLock)

@@ -31,6 +31,9 @@ export interface TrainArgs {
   verbose?: boolean;
   /** config values set by the caller, not the command line: a sweep point's (src/cli/sweep/point.ts) */
   overrides?: Override[];
+  /** what continues this run once stopped, a phrase for train.log (default: the command with --resume);
+   *  a sweep point's names the sweep (src/cli/sweep/point.ts) */
+  resumeHow?: string;
 }
 
 /**
@@ -65,8 +68,10 @@ export const PLACE_KEYS: readonly string[] = ['runtime.device', 'runtime.threads
 
 /** A run about to start or resume: its config, folder, data, seed architecture, log and progress display. */
 export interface RunSession {
-  /** the command whose run this is (what resumes it) */
+  /** the command whose run this is */
   command: 'train' | 'run';
+  /** what continues this run once stopped (a phrase: a command in backquotes) */
+  resumeHow: string;
   cfg: TrainConfig;
   run: PreparedRunFolder;
   /** continue the run in `run.dir` (it already holds that run) */
@@ -275,7 +280,8 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
     await data.close();
     throw e;
   }
-  return { command, cfg, run, resume, data, arch, source: args.config, log, progress };
+  const resumeHow = args.resumeHow ?? `\`nasgrow ${command} ${path.join(runDir, 'config.yaml')} --resume ${runDir}\``;
+  return { command, resumeHow, cfg, run, resume, data, arch, source: args.config, log, progress };
 }
 
 /**
@@ -334,9 +340,8 @@ function isInside(p: string, dir: string): boolean {
  */
 export async function inSession<T>(session: RunSession, work: () => Promise<T>): Promise<T> {
   const interrupted = (signal: NodeJS.Signals) => {
-    const dir = session.run.dir;
     try {
-      session.log(`interrupted by ${signal}: \`nasgrow ${session.command} ${path.join(dir, 'config.yaml')} --resume ${dir}\` continues after the last completed ${session.command === 'run' ? 'phase or retraining epoch' : 'epoch'}`);
+      session.log(`interrupted by ${signal}: ${session.resumeHow} continues from the last completed ${session.command === 'run' ? 'phase or retraining epoch' : 'epoch'} (from the start if there is none)`);
     } catch {
       /* the log itself failed (a full disk): the exit status still says a signal ended the run */
     }

@@ -65,7 +65,8 @@ export async function runPoint(args: PointArgs): Promise<void> {
   const dir = path.resolve(args.dir);
   const m = readSweepManifest(dir);
   const point = findPoint(dir, m, args.point);
-  const trainArgs = pointTrainArgs(dir, point, args.threads);
+  // stopped, the point is the sweep's to go on with: its status, its threads
+  const trainArgs = { ...pointTrainArgs(dir, point, args.threads), resumeHow: `running the sweep again (or \`nasgrow sweep point ${dir} ${point.name}\` for this point alone)` };
   const f = sweepFolder(dir);
   const started = new Date();
   const base = { started: started.toISOString(), host: os.hostname(), pid: process.pid, slurm: slurmTask() };
