@@ -120,10 +120,9 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   }
 
   const todo = points.filter((p) => !done.has(p.name));
-  const excluded = sweep.grid.reduce((n, g) => n * g.values.length, 1) - points.length;
-  log(`sweep ${sweep.source}: ${points.length} point${points.length === 1 ? '' : 's'} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}${excluded > 0 ? `, ${excluded} left out by exclude` : ''}) in ${dir}; ${done.size} done, ${todo.length} to run`);
-  // points the folder has that the file no longer runs: left out by exclude, or gone from the grid
   const excludedNow = excludedPoints(sweep);
+  log(`sweep ${sweep.source}: ${points.length} point${points.length === 1 ? '' : 's'} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}${excludedNow.length > 0 ? `, ${excludedNow.length} left out by exclude` : ''}) in ${dir}; ${done.size} done, ${todo.length} to run`);
+  // points the folder has that the file no longer runs: left out by exclude, or gone from the grid
   const leftByExclude = leftOut.filter((n) => excludedNow.some((e) => e.name === n));
   const leftByGrid = leftOut.filter((n) => !leftByExclude.includes(n));
   const kept = (n: number) => `${n === 1 ? 'its run folder is' : 'their run folders are'} kept, and \`nasgrow sweep status\` and \`nasgrow table\` of the sweep folder still show ${n === 1 ? 'it' : 'them'} (move ${n === 1 ? 'it' : 'them'} out of the folder to drop ${n === 1 ? 'it' : 'them'})`;
