@@ -41,7 +41,7 @@ for (const file of files) {
 const sweeps = fs.readdirSync(path.join(ROOT, 'sweeps', 'study')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ROOT, 'sweeps', 'study', f));
 
 test('sweeps/study holds the study\'s sweeps', (t) => {
-  t.deepEqual(sweeps.map((f) => path.basename(f)).sort(), ['mobilenetv1-baselines.yaml', 'mobilenetv1-full.yaml', 'mobilenetv1-gn.yaml', 'mobilenetv1-retrain12-grown.yaml', 'mobilenetv1-retrain12-uniform-macs.yaml', 'mobilenetv1-retrain12-uniform.yaml', 'mobilenetv1-tune.yaml', 'vgg19-baselines.yaml', 'vgg19-confirm.yaml', 'vgg19-gn.yaml', 'vgg19-retrain12-grown.yaml', 'vgg19-retrain12-uniform-macs.yaml', 'vgg19-retrain12-uniform.yaml', 'vgg19-tune-phases.yaml', 'vgg19-tune.yaml']);
+  t.deepEqual(sweeps.map((f) => path.basename(f)).sort(), ['mobilenetv1-baselines.yaml', 'mobilenetv1-full.yaml', 'mobilenetv1-gn.yaml', 'mobilenetv1-retrain12-grown.yaml', 'mobilenetv1-retrain12-uniform-macs.yaml', 'mobilenetv1-retrain12-uniform.yaml', 'mobilenetv1-tune.yaml', 'vgg19-baselines.yaml', 'vgg19-confirm-theta.yaml', 'vgg19-confirm.yaml', 'vgg19-gn.yaml', 'vgg19-retrain12-grown.yaml', 'vgg19-retrain12-uniform-macs.yaml', 'vgg19-retrain12-uniform.yaml', 'vgg19-tune-phases.yaml', 'vgg19-tune.yaml']);
 });
 
 for (const file of sweeps) {
