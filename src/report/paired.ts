@@ -7,7 +7,7 @@
 // control matched by compute is MACS_MATCHED, a `nasgrow train` with model.uniform_match.
 import { integerRanges } from '../util/ranges';
 import { meanInterval95 } from '../util/stats';
-import { MACS_MATCHED, RunResult, lambdaText } from './results-table';
+import { MACS_MATCHED, RunResult, budgetText, lambdaText } from './results-table';
 
 /** One method's results in one setting (dataset, seed network, λ_p, retraining epochs), by seed. */
 export interface MethodSetting {
@@ -38,11 +38,16 @@ export interface PairedRow extends MethodSetting {
   /** every pair has the same error and parameters: the same retrained network (random and steepest
    *  baselines end at their reference's widths and retrain from the same initial weights) */
   identical: boolean;
+  /** Gauss-Newton's budget as the table shows it, e.g. "12 (2×(2+2) + 4, growing phases ≤ 100 θ steps)":
+   *  what tells apart rows of settings that differ in more than the columns show */
+  budget: string;
 }
 
 // the run's own results pair with each other; a run's architectures trained again by `nasgrow train`
 // (retrainedEpochs) pair among themselves, per number of epochs
-const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width, r.lambdaP, r.retrainedEpochs ?? null]);
+// (and only within the rest of their setting, RunResult.pairing: Gauss-Newton runs with other θ steps
+// are another setting, each paired with its own controls)
+const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width, r.lambdaP, r.retrainedEpochs ?? null, r.pairing ?? null]);
 
 /**
  * Pair every non-Gauss-Newton result with the Gauss-Newton result of the same dataset, seed network,
@@ -71,6 +76,7 @@ export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) =>
       paramsRatio: pairs.reduce((s, r) => s + r.params / ref.get(r.seed)!.params, 0) / pairs.length,
       mmacRatio: pairs.reduce((s, r) => s + r.mmacPerImage / ref.get(r.seed)!.mmacPerImage, 0) / pairs.length,
       identical: pairs.every((r) => r.testError === ref.get(r.seed)!.testError && r.params === ref.get(r.seed)!.params),
+      budget: budgetText(ref.get(pairs[0]!.seed)!),
     });
   }
   return rows;
@@ -99,6 +105,9 @@ export interface UnpairedResults extends MethodSetting {
   /** the seeds (of `seeds`) whose Gauss-Newton results are there in the same setting but for the
    *  retraining: the runs' own retraining (null) or `nasgrow train` runs of another length (epochs) */
   otherRetraining: { seeds: number[]; retrainedEpochs: Array<number | null> };
+  /** the seeds (of `seeds`, not in otherRetraining) whose Gauss-Newton results are there with the same
+   *  retraining but in another setting (config keys beyond the method differ: RunResult.pairing) */
+  otherSetting: number[];
 }
 
 // the setting but for the retraining epochs
@@ -121,13 +130,17 @@ export function unpairedResults(groups: RunResult[][], seedNetwork: (r: RunResul
     const ref = gn.get(key(first));
     const seeds = g.filter((r) => !ref?.has(r.seed)).map((r) => r.seed).sort((a, b) => a - b);
     if (seeds.length === 0) continue;
-    const elsewhere = gnAll.filter((r) => keyBesidesRetraining(r) === keyBesidesRetraining(first) && seeds.includes(r.seed));
+    const near = gnAll.filter((r) => keyBesidesRetraining(r) === keyBesidesRetraining(first) && seeds.includes(r.seed));
+    const sameRetraining = (r: RunResult) => (r.retrainedEpochs ?? null) === (first.retrainedEpochs ?? null);
+    const otherSetting = seeds.filter((s) => near.some((r) => r.seed === s && sameRetraining(r)));
+    const elsewhere = near.filter((r) => !sameRetraining(r) && !otherSetting.includes(r.seed));
     out.push({
       ...methodSetting(first, seedNetwork, seeds),
       otherRetraining: {
         seeds: seeds.filter((s) => elsewhere.some((r) => r.seed === s)),
         retrainedEpochs: [...new Set(elsewhere.map((r) => r.retrainedEpochs ?? null))].sort((a, b) => (a ?? 0) - (b ?? 0)),
       },
+      otherSetting,
     });
   }
   return out;
@@ -145,9 +158,12 @@ function leftOutLines(unpaired: UnpairedResults[]): string[] {
     '',
     ...unpaired.map((u) => {
       const other = u.otherRetraining.seeds;
-      const missing = u.seeds.filter((s) => !other.includes(s));
+      const missing = u.seeds.filter((s) => !other.includes(s) && !u.otherSetting.includes(s));
       const why = [
         ...(missing.length > 0 ? [`${seedList(missing)}: no Gauss-Newton result of ${missing.length === 1 ? 'this seed' : 'these seeds'} in the table`] : []),
+        ...(u.otherSetting.length > 0
+          ? [`${seedList(u.otherSetting)}: Gauss-Newton's ${u.otherSetting.length === 1 ? 'result is' : 'results are'} of another setting (its config differs in more than the method's keys: compare the run folders' config.yaml)`]
+          : []),
         ...(other.length > 0 ? [`${seedList(other)}: Gauss-Newton's ${other.length === 1 ? 'result is' : 'results are'} here only ${u.otherRetraining.retrainedEpochs.map((e) => (e === null ? `as ${other.length === 1 ? 'its run' : 'their runs'} retrained ${other.length === 1 ? 'it' : 'them'}` : `retrained ${e} epochs`)).join(' or ')} (${fix(u.retrainedEpochs, other.length === 1)})`] : []),
       ];
       return `- ${u.method}${u.retrainedEpochs === null ? '' : ` retrained ${u.retrainedEpochs} epochs`} on ${u.seedNetwork}, ${u.datasetLabel}, λ_p ${lambdaText(u.lambdaP)}: ${why.join('; ')}`;
@@ -166,6 +182,9 @@ export function pairedMarkdown(rows: PairedRow[], unpaired: UnpairedResults[] = 
   const leftOut = leftOutLines(unpaired);
   if (rows.length === 0) return leftOut.length === 0 ? '' : [...leftOut, ''].join('\n');
   const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
+  // rows that would look alike (settings that differ in, say, θ steps) also show Gauss-Newton's budget
+  const label = (r: PairedRow) => JSON.stringify([r.datasetLabel, r.seedNetwork, r.lambdaP, methodText(r)]);
+  const alike = (r: PairedRow) => rows.filter((q) => label(q) === label(r)).length > 1;
   const lines = [
     '| dataset | seed network | λ_p | method | n (seeds) | error − Gauss-Newton (points) | 95% interval | Gauss-Newton lower on | params / Gauss-Newton | MMAC / Gauss-Newton | growing network: error − Gauss-Newton [95%] |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -174,7 +193,7 @@ export function pairedMarkdown(rows: PairedRow[], unpaired: UnpairedResults[] = 
         r.datasetLabel,
         r.seedNetwork,
         lambdaText(r.lambdaP),
-        methodText(r),
+        alike(r) ? `${methodText(r)}; Gauss-Newton's budget ${r.budget}` : methodText(r),
         `${r.seeds.length} (${r.seeds.join(', ')})`,
         f(r.diff.mean),
         r.identical ? 'the same network (by construction)' : Number.isNaN(r.diff.low) ? 'n < 2' : `[${f(r.diff.low)}, ${f(r.diff.high)}]`,
@@ -187,7 +206,7 @@ export function pairedMarkdown(rows: PairedRow[], unpaired: UnpairedResults[] = 
   ];
   return [
     '',
-    'Paired by seed: each method\'s test error minus Gauss-Newton\'s on the same seed (same data, seed network and λ_p), in percentage points;',
+    'Paired by seed: each method\'s test error minus Gauss-Newton\'s on the same seed (same data, seed network, λ_p and config but for the method), in points;',
     'positive: Gauss-Newton is better. 95% interval: Student\'s t over the paired differences; one that includes 0 cannot tell the methods apart.',
     'Random splitting and splitting steepest descent end at their reference\'s widths and retrain from the same initial weights: their retrained',
     'network is the reference\'s (README "Baselines"); they differ in the growing network, whose test error at the end of the last training phase',

@@ -47,6 +47,10 @@ export interface RunResult {
    *  uniform-baseline/arch.json: 'uniform'): the epochs it was trained for. Such results pair with each
    *  other, not with the run's own retraining (absent: not such a run) */
   retrainedEpochs?: number;
+  /** what a result must share with Gauss-Newton's to be paired with it, beyond the dataset, seed
+   *  network, λ_p and retraining epochs: the rest of the setting but for the method (src/cli/table
+   *  pairingKey; e.g. grow.theta_steps). Absent: nothing more */
+  pairing?: string;
 }
 
 /** A row of the table: a group of nasgrow's runs of one setting, or a published row. */
@@ -193,6 +197,11 @@ function rank(dataset: string): number {
   return i < 0 ? 2 : i;
 }
 
+/** A budget as the table's column shows it: its epochs and how they divide, "12 (2×(2+2) + 4, ...)". */
+export function budgetText(r: { budgetEpochs: number | null; budget: string }): string {
+  return r.budgetEpochs === null ? r.budget : `${r.budgetEpochs} (${r.budget})`;
+}
+
 /** "3e-7" as the paper writes λ_p values; '' for none. */
 export function lambdaText(l: number | null): string {
   return l === null ? '' : l.toExponential().replace(/\.?0*e\+?/, 'e');
@@ -219,7 +228,7 @@ export function markdownTable(rows: TableRow[]): string {
   const header = ['dataset', 'seed network', 'λ_p', 'method', 'source', 'n', 'test error (%)', 'params (M)', 'MMAC', 'wall time', 'hardware', 'budget (epochs)', 'GPU days'];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const r of rows) {
-    const budget = r.budgetEpochs === null ? r.budget : `${r.budgetEpochs} (${r.budget})`;
+    const budget = budgetText(r);
     const cells = [
       r.datasetLabel,
       r.seedNetwork,

@@ -300,7 +300,8 @@ test("a run's architectures trained again by `nasgrow train` (model.arch: its ar
 
 test("a baseline's run folder with grow.uniform_baseline: its control's row is named after the baseline", (t) => {
   const cfg = path.join(TMP, 'random.yaml');
-  fs.writeFileSync(cfg, fs.readFileSync(config(0), 'utf8').replace('grow: {', `grow: { method: random, reference: ${runDir('lp1e-6/seed-0')},`));
+  // final_batches differs from its reference's (2): a key random splitting does not read
+  fs.writeFileSync(cfg, fs.readFileSync(config(0), 'utf8').replace('grow: {', `grow: { method: random, reference: ${runDir('lp1e-6/seed-0')},`).replace('final_batches: 2', 'final_batches: 3'));
   const out = path.join(TMP, 'baseline', 'random-seed-0');
   const r = nasgrow(['run', cfg, '--out', out]);
   t.is(r.code, 0, r.stderr);
@@ -308,4 +309,33 @@ test("a baseline's run folder with grow.uniform_baseline: its control's row is n
   t.is(table.code, 0, table.stderr);
   t.is(table.stderr, '');
   t.deepEqual(csvOf(table.stdout).map((x) => x.method), ['gauss-newton', 'random', 'uniform', 'uniform (control of random)']);
+  // paired with its reference, the run it was made to be compared with, though their configs differ in more than the method
+  const md = nasgrow(['table', runDir('lp1e-6/seed-0'), out, '--paper', 'none']);
+  t.regex(md.stdout, /\| random \| 1 \(0\) \| \+0\.00 \| the same network \(by construction\) \|/);
+  t.notRegex(md.stdout, /Left out of the pairing/);
+});
+
+test('two Gauss-Newton settings that differ in θ steps: each is paired with its own controls, and the paired rows show its budget', (t) => {
+  const dir = path.join(TMP, 'theta');
+  for (const seed of [0, 1]) {
+    fs.cpSync(runDir(`lp1e-6/seed-${seed}`), path.join(dir, `a${seed}`), { recursive: true });
+    const b = path.join(dir, `b${seed}`);
+    fs.cpSync(runDir(`lp1e-6/seed-${seed}`), b, { recursive: true });
+    const cfg = path.join(b, 'config.yaml');
+    fs.writeFileSync(cfg, fs.readFileSync(cfg, 'utf8').replace(/^ {2}theta_steps: null$/m, '  theta_steps: 7'));
+    const rep = readJson(path.join(b, 'report.json'));
+    rep.test_error = seed === 0 ? 0.5 : 0.6;
+    rep.uniform_baseline.test_error = seed === 0 ? 0.25 : 0.3;
+    fs.writeFileSync(path.join(b, 'report.json'), JSON.stringify(rep, null, 2) + '\n');
+  }
+  t.regex(fs.readFileSync(path.join(dir, 'b0', 'config.yaml'), 'utf8'), /theta_steps: 7/);
+  const r = nasgrow(['table', dir, '--paper', 'none']);
+  t.is(r.code, 0, r.stderr);
+  // setting a: the real runs' own differences; setting b: −25 and −30 points
+  const real = [0, 1].map((s) => 100 * (report(runDir(`lp1e-6/seed-${s}`)).uniform_baseline.test_error - report(runDir(`lp1e-6/seed-${s}`)).test_error));
+  const paired = r.stdout.split('\n').filter((l) => /\| uniform; Gauss-Newton's budget /.test(l));
+  t.is(paired.length, 2, r.stdout);
+  t.true(paired.some((l) => /growing phases ≤ 7 θ steps\) \| 2 \(0, 1\) \| -27\.50 \|/.test(l)), paired.join('\n'));
+  const mean = (real[0]! + real[1]!) / 2;
+  t.true(paired.some((l) => !/≤ 7 θ steps/.test(l) && l.includes(`| 2 (0, 1) | ${(mean >= 0 ? '+' : '') + mean.toFixed(2)} |`)), paired.join('\n'));
 });

@@ -81,6 +81,10 @@ test('results without a Gauss-Newton partner are named under the paired table, n
   // the other way round: runs' own results against Gauss-Newton's retrained 12 epochs
   const other = unpairedResults([[{ ...gn[0]!, retrainedEpochs: 12 }], [result('random', 0, 0.4)]], net);
   t.regex(pairedMarkdown([], other), /- random on .*: seed 0: Gauss-Newton's result is here only retrained 12 epochs \(tabulate the Gauss-Newton run itself beside them\)/);
+  // Gauss-Newton's seed 1 of another setting (other θ steps: another pairing)
+  const otherSetting = unpairedResults([[{ ...gn[1]!, pairing: 'a' }], [{ ...result('uniform', 1, 0.3), pairing: 'b' }]], net);
+  t.deepEqual(otherSetting[0]!.otherSetting, [1]);
+  t.regex(pairedMarkdown([], otherSetting), /- uniform on .*: seed 1: Gauss-Newton's result is of another setting \(its config differs in more than the method's keys: compare the run folders' config\.yaml\)\n/);
   // nothing pairs at all: the note alone says why the paired table is missing
   t.regex(pairedMarkdown([], left), /^\nLeft out of the pairing/);
   // no Gauss-Newton result anywhere: nothing was to be paired, nothing to say

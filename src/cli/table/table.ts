@@ -12,7 +12,7 @@
 // Unfinished runs among finished ones are left out with a warning; with none finished it is an error.
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkArch, diffConfigs, loadArchFile, loadConfig, TrainConfig } from '../../config';
+import { checkArch, configKeys, diffConfigs, loadArchFile, loadConfig, TrainConfig } from '../../config';
 import type { ArchState } from '../../models/arch';
 import { macCount, paramCount, type UniformMatchBy } from '../../models/params';
 import {
@@ -334,6 +334,27 @@ function archSource(archFile: string | null, match: UniformMatchBy | null): { ru
  */
 const NOT_THE_SETTING = ['grow.reference', 'seed', 'output.dir', 'runtime.device', 'runtime.threads', 'data.path', 'data.cache_dir', 'model.arch', 'train.eval_every', 'train.checkpoint_every', 'grow.uniform_baseline'];
 
+/** Config keys in which a method's setting may differ from the Gauss-Newton runs it is paired with:
+ *  the method and its own settings (a baseline's), and what a control is matched by. */
+const METHOD_KEYS = ['grow.method', 'grow.steepest_scale', 'grow.slimming_width', 'grow.target_params', 'model.uniform_match'];
+
+/** A config's value at a dotted key. */
+const valueAt = (cfg: TrainConfig, key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], cfg);
+
+/**
+ * What a run's results must share with Gauss-Newton's to be paired with them (RunResult.pairing): its
+ * setting (settingDiff's keys) but for the method (METHOD_KEYS) and the command — a baseline's run
+ * pairs with the Gauss-Newton run of the same settings, a `nasgrow train` of a run's architecture with
+ * the other trainings of that run's architectures (through the run's config, its source). Two
+ * Gauss-Newton settings that differ only in, say, grow.theta_steps each pair with their own controls.
+ */
+function pairingKey(run: FinishedRun): string {
+  const flat = (cfg: TrainConfig, skip: (k: string) => boolean) => configKeys().filter((k) => !skip(k) && !NOT_THE_SETTING.includes(k) && !METHOD_KEYS.includes(k)).map((k) => [k, valueAt(cfg, k)]);
+  const own = flat(run.cfg, (k) => (run.command === 'train' ? k.startsWith('grow.') : k === 'train.epochs'));
+  const source = run.source ? flat(run.source.cfg, (k) => k === 'train.epochs') : null;
+  return JSON.stringify([run.data, run.seedArch, own, source]);
+}
+
 /** The config keys in which two runs' settings differ (none: the same setting). */
 function settingDiff(a: FinishedRun, b: FinishedRun): string[] {
   if (a.command !== b.command) return ['the command (run or train)'];
@@ -373,6 +394,19 @@ function groupRuns(runs: FinishedRun[], warn: (line: string) => void): RunResult
       }
     }
     for (const { seed, dirs } of bySeed.values()) if (dirs.length > 1) warn(`${dirs.join(' and ')} are runs of one setting with the same seed ${seed}: each counts as a seed of its row`);
+  }
+  for (const s of settings) {
+    const pairing = pairingKey(s[0]!);
+    for (const r of s) for (const x of r.results) x.pairing = pairing;
+  }
+  // a baseline's run was made to be compared with its reference (grow.reference, a Gauss-Newton run of
+  // the same seed): it pairs as that run does when the run is tabulated, whatever keys only one of the
+  // two methods reads (θ's, the final pass's batches)
+  const byDir = new Map(runs.map((r) => [path.resolve(r.dir), r]));
+  for (const r of runs) {
+    const reference = r.command === 'run' ? r.cfg.grow.reference : null;
+    const target = reference ? byDir.get(path.resolve(r.dir, reference)) : undefined;
+    if (target) for (const x of r.results) x.pairing = target.results[0]?.pairing;
   }
   const groups: { setting: FinishedRun[]; results: RunResult[] }[] = [];
   for (const s of settings) {
