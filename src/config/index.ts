@@ -4,7 +4,7 @@ export { LoadOptions, Override, configName, diffConfigs, loadConfig, parseConfig
 export { CheckContext, FAMILIES, GROW_METHODS, GrowMethod, TrainConfig, assertTrainable, checkConsistency, checkTrainable, configSchema, configStructure, denseLayerCount } from './schema';
 export { DATASET_KINDS, DataShape, DatasetKind, datasetShape } from '../data/kinds';
 export { ArchFileError, archShapeMismatch, checkArch, loadArchFile } from './arch-file';
-export { resolveArch, resolveArchMatched } from './resolve-arch';
+export { ArchMatch, resolveArch, resolveArchMatched } from './resolve-arch';
 export { inlineYaml, renderMarkdownTable } from './describe';
 export { SlurmSettings, SweepFile, SweepPoint, absolutePathsConfigText, configKeys, excludedPoints, loadSweepFile, sweepPoints } from './sweep-file';
 

@@ -17,11 +17,18 @@ export function resolveArch(cfg: TrainConfig, data?: DataShape): ArchState {
   return resolveArchMatched(cfg, data).arch;
 }
 
+/** What a uniform control was matched to (model.uniform_match on model.arch): run.json's `matched`. */
+export interface ArchMatch {
+  by: UniformMatchBy;
+  /** the model.arch file's architecture */
+  of: ArchState;
+}
+
 /**
  * resolveArch, and with model.uniform_match what the architecture was matched to (the model.arch
- * file's, read once; run.json's `matched`), null without. Throws as resolveArch.
+ * file's, read once), null without. Throws as resolveArch.
  */
-export function resolveArchMatched(cfg: TrainConfig, data?: DataShape): { arch: ArchState; matched: { by: UniformMatchBy; of: ArchState } | null } {
+export function resolveArchMatched(cfg: TrainConfig, data?: DataShape): { arch: ArchState; matched: ArchMatch | null } {
   const shape = data ?? datasetShape(cfg.data.dataset);
   if (cfg.model.arch !== null) {
     const arch = loadArchFile(cfg.model.arch);

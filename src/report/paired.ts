@@ -51,7 +51,8 @@ const key = (r: RunResult) => JSON.stringify([r.datasetLabel, r.family, r.width,
 
 /**
  * Pair every non-Gauss-Newton result with the Gauss-Newton result of the same dataset, seed network,
- * λ_p and seed. `seedNetwork` names a family and width as the table shows them.
+ * λ_p, retraining epochs, rest of the setting (RunResult.pairing) and seed. `seedNetwork` names a
+ * family and width as the table shows them.
  */
 export function pairedRows(groups: RunResult[][], seedNetwork: (r: RunResult) => string): PairedRow[] {
   const gn = gaussNewtonBySetting(groups);
@@ -154,7 +155,7 @@ function leftOutLines(unpaired: UnpairedResults[]): string[] {
     epochs === null ? `tabulate the Gauss-Newton ${one ? 'run itself' : 'runs themselves'} beside them` : `tabulate \`nasgrow train\` runs of ${one ? 'its' : 'their'} arch.json for ${epochs} epochs beside them`;
   return [
     '',
-    'Left out of the pairing: results with no Gauss-Newton result of the same seed, data, seed network, λ_p and retraining epochs.',
+    'Left out of the pairing: results with no Gauss-Newton result of the same seed, data, seed network, λ_p, retraining epochs and config but for the method.',
     '',
     ...unpaired.map((u) => {
       const other = u.otherRetraining.seeds;

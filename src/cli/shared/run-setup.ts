@@ -7,8 +7,8 @@
 // the terminal and to train.log; an error after that point is written into train.log too.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArchMatched } from '../../config';
-import { macCount, paramCount, type UniformMatchBy } from '../../models/params';
+import { ArchMatch, ConfigError, Override, TrainConfig, assertTrainable, configName, diffConfigs, inlineYaml, loadConfig, renderConfigYaml, resolveArchMatched } from '../../config';
+import { macCount, paramCount } from '../../models/params';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
 import { checkRunFolder, MatchedArch, PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
@@ -184,7 +184,7 @@ export async function checkStartData(
   const { cfg, runDir, manifest } = plan;
   const data = await setupData(cfg, log);
   let arch: ArchState;
-  let matched: { by: UniformMatchBy; of: ArchState } | null;
+  let matched: ArchMatch | null;
   const prints = { train: fingerprint(data.train), test: fingerprint(data.test) };
   try {
     // with model.uniform_match, what the network was matched to is recorded and, on resume, compared
@@ -222,7 +222,7 @@ export async function checkStartData(
  * The log line that says what a uniform control was matched to: "model.uniform_match macs: width 27,
  * the narrowest uniform mobilenetv1 with at least the 2.43 MMAC per image of FILE (widths ...)".
  */
-function matchLine(m: { by: UniformMatchBy; of: ArchState }, arch: ArchState, file: string): string {
+function matchLine(m: ArchMatch, arch: ArchState, file: string): string {
   const source = m.of;
   const what = m.by === 'macs' ? `${(macCount(source) / 1e6).toFixed(2)} MMAC per image` : `${paramCount(source).toLocaleString('en-US')} parameters`;
   return `model.uniform_match ${m.by}: width ${arch.layers[0]!.width}, the narrowest uniform ${arch.family} with at least the ${what} of ${file} (widths ${source.layers.map((l) => l.width).join(',')})`;

@@ -349,10 +349,15 @@ const valueAt = (cfg: TrainConfig, key: string): unknown => key.split('.').reduc
  * Gauss-Newton settings that differ only in, say, grow.theta_steps each pair with their own controls.
  */
 function pairingKey(run: FinishedRun): string {
-  const flat = (cfg: TrainConfig, skip: (k: string) => boolean) => configKeys().filter((k) => !skip(k) && !NOT_THE_SETTING.includes(k) && !METHOD_KEYS.includes(k)).map((k) => [k, valueAt(cfg, k)]);
-  const own = flat(run.cfg, (k) => (run.command === 'train' ? k.startsWith('grow.') : k === 'train.epochs'));
-  const source = run.source ? flat(run.source.cfg, (k) => k === 'train.epochs') : null;
-  return JSON.stringify([run.data, run.seedArch, own, source]);
+  const flat = (cfg: TrainConfig, command: FinishedRun['command']) => configKeys().filter((k) => !notTheSetting(command, k) && !METHOD_KEYS.includes(k)).map((k) => [k, valueAt(cfg, k)]);
+  return JSON.stringify([run.data, run.seedArch, flat(run.cfg, run.command), run.source ? flat(run.source.cfg, 'run') : null]);
+}
+
+/** Whether config key `k` of a `command` run is outside its setting: NOT_THE_SETTING, and what the
+ *  command does not read — `train` ignores grow.*, and `run` counts its epochs in grow.* instead of
+ *  train.epochs. */
+function notTheSetting(command: FinishedRun['command'], k: string): boolean {
+  return NOT_THE_SETTING.includes(k) || (command === 'train' ? k.startsWith('grow.') : k === 'train.epochs');
 }
 
 /** The config keys in which two runs' settings differ (none: the same setting). */
@@ -364,9 +369,7 @@ function settingDiff(a: FinishedRun, b: FinishedRun): string[] {
   if (a.source && b.source) keys.push(...diffConfigs(a.source.cfg, b.source.cfg).map((d) => d.key).filter((k) => !NOT_THE_SETTING.includes(k)).map((k) => `${k} of the run whose architecture is trained`));
   if (JSON.stringify(a.data) !== JSON.stringify(b.data)) keys.push('the data (fingerprints in run.json)');
   if (JSON.stringify(a.seedArch) !== JSON.stringify(b.seedArch)) keys.push('the seed network (run.json)');
-  // `train` ignores grow.*, and `run` counts its epochs in grow.* instead of train.epochs
-  const ignored = (k: string) => NOT_THE_SETTING.includes(k) || (a.command === 'train' ? k.startsWith('grow.') : k === 'train.epochs');
-  keys.push(...diffConfigs(a.cfg, b.cfg).map((d) => d.key).filter((k) => !ignored(k)));
+  keys.push(...diffConfigs(a.cfg, b.cfg).map((d) => d.key).filter((k) => !notTheSetting(a.command, k)));
   return keys;
 }
 
