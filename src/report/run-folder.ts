@@ -367,16 +367,24 @@ export class RunLock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw userFsError(e, 'lock the run folder by writing', file);
       }
       const holder = readHolder(file);
-      if (holder && holder.host === os.hostname() && processAlive(holder.pid)) {
-        throw new RunFolderError(`the run folder ${dir} is in use by process ${holder.pid} (since ${holder.started}): wait for it to finish or stop it, then --resume`);
-      }
-      if (holder && holder.host !== os.hostname()) {
-        throw new RunFolderError(`the run folder ${dir} is locked by process ${holder.pid} on host ${holder.host} (since ${holder.started}); if that process is gone, delete ${file} and try again`);
-      }
+      const held = heldBy(dir, file, holder);
+      if (held) throw held;
       log?.(holder ? `took over the lock of process ${holder.pid} (since ${holder.started}), which no longer runs` : `replaced an unreadable lock file ${file}`);
       fs.rmSync(file, { force: true });
     }
     throw new RunFolderError(`could not lock the run folder ${dir}: another process keeps taking ${file}`);
+  }
+
+  /**
+   * Refuse early, before a start logs or reads anything, when another live process holds the lock of
+   * run folder `dir`; takes nothing (acquire still decides, as two starts can race past this check).
+   * @throws RunFolderError as acquire does.
+   */
+  static assertFree(dir: string): void {
+    const file = path.join(dir, '.lock');
+    if (!fs.existsSync(file)) return;
+    const held = heldBy(dir, file, readHolder(file));
+    if (held) throw held;
   }
 
   /** Give the lock up (also done when the process exits normally). */
@@ -391,6 +399,17 @@ export class RunLock {
       /* the folder went away: nothing to release */
     }
   }
+}
+
+/** The error for a lock held by a live process on this host, or by any process on another host; null when it can be taken over. */
+function heldBy(dir: string, file: string, holder: { pid: number; host: string; started: string } | null): RunFolderError | null {
+  if (holder && holder.host === os.hostname() && processAlive(holder.pid)) {
+    return new RunFolderError(`the run folder ${dir} is in use by process ${holder.pid} (since ${holder.started}): wait for it to finish or stop it, then --resume`);
+  }
+  if (holder && holder.host !== os.hostname()) {
+    return new RunFolderError(`the run folder ${dir} is locked by process ${holder.pid} on host ${holder.host} (since ${holder.started}); if that process is gone, delete ${file} and try again`);
+  }
+  return null;
 }
 
 function readHolder(file: string): { pid: number; host: string; started: string } | null {

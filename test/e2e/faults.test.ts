@@ -234,6 +234,8 @@ test('a run folder in use is refused naming the PID; the other command\'s folder
   await new Promise((r) => child.on('exit', r));
   t.is(second.code, 1, second.out);
   t.regex(second.out, new RegExp(`is in use by process ${child.pid} \\(since `));
+  // refused before it says it resumes or reads the data: its only line is the error
+  t.notRegex(second.out, /resuming|decoded|loaded/);
   t.true(fs.existsSync(lock), 'the killed process left its lock (as SIGKILL does)');
   const grow = nasgrow(['run', cfg, '--resume', out]);
   t.is(grow.code, 1, grow.out);

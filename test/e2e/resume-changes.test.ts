@@ -97,7 +97,11 @@ test('run --resume: fewer retraining epochs or no baseline on a finished run cha
   t.is(refused.code, 1, refused.out);
   t.regex(refused.out, /error: cannot resume .* with grow\.retrain_epochs 1: the run has retrained 2 epochs already, .* resume with grow\.retrain_epochs 3 \(the run's\) or any number from 2 up/);
   t.is(configYaml(run), before);
-  t.is(nasgrow(['run', cfg, '--resume', run]).code, 0);
+  const resumed = nasgrow(['run', cfg, '--resume', run]);
+  t.is(resumed.code, 0, resumed.out);
+  // it says where the retraining goes on; the baseline had not started
+  t.regex(resumed.out, /retrain: resuming after epoch 2 of 3 from .*retrain\/checkpoints\/epoch-0002\.safetensors/);
+  t.notRegex(resumed.out, /uniform baseline: resuming/);
   const report = fs.readFileSync(path.join(run, 'report.json'), 'utf8');
   // finished: fewer retraining epochs, none, or no baseline: nothing to do, config.yaml keeps the run's
   for (const [retrain, baseline, note] of [
@@ -118,6 +122,8 @@ test('run --resume: fewer retraining epochs or no baseline on a finished run cha
   const longer = nasgrow(['run', variant(4, true), '--resume', run]);
   t.is(longer.code, 0, longer.out);
   t.regex(longer.out, /warning: grow\.retrain_epochs changed from 3 to 4 after 3 epochs: those ran on the 3-epoch cosine schedule, which they had completed .* differs from an uninterrupted 4-epoch run/);
+  t.regex(longer.out, /retrain: resuming after epoch 3 of 4 /);
+  t.regex(longer.out, /uniform baseline: resuming after epoch 3 of 4 /);
   t.regex(configYaml(run), /^ {2}retrain_epochs: 4$/m);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -459,6 +459,7 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   fs.mkdirSync(ckptDir, { recursive: true });
   const ckpt = latestCheckpoint(ckptDir);
   const loaded = ckpt ? loadCheckpoint(ckpt.file, { warn: c.log }) : null;
+  if (ckpt) c.log(`${label}: resuming after epoch ${ckpt.epoch} of ${c.epochs} from ${path.relative(process.cwd(), ckpt.file)}`);
   const model = loaded ? loaded.state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
   const schedule = scheduleOf(c.cfg, c.epochs);
   const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);

@@ -11,7 +11,7 @@ import { ArchMatch, ConfigError, Override, TrainConfig, assertTrainable, configN
 import { macCount, paramCount } from '../../models/params';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
-import { checkRunFolder, MatchedArch, PreparedRunFolder, ProgressReporter, RunFolderError, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
+import { checkRunFolder, MatchedArch, PreparedRunFolder, ProgressReporter, RunFolderError, RunLock, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
 import { checkDevice } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
@@ -153,6 +153,8 @@ export function checkStart(args: TrainArgs, kind: 'train' | 'grow', opts: { data
   checkDevice(cfg.runtime.device);
   checkFolder(runDir, 'output.dir');
   checkRunFolder(runDir, resume);
+  // a second writer is refused before it prints "resuming" and reads the data (the lock decides later)
+  if (resume) RunLock.assertFree(runDir);
   let manifest: ReturnType<typeof readManifest> | null = null;
   if (resume && fs.existsSync(runFolder(runDir).config)) {
     manifest = readManifest(runDir);
