@@ -16,4 +16,4 @@ export { ARCH_COLOURS, GrowthRow, archFigureSvg, cellFill, growthRows } from './
 export { KIND_COLOURS, SeriesPoint, epochSeries, runChartSpec } from './run-chart';
 export { ReportExtras, ReportFigures, prefixSvgIds, reportPageHtml } from './report-page';
 export { PointStatus, SlurmSubmission, SweepManifest, isSweepFolder, readPointStatus, readSubmissions, readSweepManifest, recordSubmission, sweepFolder, writePointStatus, writeSweepManifest } from './sweep-folder';
-export { MethodSetting, PairedRow, UnpairedResults, pairedMarkdown, pairedRows, unpairedResults } from './paired';
+export { MethodSetting, PairedRow, PartnerlessGaussNewton, UnpairedResults, pairedMarkdown, pairedRows, partnerlessGaussNewton, unpairedResults } from './paired';

@@ -147,16 +147,57 @@ export function unpairedResults(groups: RunResult[][], seedNetwork: (r: RunResul
   return out;
 }
 
+/** Gauss-Newton results of one setting that some method of the same setting has no result of the seed for. */
+export interface PartnerlessGaussNewton extends MethodSetting {
+  /** the methods that lack Gauss-Newton's seeds, grouped by the seeds they lack (ascending) */
+  missing: Array<{ methods: string[]; seeds: number[] }>;
+}
+
+/**
+ * The other side of unpairedResults: Gauss-Newton seeds that a method compared in the same setting
+ * did not run (baselines on 3 seeds beside 16 Gauss-Newton runs), so that a row's n and Gauss-Newton's
+ * own row can be told apart. Only methods with at least one result in Gauss-Newton's setting count: a
+ * table of Gauss-Newton runs alone leaves nothing out.
+ */
+export function partnerlessGaussNewton(groups: RunResult[][], seedNetwork: (r: RunResult) => string): PartnerlessGaussNewton[] {
+  const out: PartnerlessGaussNewton[] = [];
+  for (const [k, gn] of gaussNewtonBySetting(groups)) {
+    const lacking = new Map<string, { methods: string[]; seeds: number[] }>();
+    for (const g of groups) {
+      const first = g[0];
+      if (!first || first.method === 'gauss-newton' || first.method === 'train' || key(first) !== k) continue;
+      const has = new Set(g.map((r) => r.seed));
+      const seeds = [...gn.keys()].filter((s) => !has.has(s)).sort((a, b) => a - b);
+      if (seeds.length === 0) continue;
+      const entry = lacking.get(JSON.stringify(seeds)) ?? { methods: [], seeds };
+      if (!entry.methods.includes(first.method)) entry.methods.push(first.method);
+      lacking.set(JSON.stringify(seeds), entry);
+    }
+    if (lacking.size === 0) continue;
+    const missing = [...lacking.values()].sort((a, b) => a.seeds[0]! - b.seeds[0]! || a.seeds.length - b.seeds.length);
+    const any = [...gn.values()][0]!;
+    out.push({ ...methodSetting(any, seedNetwork, [...new Set(missing.flatMap((m) => m.seeds))].sort((a, b) => a - b)), missing });
+  }
+  return out;
+}
+
+/** "a", "a or b", "a, b or c" */
+const orList = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
+
 /** One line per left-out method: its setting, its seeds, and why each has no partner. */
-function leftOutLines(unpaired: UnpairedResults[]): string[] {
-  if (unpaired.length === 0) return [];
+function leftOutLines(unpaired: UnpairedResults[], partnerless: PartnerlessGaussNewton[]): string[] {
+  if (unpaired.length === 0 && partnerless.length === 0) return [];
   const seedList = (seeds: number[]) => `seed${seeds.length === 1 ? '' : 's'} ${integerRanges(seeds, ', ')}`;
   const fix = (epochs: number | null, one: boolean) =>
     epochs === null ? `tabulate the Gauss-Newton ${one ? 'run itself' : 'runs themselves'} beside them` : `tabulate \`nasgrow train\` runs of ${one ? 'its' : 'their'} arch.json for ${epochs} epochs beside them`;
   return [
     '',
-    'Left out of the pairing: results with no Gauss-Newton result of the same seed, data, seed network, λ_p, retraining epochs and config but for the method.',
+    'Left out of the pairing: results with no partner of the same seed, data, seed network, λ_p, retraining epochs and config but for the method.',
     '',
+    ...partnerless.map((p) => {
+      const why = p.missing.map((m) => `${seedList(m.seeds)}: no ${orList(m.methods)} result of ${m.seeds.length === 1 ? 'this seed' : 'these seeds'} in the table`);
+      return `- ${p.method}${p.retrainedEpochs === null ? '' : ` retrained ${p.retrainedEpochs} epochs`} on ${p.seedNetwork}, ${p.datasetLabel}, λ_p ${lambdaText(p.lambdaP)}: ${why.join('; ')}`;
+    }),
     ...unpaired.map((u) => {
       const other = u.otherRetraining.seeds;
       const missing = u.seeds.filter((s) => !other.includes(s) && !u.otherSetting.includes(s));
@@ -176,11 +217,12 @@ const methodText = (r: { method: string; retrainedEpochs: number | null }) =>
   r.retrainedEpochs === null ? r.method : `${r.method} (both retrained ${r.retrainedEpochs} epochs)`;
 
 /**
- * The paired rows as a Markdown table with its caption, and a line naming the results left out of
- * the pairing (`unpaired`, from unpairedResults); '' when there is neither.
+ * The paired rows as a Markdown table with its caption, and a list naming the results left out of
+ * the pairing (`unpaired`, from unpairedResults; `partnerless`, from partnerlessGaussNewton); '' when
+ * there is neither.
  */
-export function pairedMarkdown(rows: PairedRow[], unpaired: UnpairedResults[] = []): string {
-  const leftOut = leftOutLines(unpaired);
+export function pairedMarkdown(rows: PairedRow[], unpaired: UnpairedResults[] = [], partnerless: PartnerlessGaussNewton[] = []): string {
+  const leftOut = leftOutLines(unpaired, partnerless);
   if (rows.length === 0) return leftOut.length === 0 ? '' : [...leftOut, ''].join('\n');
   const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
   // rows that would look alike (settings that differ in, say, θ steps) also show Gauss-Newton's budget

@@ -1,6 +1,6 @@
 // Paired-by-seed comparisons (src/report/paired.ts) and the t-interval under them (src/util/stats.ts).
 import test from 'ava';
-import { pairedMarkdown, pairedRows, RunResult, unpairedResults } from '../../src/report';
+import { pairedMarkdown, pairedRows, partnerlessGaussNewton, RunResult, unpairedResults } from '../../src/report';
 import { meanInterval95 } from '../../src/util/stats';
 
 test('the 95% t-interval matches a hand computation, and is NaN for one value', (t) => {
@@ -89,4 +89,23 @@ test('results without a Gauss-Newton partner are named under the paired table, n
   t.regex(pairedMarkdown([], left), /^\nLeft out of the pairing/);
   // no Gauss-Newton result anywhere: nothing was to be paired, nothing to say
   t.deepEqual(unpairedResults([uniform, plain], net), []);
+});
+
+test('Gauss-Newton seeds that a method of the same setting did not run are named too', (t) => {
+  const net = () => 'VGG-19 w=16';
+  const gn = [0, 1, 2, 3, 4].map((s) => result('gauss-newton', s, 0.3));
+  const uniform = [0, 1, 2].map((s) => result('uniform', s, 0.31));
+  const baselines = ['random', 'steepest'].map((m) => [0, 1].map((s) => result(m, s, 0.4)));
+  // another λ_p: not Gauss-Newton's setting, so it leaves no Gauss-Newton seed out
+  const otherLambda = [result('slimming', 0, 0.4, 1000, 1e-4)];
+  const groups = [gn, uniform, ...baselines, otherLambda];
+  const p = partnerlessGaussNewton(groups, net);
+  t.deepEqual(p.map((x) => [x.method, x.seeds, x.missing]), [
+    ['gauss-newton', [2, 3, 4], [{ methods: ['random', 'steepest'], seeds: [2, 3, 4] }, { methods: ['uniform'], seeds: [3, 4] }]],
+  ]);
+  const md = pairedMarkdown(pairedRows(groups, net), unpairedResults(groups, net), p);
+  t.regex(md, /\n- gauss-newton on VGG-19 w=16, CIFAR-10, λ_p 1e-5: seeds 2-4: no random or steepest result of these seeds in the table; seeds 3-4: no uniform result of these seeds in the table\n/);
+  // Gauss-Newton alone, or every method on every seed: nothing left out
+  t.deepEqual(partnerlessGaussNewton([gn], net), []);
+  t.deepEqual(partnerlessGaussNewton([gn.slice(0, 3), uniform], net), []);
 });

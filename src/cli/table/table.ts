@@ -27,6 +27,7 @@ import {
   markdownTable,
   pairedMarkdown,
   pairedRows,
+  partnerlessGaussNewton,
   unpairedResults,
   phaseDir,
   readJsonl,
@@ -97,7 +98,7 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
   const rows = tableRows(groups.map(groupRow), args.paper);
   const format = args.format ?? (args.out === undefined || /\.(md|markdown)$/i.test(args.out) ? 'markdown' : 'csv');
   const seedNetwork = (r: RunResult) => seedNetworkName(r.family, r.width);
-  const paired = pairedMarkdown(pairedRows(groups, seedNetwork), unpairedResults(groups, seedNetwork));
+  const paired = pairedMarkdown(pairedRows(groups, seedNetwork), unpairedResults(groups, seedNetwork), partnerlessGaussNewton(groups, seedNetwork));
   const text = format === 'csv' ? csvTable(rows) : markdownTable(rows) + paired;
   if (args.out === undefined) output.stdout(text);
   else {
