@@ -141,3 +141,22 @@ test.serial('a sweep killed mid-way and started again finishes without redoing i
   t.is(other.code, 1, other.out);
   t.regex(other.out, /its base config \(.*base\.yaml\) differs from .*other\.yaml\n\s+train\.lr: 0\.05 in the sweep, 0\.07 now\nonly runtime\.device, runtime\.threads, data\.cache_dir, output\.dir may differ/);
 });
+
+test.serial('a `command: train` sweep retrains what another sweep found; status counts its epochs, and table pairs its arms by seed', (t) => {
+  // the multi-seed study's *-retrain12-* sweeps: model.arch reaches into the other sweep's folder
+  // through ${sweep}; one arm trains the found architectures, the other their controls matched by MACs
+  const retrain = (name: string, extra: string) =>
+    fs.writeFileSync(path.join(dir, `${name}.yaml`), `config: tiny.yaml\ncommand: train\nset:\n  model.arch: \${sweep}/../seeds/seed-\${seed}/arch.json\n${extra}  train.epochs: 2\ngrid:\n  seed: [1, 2]\nout: out/${name}\n`);
+  retrain('grown', '');
+  retrain('macs', '  model.uniform_match: macs\n');
+  for (const name of ['grown', 'macs']) {
+    const r = nasgrow(['sweep', `${name}.yaml`]);
+    t.is(r.code, 0, r.out);
+  }
+  const status = nasgrow(['sweep', 'status', 'out/macs']);
+  t.is(status.code, 0, status.out);
+  t.regex(status.stdout, /seed-1\s+done\s+2 of 2 epochs\s+test error/);
+  const table = nasgrow(['table', 'out/grown', 'out/macs', '--paper', 'none']);
+  t.is(table.code, 0, table.out);
+  t.regex(table.stdout, /\| uniform \(matched MACs\) \(both retrained 2 epochs\) \| 2 \(1, 2\) \|/);
+});

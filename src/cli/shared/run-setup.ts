@@ -153,8 +153,6 @@ export function checkStart(args: TrainArgs, kind: 'train' | 'grow', opts: { data
   checkDevice(cfg.runtime.device);
   checkFolder(runDir, 'output.dir');
   checkRunFolder(runDir, resume);
-  // a second writer is refused before it prints "resuming" and reads the data (the lock decides later)
-  if (resume) RunLock.assertFree(runDir);
   let manifest: ReturnType<typeof readManifest> | null = null;
   if (resume && fs.existsSync(runFolder(runDir).config)) {
     manifest = readManifest(runDir);
@@ -243,6 +241,9 @@ function matchLine(m: ArchMatch, arch: ArchState, file: string): string {
 export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { quiet?: boolean; check?: (cfg: TrainConfig, arch: ArchState) => void } = {}): Promise<RunSession> {
   const plan = checkStart(args, kind);
   const { cfg, resume, runDir, command, notes } = plan;
+  // a second writer is refused before it prints "resuming" and reads the data (the lock decides
+  // later); not in checkStart, whose other callers (validate, a sweep's check of its points) write nothing
+  if (resume) RunLock.assertFree(runDir);
 
   // Lines logged before the run folder exists reach train.log once it does.
   const early: string[] = [];

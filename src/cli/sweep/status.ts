@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatDuration, readJsonl, readPointStatus, readRunProgress, readSubmissions, readSweepManifest, runFolder, sweepFolder } from '../../report';
+import { loadConfig, TrainConfig } from '../../config';
 import { processAlive } from '../../util/process-alive';
 import { UsageError } from '../errors';
 import { failedPointLine, resultLine } from './common';
@@ -42,9 +43,11 @@ export function sweepStatus(dir: string): PointRow[] {
     const runDir = f.point(p.name);
     const st = readPointStatus(dir, p.name);
     const started = fs.existsSync(runFolder(runDir).config);
-    const progress = !started ? '' : m.command === 'run' ? runProgress(runDir) : plural(readJsonl(runFolder(runDir).metricsJsonl).filter((r) => r.kind === 'train').length, 'epoch');
+    const progress = !started ? '' : pointProgress(runDir, m.command);
     const inQueue = queued.get(index);
-    const where = st ? `${st.host}${st.slurm ? ` (SLURM ${st.slurm.job}_${st.slurm.task})` : ` pid ${st.pid}`}${st.seconds !== undefined ? `, ${formatDuration(st.seconds)}` : ''}` : '';
+    // a done point's wall time; a running one's time so far
+    const time = st?.seconds !== undefined ? `, ${formatDuration(st.seconds)}` : st?.state === 'running' ? `, ${formatDuration((Date.now() - Date.parse(st.started)) / 1000)} so far` : '';
+    const where = st ? `${st.host}${st.slurm ? ` (SLURM ${st.slurm.job}_${st.slurm.task})` : ` pid ${st.pid}`}${time}` : '';
     let state: PointRow['state'];
     let result = '';
     if (st?.state === 'done' && started) {
@@ -64,13 +67,40 @@ export function sweepStatus(dir: string): PointRow[] {
   });
 }
 
-function runProgress(runDir: string): string {
+/**
+ * How far a point's run got, against what its config.yaml plans: "2 of 3 phases", "3 phases,
+ * retraining 2 of 4 epochs", "3 phases, retrained, uniform baseline 1 of 4 epochs", "3 phases,
+ * retrained" (done); for `train`,
+ * "5 of 12 epochs". Epochs are counted from metrics.jsonl, once each (a run killed between an epoch's
+ * record and its checkpoint writes the record again).
+ */
+function pointProgress(runDir: string, command: 'run' | 'train'): string {
+  let cfg: TrainConfig | null = null;
   try {
-    const p = readRunProgress(path.join(runDir, 'progress.json'));
-    return plural(p.completedPhases, 'phase') + (p.retrainDone ? ', retrained' : '');
+    cfg = loadConfig(runFolder(runDir).config, { checkPaths: false, cwd: runDir });
+  } catch {
+    // a config.yaml this build cannot read: the counts alone
+  }
+  const records = readJsonl(runFolder(runDir).metricsJsonl);
+  const epochs = (kind: string) => new Set(records.filter((r) => r.kind === kind && r.phase === null).map((r) => r.epoch)).size;
+  const of = (n: number, total: number | null | undefined, word: string) => (total ? `${n} of ${plural(total, word)}` : plural(n, word));
+  if (command === 'train') return of(epochs('train'), cfg?.train.epochs, 'epoch');
+  let p;
+  try {
+    p = readRunProgress(path.join(runDir, 'progress.json'));
   } catch {
     return 'progress.json damaged';
   }
+  const g = cfg?.grow;
+  const cycles = g?.cycles;
+  if (!cycles || p.completedPhases < cycles) return of(p.completedPhases, cycles, 'phase');
+  const retrainEpochs = g.retrain_epochs ?? cycles * g.phase_epochs;
+  const phases = plural(p.completedPhases, 'phase');
+  if (p.retrainDone) return `${phases}, retrained`;
+  // the retraining, then the uniform baseline (progress.json's retrainDone covers both)
+  const retrained = epochs('retrain');
+  if (retrained < retrainEpochs || !g.uniform_baseline) return `${phases}, retraining ${of(retrained, retrainEpochs, 'epoch')}`;
+  return `${phases}, retrained, uniform baseline ${of(epochs('baseline'), retrainEpochs, 'epoch')}`;
 }
 
 
