@@ -48,6 +48,13 @@ test('validate with a bad config: exit 1, the problem as the title, no stack', (
   );
 });
 
+test('a reader that closes the pipe early (`| head`) ends the command quietly, not with an EPIPE stack', (t) => {
+  // `| true` has no reader by the time nasgrow writes: every write fails with EPIPE
+  const r = spawnSync('bash', ['-c', `set -o pipefail; ${JSON.stringify(BIN)} config-reference | true`], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stderr, '');
+});
+
 test('--verbose adds the stack trace', (t) => {
   const { dir, write } = sandbox();
   write('bad.yaml', 'data:\n  path: data/fm\ntrain:\n  lr: fast\n');
