@@ -70,9 +70,8 @@ export function sweepStatus(dir: string): PointRow[] {
 /**
  * How far a point's run got, against what its config.yaml plans: "2 of 3 phases", "3 phases,
  * retraining 2 of 4 epochs", "3 phases, retrained, uniform baseline 1 of 4 epochs", "3 phases,
- * retrained" (done); for `train`,
- * "5 of 12 epochs". Epochs are counted from metrics.jsonl, once each (a run killed between an epoch's
- * record and its checkpoint writes the record again).
+ * retrained" (done); for `train`, "5 of 12 epochs". Epochs are counted from metrics.jsonl, once each
+ * (a run killed between an epoch's record and its checkpoint writes the record again).
  */
 function pointProgress(runDir: string, command: 'run' | 'train'): string {
   let cfg: TrainConfig | null = null;
