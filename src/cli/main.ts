@@ -78,12 +78,14 @@ function usageMessage(message: string, argv: string[]): string {
 
 /** Run the CLI; on error print it and exit 1 (user error) or 2 (internal error). */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  // A reader that stops early (`nasgrow table runs | head`) closes the pipe: what follows is not
-  // wanted, so it is dropped rather than crashing the command with an unhandled EPIPE; a run goes on
-  // (train.log has every line)
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
-  });
+  // A reader that stops early (`nasgrow table runs | head`, `nasgrow run c.yaml 2>&1 | head`) closes
+  // the pipe: what follows is not wanted, so it is dropped rather than crashing the command with an
+  // unhandled EPIPE; a run goes on (train.log has every line)
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
   try {
     await buildCli(argv).parseAsync();
   } catch (err) {

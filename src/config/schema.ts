@@ -182,7 +182,7 @@ export function configSchema(ctx: CheckContext) {
         description:
           'image-folder only: 1 reads every image as greyscale (colour ones converted), 3 as RGB (grey ones repeated in R, G and B); null: 3, as torchvision and Keras read image folders',
       }),
-      limit_train: positiveInt.nullable().default(null).meta({ description: 'use only N training examples, a class-balanced sample: each class\'s first examples in dataset order, taken in turn (null: all)' }),
+      limit_train: positiveInt.nullable().default(null).meta({ description: 'use only N training examples, a class-balanced sample: each class\'s first examples in dataset order, taken in turn (null: all; more than the split holds is refused)' }),
       limit_test: positiveInt.nullable().default(null).meta({ description: 'use only N test examples, chosen as limit_train chooses (null: all)' }),
       augment: section('Training-set augmentation', {
         crop: z.boolean().default(true).meta({ description: 'random crop with 4-pixel zero padding' }),

@@ -117,12 +117,11 @@ const keyBesidesRetraining = (r: RunResult) => JSON.stringify([r.datasetLabel, r
 /**
  * The results pairedRows leaves out, so that a table can say which seeds are missing from its n and
  * why, rather than drop them silently (a control trained for other epochs than the found
- * architecture, a seed whose run is not tabulated). Empty when the groups hold no Gauss-Newton result
- * at all: then nothing was to be paired.
+ * architecture, a seed whose run is not tabulated, a table of controls without their Gauss-Newton
+ * runs). `nasgrow train` runs of a config's own network ('train') pair with nothing and are not listed.
  */
 export function unpairedResults(groups: RunResult[][], seedNetwork: (r: RunResult) => string): UnpairedResults[] {
   const gn = gaussNewtonBySetting(groups);
-  if (gn.size === 0) return [];
   const gnAll = groups.flat().filter((r) => r.method === 'gauss-newton');
   const out: UnpairedResults[] = [];
   for (const g of groups) {
@@ -195,7 +194,10 @@ function leftOutLines(unpaired: UnpairedResults[], partnerless: PartnerlessGauss
     'Left out of the pairing: results with no partner of the same seed, data, seed network, λ_p, retraining epochs and config but for the method.',
     '',
     ...partnerless.map((p) => {
-      const why = p.missing.map((m) => `${seedList(m.seeds)}: no ${orList(m.methods)} result of ${m.seeds.length === 1 ? 'this seed' : 'these seeds'} in the table`);
+      // (a seed can be paired in one row and missing from another: the line names the rows)
+      const why = p.missing.map(
+        (m) => `${seedList(m.seeds)}: not in the ${orList(m.methods)} row${m.methods.length === 1 ? '' : 's'} (no ${m.methods.length === 1 ? m.methods[0] : 'such'} result of ${m.seeds.length === 1 ? 'this seed' : 'these seeds'} in the table)`,
+      );
       return `- ${p.method}${p.retrainedEpochs === null ? '' : ` retrained ${p.retrainedEpochs} epochs`} on ${p.seedNetwork}, ${p.datasetLabel}, λ_p ${lambdaText(p.lambdaP)}: ${why.join('; ')}`;
     }),
     ...unpaired.map((u) => {

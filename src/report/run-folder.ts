@@ -338,11 +338,26 @@ export function removeLeftovers(dir: string): string[] {
   return removed.sort();
 }
 
+/** What a lock guards: its file in the folder, the folder's name in messages, and what to do once it is free. */
+export interface LockSubject {
+  file: string;
+  what: string;
+  then: string;
+}
+
+/** A run folder's lock: one process writes a run. */
+export const RUN_LOCK: LockSubject = { file: '.lock', what: 'run folder', then: 'then --resume' };
+
+/** A sweep folder's lock, held by `nasgrow sweep` while it writes sweep.json and runs its pool of
+ *  points (not `.lock`: that file marks a run folder, src/report/run-folder.ts enclosingRunFolder). */
+export const SWEEP_LOCK: LockSubject = { file: '.sweep.lock', what: 'sweep folder', then: 'then run the sweep again' };
+
 /**
  * The lock of a run folder: `<run>/.lock` holds the PID, host and start time of the process writing
  * the folder, so that a second `train`, `run` or `--resume` on the same folder is refused instead of
  * interleaving its records with the first's. A lock left by a process that no longer runs on this host
- * (killed with SIGKILL, a power cut) is taken over, with a note.
+ * (killed with SIGKILL, a power cut) is taken over, with a note. The same lock, with SWEEP_LOCK, keeps
+ * a second `nasgrow sweep` out of a sweep folder whose pool is running.
  */
 export class RunLock {
   private released = false;
@@ -353,37 +368,37 @@ export class RunLock {
   }
 
   /**
-   * Take the lock of run folder `dir` (which exists).
+   * Take the lock of folder `dir` (which exists); `subject`: which lock (RUN_LOCK, SWEEP_LOCK).
    * @throws RunFolderError naming the holder's PID (and host) when another live process holds it.
    */
-  static acquire(dir: string, log?: (line: string) => void): RunLock {
-    const file = path.join(dir, '.lock');
+  static acquire(dir: string, log?: (line: string) => void, subject: LockSubject = RUN_LOCK): RunLock {
+    const file = path.join(dir, subject.file);
     const me = JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n';
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.writeFileSync(file, me, { flag: 'wx' });
         return new RunLock(file);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw userFsError(e, 'lock the run folder by writing', file);
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw userFsError(e, `lock the ${subject.what} by writing`, file);
       }
       const holder = readHolder(file);
-      const held = heldBy(dir, file, holder);
+      const held = heldBy(dir, file, holder, subject);
       if (held) throw held;
       log?.(holder ? `took over the lock of process ${holder.pid} (since ${holder.started}), which no longer runs` : `replaced an unreadable lock file ${file}`);
       fs.rmSync(file, { force: true });
     }
-    throw new RunFolderError(`could not lock the run folder ${dir}: another process keeps taking ${file}`);
+    throw new RunFolderError(`could not lock the ${subject.what} ${dir}: another process keeps taking ${file}`);
   }
 
   /**
    * Refuse early, before a start logs or reads anything, when another live process holds the lock of
-   * run folder `dir`; takes nothing (acquire still decides, as two starts can race past this check).
+   * folder `dir`; takes nothing (acquire still decides, as two starts can race past this check).
    * @throws RunFolderError as acquire does.
    */
-  static assertFree(dir: string): void {
-    const file = path.join(dir, '.lock');
+  static assertFree(dir: string, subject: LockSubject = RUN_LOCK): void {
+    const file = path.join(dir, subject.file);
     if (!fs.existsSync(file)) return;
-    const held = heldBy(dir, file, readHolder(file));
+    const held = heldBy(dir, file, readHolder(file), subject);
     if (held) throw held;
   }
 
@@ -402,12 +417,12 @@ export class RunLock {
 }
 
 /** The error for a lock held by a live process on this host, or by any process on another host; null when it can be taken over. */
-function heldBy(dir: string, file: string, holder: { pid: number; host: string; started: string } | null): RunFolderError | null {
+function heldBy(dir: string, file: string, holder: { pid: number; host: string; started: string } | null, subject: LockSubject): RunFolderError | null {
   if (holder && holder.host === os.hostname() && processAlive(holder.pid)) {
-    return new RunFolderError(`the run folder ${dir} is in use by process ${holder.pid} (since ${holder.started}): wait for it to finish or stop it, then --resume`);
+    return new RunFolderError(`the ${subject.what} ${dir} is in use by process ${holder.pid} (since ${holder.started}): wait for it to finish or stop it, ${subject.then}`);
   }
   if (holder && holder.host !== os.hostname()) {
-    return new RunFolderError(`the run folder ${dir} is locked by process ${holder.pid} on host ${holder.host} (since ${holder.started}); if that process is gone, delete ${file} and try again`);
+    return new RunFolderError(`the ${subject.what} ${dir} is locked by process ${holder.pid} on host ${holder.host} (since ${holder.started}); if that process is gone, delete ${file} and try again`);
   }
   return null;
 }

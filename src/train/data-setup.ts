@@ -1,7 +1,7 @@
 // From a config's data section to the training and test batch loaders.
 import * as path from 'path';
 import type { TrainConfig } from '../config';
-import { BatchLoader, channelStats, checkNormalizationChannels, checkSplitsMatch, Dataset, isGreyAsRgb, loadDataset, Normalization } from '../data';
+import { BatchLoader, channelStats, checkNormalizationChannels, checkSplitsMatch, DataError, Dataset, isGreyAsRgb, loadDataset, Normalization } from '../data';
 import { writeJsonFile } from '../util/atomic-write';
 import { UserError } from '../util/errors';
 
@@ -21,7 +21,8 @@ export interface DataSetup {
  * test batches of 256 in order. Normalisation: data.normalize, or the training set's per-channel
  * statistics ('auto'). An image folder is decoded to data.channels (null: 3); one of greyscale images
  * read as RGB gets a warning through `log` saying to set data.channels: 1.
- * @throws DataError (a UserError) for unreadable data, training and test sets that differ in image
+ * @throws DataError (a UserError) for unreadable data, a data.limit_train or limit_test above the
+ *         images the split holds, training and test sets that differ in image
  *         shape, channels or classes, a constant channel under 'auto' normalisation, or a
  *         normalisation of another channel count; UserError when the training set holds fewer
  *         images than one batch.
@@ -37,6 +38,13 @@ export async function setupData(cfg: TrainConfig, log: (line: string) => void, b
   };
   const train = await loadDataset({ ...common, split: 'train', limit: cfg.data.limit_train ?? undefined });
   const test = await loadDataset({ ...common, split: 'test', limit: cfg.data.limit_test ?? undefined });
+  // a limit above what the data hold would be recorded in config.yaml (and in `nasgrow table`'s
+  // dataset label) as a size the run never had
+  for (const [key, limit, ds, what] of [['limit_train', cfg.data.limit_train, train, 'training'], ['limit_test', cfg.data.limit_test, test, 'test']] as const) {
+    if (limit !== null && limit > ds.n) {
+      throw new DataError(cfg.data.path, `data.${key} ${limit} is more than the ${ds.n} ${what} images it holds`, `set data.${key} to at most ${ds.n}, or remove it to use them all`);
+    }
+  }
   log(`data: ${train.n} training and ${test.n} test images of ${train.shape.join('x')}, ${train.classes} classes (${train.source})`);
   // RGB is the default because a folder may mix grey and colour images; one of only grey images is
   // worth a hint, as reading it as RGB triples the input for nothing

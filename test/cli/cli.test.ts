@@ -53,6 +53,9 @@ test('a reader that closes the pipe early (`| head`) ends the command quietly, n
   const r = spawnSync('bash', ['-c', `set -o pipefail; ${JSON.stringify(BIN)} config-reference | true`], { encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
   t.is(r.stderr, '');
+  // the error stream too (`2>&1 | head`): a problem still exits 1, quietly
+  const both = spawnSync('bash', ['-c', `set -o pipefail; ${JSON.stringify(BIN)} validate /nonexistent.yaml 2>&1 | true`], { encoding: 'utf8' });
+  t.is(both.status, 1, both.stderr);
 });
 
 test('--verbose adds the stack trace', (t) => {

@@ -54,6 +54,13 @@ test('user errors before any work leave no run folder, so the same command runs 
   t.is(r.code, 1, r.out);
   t.regex(r.out, /train-images-idx3-ubyte\.gz: train images file not found/);
   t.false(fs.existsSync(out), 'a data error left a run folder');
+  // a limit above what the data hold would record a size the run never had
+  const tooMany = path.join(dir, 'toomany.yaml');
+  fs.writeFileSync(tooMany, fs.readFileSync(cfg, 'utf8').replace('limit_test: 32', 'limit_test: 1001'));
+  const over = nasgrow(['train', tooMany, '--out', out]);
+  t.is(over.code, 1, over.out);
+  t.regex(over.out, /fashion-mnist: data\.limit_test 1001 is more than the 1000 test images it holds \(set data\.limit_test to at most 1000, or remove it to use them all\)/);
+  t.false(fs.existsSync(out), 'a limit error left a run folder');
   const ok = nasgrow(['train', cfg, '--out', out]);
   t.is(ok.code, 0, ok.out);
   // the class names in label order, in the run folder and in the inference model's metadata

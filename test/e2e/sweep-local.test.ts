@@ -68,6 +68,10 @@ test.serial('a failed point is recorded with its error and the others run to the
   t.is(table.code, 0, table.out);
   t.regex(table.stdout, /\| gauss-newton \| nasgrow \| 2 \(seeds 1, 2\) \|/);
   t.regex(table.out, /left out the unfinished run/);
+  // the sweep file where its folder is wanted: named as such, with the folder
+  const file = nasgrow(['sweep', 'status', 'mixed.yaml']);
+  t.is(file.code, 1, file.out);
+  t.regex(file.out, /error: mixed\.yaml is a sweep file; `nasgrow sweep status` takes its sweep folder: `nasgrow sweep status out\/mixed`/);
 });
 
 test.serial('a sweep killed mid-way and started again finishes without redoing its done points', async (t) => {
@@ -115,6 +119,8 @@ test.serial('a sweep killed mid-way and started again finishes without redoing i
   t.regex(excluded.out, /2 points \(seed × 3, 1 left out by exclude\) in .*; 2 done, 0 to run/);
   t.regex(excluded.out, /1 point of the sweep folder is now left out by exclude: seed-3; its run folder is kept, and `nasgrow sweep status` and `nasgrow table` of the sweep folder still show it/);
   t.regex(excluded.out, /left out seed-3 \(exclude\[0\], line 5\)/);
+  // the sweep's own lines are its output, on stdout (`--dry-run | grep "to run"`)
+  t.regex(excluded.stdout, /left out seed-3/);
   fs.writeFileSync(path.join(dir, 'seeds.yaml'), 'config: tiny.yaml\ngrid:\n  seed: [1, 2]\nout: out/seeds\n');
   const gone = nasgrow(['sweep', 'seeds.yaml', '--dry-run']);
   t.regex(gone.out, /1 point of the sweep folder is not in the sweep file's grid any more: seed-3; its run folder is kept/);
@@ -142,6 +148,35 @@ test.serial('a sweep killed mid-way and started again finishes without redoing i
   t.regex(other.out, /its base config \(.*base\.yaml\) differs from .*other\.yaml\n\s+train\.lr: 0\.05 in the sweep, 0\.07 now\nonly runtime\.device, runtime\.threads, data\.cache_dir, output\.dir may differ/);
 });
 
+test.serial('a sweep started twice is refused at once, and a running point run by hand is refused, both leaving its record alone', async (t) => {
+  fs.writeFileSync(path.join(dir, 'twice.yaml'), 'config: tiny.yaml\ngrid:\n  seed: [1]\nout: out/twice\n');
+  const out = path.join(dir, 'out', 'twice');
+  const child = spawn(BIN, ['sweep', 'twice.yaml'], { cwd: dir, stdio: 'ignore' });
+  const deadline = Date.now() + 300_000;
+  // the point holds its run folder's lock; stopped there, it stays "running" while the others try
+  while (!fs.existsSync(path.join(out, 'seed-1', '.lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const statusFile = path.join(out, 'points', 'seed-1.json');
+  const pointPid = JSON.parse(fs.readFileSync(statusFile, 'utf8')).pid as number;
+  process.kill(pointPid, 'SIGSTOP');
+  try {
+    const record = fs.readFileSync(statusFile, 'utf8');
+    const second = nasgrow(['sweep', 'twice.yaml']);
+    t.is(second.code, 1, second.out);
+    t.regex(second.out, new RegExp(`the sweep folder .*out/twice is in use by process ${child.pid} \\(since .*\\): wait for it to finish or stop it, then run the sweep again`));
+    t.notRegex(second.out, /\[seed-1\]/);
+    const byHand = nasgrow(['sweep', 'point', 'out/twice', 'seed-1']);
+    t.is(byHand.code, 1, byHand.out);
+    t.regex(byHand.out, new RegExp(`the run folder .*seed-1 is in use by process ${pointPid}`));
+    t.is(fs.readFileSync(statusFile, 'utf8'), record);
+  } finally {
+    process.kill(pointPid, 'SIGCONT');
+  }
+  const code = await new Promise((r) => child.on('close', r));
+  t.is(code, 0);
+  t.is(JSON.parse(fs.readFileSync(statusFile, 'utf8')).state, 'done');
+  t.false(fs.existsSync(path.join(out, '.sweep.lock')), 'the sweep released its folder');
+});
+
 test.serial('a `command: train` sweep retrains what another sweep found; status counts its epochs, and table pairs its arms by seed', (t) => {
   // the multi-seed study's *-retrain12-* sweeps: model.arch reaches into the other sweep's folder
   // through ${sweep}; one arm trains the found architectures, the other their controls matched by MACs
@@ -155,7 +190,7 @@ test.serial('a `command: train` sweep retrains what another sweep found; status 
   }
   const status = nasgrow(['sweep', 'status', 'out/macs']);
   t.is(status.code, 0, status.out);
-  t.regex(status.stdout, /seed-1\s+done\s+2 of 2 epochs\s+test error/);
+  t.regex(status.stdout, /seed-1\s+done\s+2 of 2 epochs done\s+test error [\d.]+% \(train, epoch 2, [\d,]+ params, uniform matched by MACs\)/);
   const table = nasgrow(['table', 'out/grown', 'out/macs', '--paper', 'none']);
   t.is(table.code, 0, table.out);
   t.regex(table.stdout, /\| uniform \(matched MACs\) \(both retrained 2 epochs\) \| 2 \(1, 2\) \|/);

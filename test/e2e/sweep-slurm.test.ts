@@ -100,9 +100,9 @@ maybe('a task cancelled mid-run with scancel resumes, when submitted again, to t
   t.false(JSON.parse(fs.readFileSync(progress, 'utf8')).retrainDone, 'the cancelled run went on to the end');
   const mid = nasgrow(['sweep', 'status', 'out/cancel']);
   t.regex(mid.stdout, /seed-3\s+done/);
-  t.regex(mid.stdout, /seed-4\s+interrupted\s+(1 of 2 phases|2 phases, retraining \d of \d epochs)/);
+  t.regex(mid.stdout, /seed-4\s+interrupted\s+(1 of 2 phases done|2 phases, \d of \d retraining epochs done)/);
   // scancel's SIGTERM reached the run, which said so last in its train.log
-  t.regex(fs.readFileSync(path.join(dir, 'out', 'cancel', 'seed-4', 'train.log'), 'utf8'), /interrupted by SIGTERM: running the sweep again \(or `nasgrow sweep point \S+ seed-4` for this point alone\) continues from the last completed phase or retraining epoch \(from the start if there is none\)\n$/);
+  t.regex(fs.readFileSync(path.join(dir, 'out', 'cancel', 'seed-4', 'train.log'), 'utf8'), /interrupted by SIGTERM: running the sweep again \(or `nasgrow sweep point \S+ seed-4` for this point alone\) continues from the last completed phase or epoch \(from the start if there is none\)\n$/);
 
   // as if the cancelled task had run on another node: its lock and status name a host this one is not,
   // so only SLURM can say that it is gone (src/cli/sweep/point.ts releaseStaleSlurmLock)

@@ -202,6 +202,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
     log(`resuming after phase ${progressState.completedPhases} of ${g.cycles}`);
   } else {
     state = freshModelState(plan.wide ?? seed, cfg.seed);
+    if (resume) log('no phase was completed: phase 1 starts again from the seed');
   }
 
   for (let k = progressState.completedPhases; k < g.cycles; k++) {
@@ -459,7 +460,10 @@ async function trainFromScratch(arch: ArchState, dir: string, label: string, kin
   fs.mkdirSync(ckptDir, { recursive: true });
   const ckpt = latestCheckpoint(ckptDir);
   const loaded = ckpt ? loadCheckpoint(ckpt.file, { warn: c.log }) : null;
-  if (ckpt) c.log(`${label}: resuming after epoch ${ckpt.epoch} of ${c.epochs} from ${path.relative(process.cwd(), ckpt.file)}`);
+  if (ckpt) {
+    const from = path.relative(process.cwd(), ckpt.file);
+    c.log(ckpt.epoch >= c.epochs ? `${label}: all ${c.epochs} epochs done (${from}); evaluating it` : `${label}: resuming after epoch ${ckpt.epoch} of ${c.epochs} from ${from}`);
+  }
   const model = loaded ? loaded.state : freshModelState(arch, c.cfg.seed, STREAMS.retrainInit);
   const schedule = scheduleOf(c.cfg, c.epochs);
   const engine = await Engine.create(arch, c.cfg.train.batch_size, c.hyper, c.runtime);

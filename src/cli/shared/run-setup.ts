@@ -344,7 +344,7 @@ function isInside(p: string, dir: string): boolean {
 export async function inSession<T>(session: RunSession, work: () => Promise<T>): Promise<T> {
   const interrupted = (signal: NodeJS.Signals) => {
     try {
-      session.log(`interrupted by ${signal}: ${session.resumeHow} continues from the last completed ${session.command === 'run' ? 'phase or retraining epoch' : 'epoch'} (from the start if there is none)`);
+      session.log(`interrupted by ${signal}: ${session.resumeHow} continues from the last completed ${session.command === 'run' ? 'phase or epoch' : 'epoch'} (from the start if there is none)`);
     } catch {
       /* the log itself failed (a full disk): the exit status still says a signal ended the run */
     }

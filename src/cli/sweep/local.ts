@@ -36,7 +36,8 @@ export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number; thre
   let stopping: NodeJS.Signals | null = null;
   const stop = (signal: NodeJS.Signals) => {
     stopping = signal;
-    for (const c of children) c.kill('SIGTERM');
+    // the same signal, so that each point's train.log names what the user sent
+    for (const c of children) c.kill(signal);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

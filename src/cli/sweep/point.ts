@@ -7,8 +7,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
 import type { Override } from '../../config';
-import { PointStatus, SweepManifest, readPointStatus, readSweepManifest, runFolder, sweepFolder, writePointStatus } from '../../report';
+import { PointStatus, RunLock, SweepManifest, readPointStatus, readSweepManifest, runFolder, sweepFolder, writePointStatus } from '../../report';
 import { UsageError, reportError } from '../errors';
+import { checkSweepFolderArg } from './common';
 import { slurmTaskHeld } from './slurm';
 import type { TrainArgs } from '../shared/run-setup';
 
@@ -62,6 +63,7 @@ export function slurmTask(): PointStatus['slurm'] {
  * handler and exit status).
  */
 export async function runPoint(args: PointArgs): Promise<void> {
+  checkSweepFolderArg(args.dir, 'point');
   const dir = path.resolve(args.dir);
   const m = readSweepManifest(dir);
   const point = findPoint(dir, m, args.point);
@@ -73,6 +75,9 @@ export async function runPoint(args: PointArgs): Promise<void> {
   const seconds = () => Math.round((Date.now() - started.getTime()) / 100) / 10;
   const previous = readPointStatus(dir, point.name);
   releaseStaleSlurmLock(f.point(point.name), previous);
+  // a point another process is running (a sweep started twice, a point run by hand beside its sweep)
+  // is refused before its status is touched: that record is the other process's
+  if (fs.existsSync(f.point(point.name))) RunLock.assertFree(f.point(point.name));
   writePointStatus(dir, point.name, { state: 'running', ...base });
   process.stderr.write(`sweep point ${point.name} (${dir}): ${trainArgs.resume ? 'resuming' : 'starting'}${previous?.state === 'failed' ? ' (its last attempt failed)' : ''}\n`);
   try {

@@ -8,8 +8,7 @@ import * as path from 'path';
 import { formatDuration, readJsonl, readPointStatus, readRunProgress, readSubmissions, readSweepManifest, runFolder, sweepFolder } from '../../report';
 import { loadConfig, TrainConfig } from '../../config';
 import { processAlive } from '../../util/process-alive';
-import { UsageError } from '../errors';
-import { failedPointLine, resultLine } from './common';
+import { checkSweepFolderArg, failedPointLine, resultLine } from './common';
 import { queuedTasks } from './slurm';
 
 /** The command line of `nasgrow sweep status`. */
@@ -46,8 +45,6 @@ export function sweepStatus(dir: string): PointRow[] {
     const progress = !started ? '' : pointProgress(runDir, m.command);
     const inQueue = queued.get(index);
     // a done point's wall time; a running one's time so far
-    const time = st?.seconds !== undefined ? `, ${formatDuration(st.seconds)}` : st?.state === 'running' ? `, ${formatDuration((Date.now() - Date.parse(st.started)) / 1000)} so far` : '';
-    const where = st ? `${st.host}${st.slurm ? ` (SLURM ${st.slurm.job}_${st.slurm.task})` : ` pid ${st.pid}`}${time}` : '';
     let state: PointRow['state'];
     let result = '';
     if (st?.state === 'done' && started) {
@@ -63,15 +60,20 @@ export function sweepStatus(dir: string): PointRow[] {
       const first = failedPointLine(st, 'failed');
       result = first.length > 90 ? `${first.slice(0, 90)}… (points/${p.name}.json)` : first;
     } else state = started || st ? 'interrupted' : 'not started';
+    // a finished attempt's wall time (the last attempt's: a resumed point's earlier ones are in its
+    // run's progress.json); a running one's time so far
+    const time = st?.seconds !== undefined ? `, ${formatDuration(st.seconds)}` : state === 'running' && st ? `, ${formatDuration((Date.now() - Date.parse(st.started)) / 1000)} so far` : '';
+    const where = st ? `${st.host}${st.slurm ? ` (SLURM ${st.slurm.job}_${st.slurm.task})` : ` pid ${st.pid}`}${time}` : '';
     return { name: p.name, state, progress, result, where: where + (inQueue ? `, ${inQueue}` : '') + (state === 'running' || state === 'queued' ? '' : queueNote) };
   });
 }
 
 /**
- * How far a point's run got, against what its config.yaml plans: "2 of 3 phases", "3 phases,
- * retraining 2 of 4 epochs", "3 phases, retrained, uniform baseline 1 of 4 epochs", "3 phases,
- * retrained" (done); for `train`, "5 of 12 epochs". Epochs are counted from metrics.jsonl, once each
- * (a run killed between an epoch's record and its checkpoint writes the record again).
+ * How far a point's run got, in completed steps against what its config.yaml plans: "2 of 3 phases
+ * done", "3 phases, 2 of 4 retraining epochs done", "3 phases, retrained, 1 of 4 uniform baseline
+ * epochs done", "3 phases, retrained" (finished); for `train`, "5 of 12 epochs done". Epochs are
+ * counted from metrics.jsonl, once each (a run killed between an epoch's record and its checkpoint
+ * writes the record again).
  */
 function pointProgress(runDir: string, command: 'run' | 'train'): string {
   let cfg: TrainConfig | null = null;
@@ -82,8 +84,9 @@ function pointProgress(runDir: string, command: 'run' | 'train'): string {
   }
   const records = readJsonl(runFolder(runDir).metricsJsonl);
   const epochs = (kind: string) => new Set(records.filter((r) => r.kind === kind && r.phase === null).map((r) => r.epoch)).size;
-  const of = (n: number, total: number | null | undefined, word: string) => (total ? `${n} of ${plural(total, word)}` : plural(n, word));
-  if (command === 'train') return of(epochs('train'), cfg?.train.epochs, 'epoch');
+  // "2 of 4 retraining epochs done"; without a plan, "2 retraining epochs done"
+  const done = (n: number, total: number | null | undefined, word: string) => `${total ? `${n} of ${plural(total, word)}` : plural(n, word)} done`;
+  if (command === 'train') return done(epochs('train'), cfg?.train.epochs, 'epoch');
   let p;
   try {
     p = readRunProgress(path.join(runDir, 'progress.json'));
@@ -92,20 +95,20 @@ function pointProgress(runDir: string, command: 'run' | 'train'): string {
   }
   const g = cfg?.grow;
   const cycles = g?.cycles;
-  if (!cycles || p.completedPhases < cycles) return of(p.completedPhases, cycles, 'phase');
+  if (!cycles || p.completedPhases < cycles) return done(p.completedPhases, cycles, 'phase');
   const retrainEpochs = g.retrain_epochs ?? cycles * g.phase_epochs;
   const phases = plural(p.completedPhases, 'phase');
   if (p.retrainDone) return `${phases}, retrained`;
   // the retraining, then the uniform baseline (progress.json's retrainDone covers both)
   const retrained = epochs('retrain');
-  if (retrained < retrainEpochs || !g.uniform_baseline) return `${phases}, retraining ${of(retrained, retrainEpochs, 'epoch')}`;
-  return `${phases}, retrained, uniform baseline ${of(epochs('baseline'), retrainEpochs, 'epoch')}`;
+  if (retrained < retrainEpochs || !g.uniform_baseline) return `${phases}, ${done(retrained, retrainEpochs, 'retraining epoch')}`;
+  return `${phases}, retrained, ${done(epochs('baseline'), retrainEpochs, 'uniform baseline epoch')}`;
 }
 
 
 /** Print the status table, and a closing line with counts and what to do next. */
 export async function runStatus(args: StatusArgs, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {
-  if (!fs.existsSync(args.dir)) throw new UsageError(`${args.dir} does not exist: name a sweep folder (the out of a sweep file)`);
+  checkSweepFolderArg(args.dir, 'status');
   const rows = sweepStatus(args.dir);
   const head = ['point', 'state', 'progress', 'result', 'where'];
   const cells = rows.map((r) => [r.name, r.state, r.progress, r.result, r.where]);

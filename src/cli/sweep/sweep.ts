@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, ConfigProblem, SweepFile, SweepPoint, absolutePathsConfigText, diffConfigs, excludedPoints, inlineYaml, loadConfig, loadSweepFile, sweepPoints } from '../../config';
-import { SweepManifest, isSweepFolder, readPointStatus, readSweepManifest, runFolder, sweepFolder, writeSweepManifest } from '../../report';
+import { RunLock, SWEEP_LOCK, SweepManifest, isSweepFolder, readPointStatus, readSweepManifest, runFolder, sweepFolder, writeSweepManifest } from '../../report';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkFolder } from '../../util/folders';
 import { UsageError, wholeNumber } from '../errors';
@@ -34,15 +34,19 @@ export interface SweepArgs {
 }
 
 /** `nasgrow sweep SWEEP.yaml`: check, prepare the sweep folder, run the points that are not done. */
-export async function runSweep(args: SweepArgs, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<void> {
+export async function runSweep(args: SweepArgs, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
   const prepared = await prepareSweep(args, log);
   if (prepared === null) return;
-  if (args.backend === 'slurm') {
-    const { submitSweep } = await import('./slurm');
-    await submitSweep(prepared, { wait: args.wait === true }, log);
-  } else {
-    const { runLocalSweep } = await import('./local');
-    await runLocalSweep(prepared, { jobs: args.jobs ?? 1, ...(args.threads !== undefined ? { threads: args.threads } : {}) }, log);
+  try {
+    if (args.backend === 'slurm') {
+      const { submitSweep } = await import('./slurm');
+      await submitSweep(prepared, { wait: args.wait === true }, log);
+    } else {
+      const { runLocalSweep } = await import('./local');
+      await runLocalSweep(prepared, { jobs: args.jobs ?? 1, ...(args.threads !== undefined ? { threads: args.threads } : {}) }, log);
+    }
+  } finally {
+    prepared.lock.release();
   }
 }
 
@@ -82,8 +86,10 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  // the sweep folder: new, or this sweep's
+  // the sweep folder: new, or this sweep's, and not being run by another `nasgrow sweep` (whose
+  // points would be started twice, and its sweep.json rewritten under it)
   checkFolder(dir, `the sweep folder (out of ${sweep.source})`);
+  if (!args.dryRun && fs.existsSync(dir)) RunLock.assertFree(dir, SWEEP_LOCK);
   const baseText = absolutePathsConfigText(fs.readFileSync(sweep.config, 'utf8'), path.dirname(sweep.config), `the base config of the sweep ${sweep.source}, copied from ${sweep.config} (relative paths made absolute)`);
   let manifest: SweepManifest;
   let placeChanged: string[] = [];
@@ -136,13 +142,14 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   }
 
   fs.mkdirSync(dir, { recursive: true });
+  const lock = RunLock.acquire(dir, log, SWEEP_LOCK);
   // a base config that now differs only in where and how fast the points run replaces the old one:
   // the points still to run and those resumed read it (a resume allows these keys to change)
   if (!fs.existsSync(f.base) || placeChanged.length > 0) writeFileAtomic(f.base, baseText);
   if (placeChanged.length > 0) log(`  the base config's ${placeChanged.join(', ')} changed (where and how fast the points run, not what they compute): ${f.base} rewritten`);
   writeFileAtomic(f.sweepFile, fs.readFileSync(sweep.source, 'utf8'));
   writeSweepManifest(dir, all);
-  return { sweep, dir, points, indices, done };
+  return { sweep, dir, points, indices, done, lock };
 }
 
 /**
