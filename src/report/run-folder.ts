@@ -101,7 +101,8 @@ function isHardwareInfo(h: unknown): h is HardwareInfo {
     typeof x.os === 'string' &&
     (x.device === 'cpu' || x.device === 'cuda') &&
     typeof x.threads === 'number' &&
-    (x.gpu === null || typeof x.gpu === 'string')
+    (x.gpu === null || typeof x.gpu === 'string') &&
+    (x.nchwcBlock === undefined || typeof x.nchwcBlock === 'number')
   );
 }
 

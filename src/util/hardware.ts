@@ -19,10 +19,20 @@ export interface HardwareInfo {
   threads: number;
   /** device cuda: the GPU's name from nvidia-smi, or null when it could not be asked */
   gpu: string | null;
+  /**
+   * device cpu: the channel block of ORT's NCHWc kernels the CPU lowering used (16 with AVX-512, 8
+   * with AVX2, 0 where they cannot run; docs/performance.md). The blocked kernels sum in another order
+   * for each block, so one config and seed give different numbers on CPUs of different blocks; absent
+   * in run folders of earlier versions and for cuda.
+   */
+  nchwcBlock?: number;
 }
 
-/** The machine this process runs on, for a run configured with `device` and `threads`. */
-export function hardwareInfo(device: 'cpu' | 'cuda', threads: number): HardwareInfo {
+/**
+ * The machine this process runs on, for a run configured with `device` and `threads`; `nchwcBlock`,
+ * the CPU's NCHWc block (src/runtime/session.ts nchwcBlockSize), recorded for device cpu.
+ */
+export function hardwareInfo(device: 'cpu' | 'cuda', threads: number, nchwcBlock?: number): HardwareInfo {
   const cpus = os.cpus();
   return {
     cpu: (cpus[0]?.model ?? 'unknown').trim().replace(/\s+/g, ' '),
@@ -32,6 +42,7 @@ export function hardwareInfo(device: 'cpu' | 'cuda', threads: number): HardwareI
     device,
     threads,
     gpu: device === 'cuda' ? gpuName() : null,
+    ...(device === 'cpu' && nchwcBlock !== undefined && { nchwcBlock }),
   };
 }
 
@@ -47,9 +58,10 @@ function gpuName(): string | null {
 
 /**
  * One line for a table cell: "cuda, NVIDIA H200 (host: 16 CPUs)" or "2 threads on AMD EPYC 9B45
- * (2 CPUs)".
+ * (2 CPUs, NCHWc block 16)" (the block where it was recorded).
  */
 export function describeHardware(h: HardwareInfo): string {
   if (h.device === 'cuda') return `cuda, ${h.gpu ?? 'GPU unknown'} (host: ${h.cpus} CPUs)`;
-  return `${h.threads} thread${h.threads === 1 ? '' : 's'} on ${h.cpu} (${h.cpus} CPUs)`;
+  const block = h.nchwcBlock === undefined ? '' : h.nchwcBlock === 0 ? ', no NCHWc kernels' : `, NCHWc block ${h.nchwcBlock}`;
+  return `${h.threads} thread${h.threads === 1 ? '' : 's'} on ${h.cpu} (${h.cpus} CPUs${block})`;
 }

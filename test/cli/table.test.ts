@@ -80,6 +80,8 @@ test('run.json records the machine', (t) => {
   t.is(m.hardware.threads, 1);
   t.is(typeof m.hardware.cpu, 'string');
   t.true(m.hardware.cpus >= 1);
+  // the block the CPU lowering used here (8 or 16; 0 where ORT's blocked kernels cannot run)
+  t.true([0, 8, 16].includes(m.hardware.nchwcBlock), String(m.hardware.nchwcBlock));
 });
 
 test('CSV: one row per method and setting, mean ± sample std over the seeds, the published rows', (t) => {
@@ -108,7 +110,7 @@ test('CSV: one row per method and setting, mean ± sample std over the seeds, th
   t.true(Math.abs(Number(gn.params_m_mean) - p.mean) < 1e-12);
   t.is(gn.budget_epochs, '3');
   t.is(gn.budget, '1×(1+1) + 1');
-  t.regex(gn.hardware, /^1 thread on .+ \(\d+ CPUs\)$/);
+  t.regex(gn.hardware, /^1 thread on .+ \(\d+ CPUs(, NCHWc block \d+|, no NCHWc kernels)\)$/);
   t.is(gn.runs.split(';').length, 3);
 
   const u = meanStd([...reports.map((x) => 100 * x.uniform_baseline.test_error), 25]);

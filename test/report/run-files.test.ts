@@ -173,6 +173,13 @@ test('run.json: the recorded machine reads back; one not of its shape is dropped
   t.is(m.hardware!.device, 'cpu');
   t.is(m.hardware!.gpu, null);
   t.regex(describeHardware(m.hardware!), /^2 threads on .+ \(\d+ CPUs\)$/);
+  // the NCHWc block the CPU lowering used, on which the numbers depend, reads back and is shown
+  const blocked = { ...manifest, hardware: hardwareInfo('cpu', 1, 16) };
+  writeJsonFile(path.join(dir, 'run.json'), blocked);
+  t.is((readManifest(dir) as RunManifest).hardware!.nchwcBlock, 16);
+  t.regex(describeHardware(blocked.hardware), /^1 thread on .+ \(\d+ CPUs, NCHWc block 16\)$/);
+  t.regex(describeHardware(hardwareInfo('cpu', 1, 0)), /, no NCHWc kernels\)$/);
+  t.false('nchwcBlock' in hardwareInfo('cuda', 1, 16));
   writeJsonFile(path.join(dir, 'run.json'), { ...manifest, hardware: { cpu: 3 } });
   t.false('hardware' in readManifest(dir));
   // on a CUDA run the GPU's name comes from nvidia-smi, null where there is none

@@ -12,7 +12,7 @@ import { macCount, paramCount } from '../../models/params';
 import type { ArchState } from '../../models/arch';
 import { fingerprint } from '../../data';
 import { checkRunFolder, MatchedArch, PreparedRunFolder, ProgressReporter, RunFolderError, RunLock, RunLog, prepareRunFolder, readManifest, runFolder } from '../../report';
-import { checkDevice } from '../../runtime/session';
+import { checkDevice, nchwcBlockSize } from '../../runtime/session';
 import { DataSetup, setupData } from '../../train/data-setup';
 import { checkFolder } from '../../util/folders';
 import { hardwareInfo } from '../../util/hardware';
@@ -268,7 +268,9 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   });
   let run: RunSession['run'];
   try {
-    run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch, ...(matched && { matched }), hardware: hardwareInfo(cfg.runtime.device, cfg.runtime.threads) } });
+    // the NCHWc block decides the blocked kernels' summation order, so the numbers depend on it
+    const hardware = hardwareInfo(cfg.runtime.device, cfg.runtime.threads, cfg.runtime.device === 'cpu' ? await nchwcBlockSize() : undefined);
+    run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch, ...(matched && { matched }), hardware } });
   } catch (e) {
     await data.close();
     throw e;
