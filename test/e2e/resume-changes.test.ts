@@ -79,6 +79,14 @@ test('train --resume with fewer epochs than trained: a finished run does nothing
   t.is(extended.code, 0, extended.out);
   t.regex(extended.out, /train\.epochs changed from 2 to 3 on resume/);
   t.notRegex(extended.out, /warning/);
+  // resumed on a CPU of another NCHWc block (as if run.json came from one): the numbers go another way, said so
+  const manifestFile = path.join(flatRun, 'run.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  const here = manifest.hardware.nchwcBlock as number;
+  fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, hardware: { ...manifest.hardware, nchwcBlock: here === 8 ? 16 : 8 } }));
+  const moved = nasgrow(['train', flat.cfg, '--resume', flatRun, '--epochs', '4']);
+  t.is(moved.code, 0, moved.out);
+  t.regex(moved.out, new RegExp(`warning: .*run started on a CPU whose NCHWc block is ${here === 8 ? 16 : 8} \\(run\\.json\\), this one's is ${here}: .* will not match an uninterrupted run`));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(flat.dir, { recursive: true, force: true });
 });

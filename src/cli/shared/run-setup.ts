@@ -270,6 +270,10 @@ export async function startRun(args: TrainArgs, kind: 'train' | 'grow', opts: { 
   try {
     // the NCHWc block decides the blocked kernels' summation order, so the numbers depend on it
     const hardware = hardwareInfo(cfg.runtime.device, cfg.runtime.threads, cfg.runtime.device === 'cpu' ? await nchwcBlockSize() : undefined);
+    const before = plan.manifest && 'hardware' in plan.manifest ? plan.manifest.hardware?.nchwcBlock : undefined;
+    if (before !== undefined && hardware.nchwcBlock !== undefined && before !== hardware.nchwcBlock) {
+      log(`warning: ${runDir} started on a CPU whose NCHWc block is ${before} (run.json), this one's is ${hardware.nchwcBlock}: its kernels sum in another order here, so the rest of the run will not match an uninterrupted run on either CPU`);
+    }
     run = prepareRunFolder(runDir, { resume, configYaml, log, manifest: { command, nasgrow: nasgrowVersion(), data: prints, arch, ...(matched && { matched }), hardware } });
   } catch (e) {
     await data.close();
