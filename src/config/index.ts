@@ -1,7 +1,7 @@
 // Config layer: schema, loading and validation, rendering. Below it: src/models, src/data (dataset kinds), src/util.
 export { ConfigError, ConfigProblem, formatProblem } from './errors';
-export { LoadOptions, Override, configName, diffConfigs, loadConfig, parseConfig, renderConfigYaml } from './load';
-export { CheckContext, FAMILIES, GROW_METHODS, GrowMethod, TrainConfig, assertTrainable, checkConsistency, checkTrainable, configSchema, configStructure, denseLayerCount } from './schema';
+export { LoadOptions, Override, configName, configValue, diffConfigs, loadConfig, parseConfig, renderConfigYaml } from './load';
+export { CheckContext, FAMILIES, GROW_METHODS, GrowMethod, TrainConfig, assertTrainable, checkConsistency, checkTrainable, configSchema, configStructure, denseLayerCount, retrainEpochs } from './schema';
 export { DATASET_KINDS, DataShape, DatasetKind, datasetShape } from '../data/kinds';
 export { ArchFileError, archShapeMismatch, checkArch, loadArchFile } from './arch-file';
 export { ArchMatch, resolveArch, resolveArchMatched } from './resolve-arch';

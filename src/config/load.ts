@@ -192,8 +192,12 @@ export function renderConfigYaml(cfg: TrainConfig, options: { relativeTo?: strin
   return doc.toString({ lineWidth: 0 });
 }
 
+/** A config's value at a dotted key (`grow.lambda_p`); undefined for a key it does not have. */
+export function configValue(cfg: TrainConfig, key: string): unknown {
+  return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], cfg);
+}
+
 /** The keys whose values differ between two configs, with both values (for resume checks). */
 export function diffConfigs(before: TrainConfig, after: TrainConfig): Array<{ key: string; before: unknown; after: unknown }> {
-  const get = (cfg: TrainConfig, key: string) => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg);
-  return differingKeys(configStructure, before, after).map((key) => ({ key, before: get(before, key), after: get(after, key) }));
+  return differingKeys(configStructure, before, after).map((key) => ({ key, before: configValue(before, key), after: configValue(after, key) }));
 }

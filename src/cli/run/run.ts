@@ -29,7 +29,7 @@
 // streams, so runs of different methods with one seed pair up: same initial weights, same data order.
 import * as fs from 'fs';
 import * as path from 'path';
-import { assertTrainable, ConfigError, type TrainConfig } from '../../config';
+import { assertTrainable, ConfigError, retrainEpochs as retrainEpochsOf, type TrainConfig } from '../../config';
 import { GrowEngine } from '../../grow/grow-engine';
 import { emaWeightOf, growData } from '../../grow/grow-data';
 import { writeGrowGraph } from '../../grow/graph';
@@ -171,7 +171,7 @@ export async function growFromConfig({ cfg, run, resume, data, arch: seed, sourc
     const which = narrow.length === seed.layers.length ? 'every seed layer is' : `${narrow.join(', ')} ${narrow.length === 1 ? 'is' : 'are'}`;
     log(`grow.min_width ${g.min_width}: ${which} at or below that width already, so not pruned until splits widen it`);
   }
-  const retrainEpochs = g.retrain_epochs ?? totalTrainEpochs;
+  const retrainEpochs = retrainEpochsOf(g);
   if (resume && progressState.retrainDone && fs.existsSync(path.join(run.dir, 'report.json')) && kept.retrain >= retrainEpochs && (!g.uniform_baseline || retrainEpochs === 0 || kept.baseline >= retrainEpochs)) {
     log(`${run.dir} is finished (its report.json is up to date): nothing to do; start a new run with --out to grow again`);
     return finishedSummary(run.dir, g.cycles, retrainEpochs);

@@ -19,7 +19,7 @@
 //     finished run included (extending one removes its report and infer.onnx before training on).
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, inlineYaml, loadConfig, TrainConfig } from '../../config';
+import { ConfigError, inlineYaml, loadConfig, retrainEpochs, TrainConfig } from '../../config';
 import { latestCheckpoint, loadCheckpoint } from '../../models/checkpoint';
 import { phaseDir, readRunProgress, RunFolderError, runFolder } from '../../report';
 import { lrAt, scheduleOf } from '../../train/schedule';
@@ -163,9 +163,9 @@ function planGrow(cfg: TrainConfig, saved: TrainConfig, runDir: string): ResumeP
   const g = cfg.grow;
   const notes: string[] = [];
   if (cfg.train.epochs !== saved.train.epochs) notes.push(`train.epochs changed from ${saved.train.epochs} to ${cfg.train.epochs} on resume (nasgrow run does not use it)`);
-  const total = g.cycles * g.phase_epochs; // cycles and phase_epochs cannot change on resume
-  const want = g.retrain_epochs ?? total;
-  const had = saved.grow.retrain_epochs ?? total;
+  // (cycles and phase_epochs cannot change on resume: null means the same count in both)
+  const want = retrainEpochs(g);
+  const had = retrainEpochs(saved.grow);
   const progress = readRunProgress(path.join(runDir, 'progress.json'));
   const phasesDone = progress.completedPhases >= g.cycles;
   // as growFromConfig counts them: the retraining and baseline epochs up to their last checkpoints
@@ -191,7 +191,7 @@ function planGrow(cfg: TrainConfig, saved: TrainConfig, runDir: string): ResumeP
     }
   }
   if (g.uniform_baseline !== saved.grow.uniform_baseline) {
-    const retrainsAgain = (effective.grow.retrain_epochs ?? total) !== had;
+    const retrainsAgain = retrainEpochs(effective.grow) !== had;
     if (!g.uniform_baseline && finished && had > 0 && !retrainsAgain) {
       effective = { ...effective, grow: { ...effective.grow, uniform_baseline: true } };
       notes.push('grow.uniform_baseline false: this finished run has trained its uniform baseline, and its report.json holds it: nothing to undo; config.yaml keeps grow.uniform_baseline true');

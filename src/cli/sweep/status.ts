@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatDuration, readJsonl, readPointStatus, readRunProgress, readSubmissions, readSweepManifest, runFolder, sweepFolder } from '../../report';
-import { loadConfig, TrainConfig } from '../../config';
+import { loadConfig, retrainEpochs, TrainConfig } from '../../config';
 import { processAlive } from '../../util/process-alive';
 import { checkSweepFolderArg, failedPointLine, resultLine } from './common';
 import { queuedTasks } from './slurm';
@@ -96,13 +96,13 @@ function pointProgress(runDir: string, command: 'run' | 'train'): string {
   const g = cfg?.grow;
   const cycles = g?.cycles;
   if (!cycles || p.completedPhases < cycles) return done(p.completedPhases, cycles, 'phase');
-  const retrainEpochs = g.retrain_epochs ?? cycles * g.phase_epochs;
+  const planned = retrainEpochs(g);
   const phases = plural(p.completedPhases, 'phase');
   if (p.retrainDone) return `${phases}, retrained`;
   // the retraining, then the uniform baseline (progress.json's retrainDone covers both)
   const retrained = epochs('retrain');
-  if (retrained < retrainEpochs || !g.uniform_baseline) return `${phases}, ${done(retrained, retrainEpochs, 'retraining epoch')}`;
-  return `${phases}, retrained, ${done(epochs('baseline'), retrainEpochs, 'uniform baseline epoch')}`;
+  if (retrained < planned || !g.uniform_baseline) return `${phases}, ${done(retrained, planned, 'retraining epoch')}`;
+  return `${phases}, retrained, ${done(epochs('baseline'), planned, 'uniform baseline epoch')}`;
 }
 
 

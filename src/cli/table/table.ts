@@ -12,7 +12,7 @@
 // Unfinished runs among finished ones are left out with a warning; with none finished it is an error.
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkArch, configKeys, diffConfigs, loadArchFile, loadConfig, TrainConfig } from '../../config';
+import { checkArch, configKeys, configValue, diffConfigs, loadArchFile, loadConfig, retrainEpochs, TrainConfig } from '../../config';
 import type { ArchState } from '../../models/arch';
 import { macCount, paramCount, type UniformMatchBy } from '../../models/params';
 import {
@@ -234,7 +234,7 @@ function readRun(dir: string, warn: (line: string) => void): FinishedRun | Unfin
     return { dir, command: 'run', why: progress.completedPhases < g.cycles ? `${progress.completedPhases} of ${g.cycles} growing cycles done` : 'its retraining has not finished' };
   }
   const P = g.phase_epochs;
-  const R = g.retrain_epochs ?? g.cycles * P;
+  const R = retrainEpochs(g);
   const thetaCap = g.theta_steps === null ? '' : `, growing phases ≤ ${g.theta_steps} θ steps`;
   const baselineSeconds = seconds('baseline');
   const growing = (report.method ?? 'gauss-newton') === 'gauss-newton';
@@ -339,9 +339,6 @@ const NOT_THE_SETTING = ['grow.reference', 'seed', 'output.dir', 'runtime.device
  *  the method and its own settings (a baseline's), and what a control is matched by. */
 const METHOD_KEYS = ['grow.method', 'grow.steepest_scale', 'grow.slimming_width', 'grow.target_params', 'model.uniform_match'];
 
-/** A config's value at a dotted key. */
-const valueAt = (cfg: TrainConfig, key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], cfg);
-
 /**
  * What a run's results must share with Gauss-Newton's to be paired with them (RunResult.pairing): its
  * setting (settingDiff's keys) but for the method (METHOD_KEYS) and the command — a baseline's run
@@ -350,7 +347,7 @@ const valueAt = (cfg: TrainConfig, key: string): unknown => key.split('.').reduc
  * Gauss-Newton settings that differ only in, say, grow.theta_steps each pair with their own controls.
  */
 function pairingKey(run: FinishedRun): string {
-  const flat = (cfg: TrainConfig, command: FinishedRun['command']) => configKeys().filter((k) => !notTheSetting(command, k) && !METHOD_KEYS.includes(k)).map((k) => [k, valueAt(cfg, k)]);
+  const flat = (cfg: TrainConfig, command: FinishedRun['command']) => configKeys().filter((k) => !notTheSetting(command, k) && !METHOD_KEYS.includes(k)).map((k) => [k, configValue(cfg, k)]);
   return JSON.stringify([run.data, run.seedArch, flat(run.cfg, run.command), run.source ? flat(run.source.cfg, 'run') : null]);
 }
 
