@@ -36,6 +36,34 @@ test.serial('a bad value at any point stops the sweep before anything is written
   t.regex(slurm.out, /--threads is for the local backend/);
 });
 
+test.serial('a start stopped before writing sweep.json is started again as new; a folder holding anything else is refused', (t) => {
+  fs.writeFileSync(path.join(dir, 'stopped.yaml'), 'config: tiny.yaml\ngrid: { seed: [1] }\nout: out/stopped\n');
+  const out = path.join(dir, 'out', 'stopped');
+  // what prepareSweep writes before sweep.json: the lock (of a process that is gone), base.yaml (stale
+  // here: the base config changed before the restart), sweep.yaml, and a temporary file of one of them
+  fs.mkdirSync(out, { recursive: true });
+  const gone = spawnSync('true').pid;
+  fs.writeFileSync(path.join(out, '.sweep.lock'), JSON.stringify({ pid: gone, host: os.hostname(), started: '2026-01-01T00:00:00.000Z' }));
+  fs.writeFileSync(path.join(out, 'base.yaml'), 'stale: true\n');
+  fs.writeFileSync(path.join(out, 'sweep.yaml'), 'stale: true\n');
+  fs.writeFileSync(path.join(out, 'base.yaml.123456'), '');
+  const r = nasgrow(['sweep', 'stopped.yaml']);
+  t.is(r.code, 0, r.out);
+  t.regex(r.out, new RegExp(`took over the lock of process ${gone}`));
+  t.regex(fs.readFileSync(path.join(out, 'base.yaml'), 'utf8'), /^model:|\nmodel:/);
+  t.is(JSON.parse(fs.readFileSync(path.join(out, 'points', 'seed-1.json'), 'utf8')).state, 'done');
+  t.false(fs.existsSync(path.join(out, '.sweep.lock')));
+  // a folder with anything else in it is someone's: refused, naming what it holds
+  const other = path.join(dir, 'out', 'other');
+  fs.mkdirSync(other, { recursive: true });
+  fs.writeFileSync(path.join(other, 'base.yaml'), 'x: 1\n');
+  fs.writeFileSync(path.join(other, 'notes.txt'), 'mine\n');
+  fs.writeFileSync(path.join(dir, 'other.yaml'), 'config: tiny.yaml\ngrid: { seed: [1] }\nout: out/other\n');
+  const refused = nasgrow(['sweep', 'other.yaml', '--dry-run']);
+  t.is(refused.code, 1, refused.out);
+  t.regex(refused.out, /is not empty and is not a sweep folder \(no sweep\.json; it holds notes\.txt\): set out to a new folder, or empty it/);
+});
+
 test.serial('--backend slurm without SLURM\'s tools stops before the sweep folder is made, saying what is missing', (t) => {
   fs.writeFileSync(path.join(dir, 'noslurm.yaml'), 'config: tiny.yaml\ngrid: { seed: [1] }\nout: out/noslurm\n');
   const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'sweep', 'noslurm.yaml', '--backend', 'slurm'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });

@@ -18,6 +18,7 @@ import { checkStart, checkStartData, PLACE_KEYS } from '../shared/run-setup';
 import { nasgrowVersion } from '../version';
 import type { PreparedSweep } from './common';
 import { pointTrainArgs } from './point';
+import { plural } from '../../util/plural';
 
 /** The command line of `nasgrow sweep SWEEP.yaml`. */
 export interface SweepArgs {
@@ -49,6 +50,10 @@ export async function runSweep(args: SweepArgs, log: (line: string) => void = (l
     prepared.lock.release();
   }
 }
+
+/** What a start writes into a new sweep folder before sweep.json (prepareSweep's order): its lock,
+ *  base.yaml and sweep.yaml, and their temporary files (`<file>.<digits>`, src/util/atomic-write.ts). */
+const WRITTEN_BEFORE_MANIFEST = /^(\.sweep\.lock|base\.yaml|sweep\.yaml)(\.\d+)?$/;
 
 /**
  * Read and check the sweep and every point, then (unless --dry-run) make or update the sweep folder.
@@ -93,12 +98,16 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   const baseText = absolutePathsConfigText(fs.readFileSync(sweep.config, 'utf8'), path.dirname(sweep.config), `the base config of the sweep ${sweep.source}, copied from ${sweep.config} (relative paths made absolute)`);
   let manifest: SweepManifest;
   let placeChanged: string[] = [];
-  if (fs.existsSync(dir) && isSweepFolder(dir)) {
+  const fresh = !(fs.existsSync(dir) && isSweepFolder(dir));
+  if (!fresh) {
     manifest = readSweepManifest(dir);
     placeChanged = checkSameSweep(dir, manifest, sweep, points, baseText);
   } else {
-    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-      throw new UsageError(`the sweep folder ${dir} (out of ${sweep.source}) is not empty and is not a sweep folder (no sweep.json): set out to a new folder, or empty it`);
+    // a start stopped (killed, a power cut) after taking the lock and before writing sweep.json leaves
+    // only what it writes first: that folder is started again as new (its stale lock is taken over)
+    const others = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => !WRITTEN_BEFORE_MANIFEST.test(n)) : [];
+    if (others.length > 0) {
+      throw new UsageError(`the sweep folder ${dir} (out of ${sweep.source}) is not empty and is not a sweep folder (no sweep.json; it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): set out to a new folder, or empty it`);
     }
     manifest = { nasgrow: nasgrowVersion(), created: new Date().toISOString(), source: sweep.source, command: sweep.command, points: [] };
   }
@@ -127,13 +136,13 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
 
   const todo = points.filter((p) => !done.has(p.name));
   const excludedNow = excludedPoints(sweep);
-  log(`sweep ${sweep.source}: ${points.length} point${points.length === 1 ? '' : 's'} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}${excludedNow.length > 0 ? `, ${excludedNow.length} left out by exclude` : ''}) in ${dir}; ${done.size} done, ${todo.length} to run`);
+  log(`sweep ${sweep.source}: ${plural(points.length, 'point')} (${sweep.grid.map((g) => `${g.key} × ${g.values.length}`).join(', ')}${excludedNow.length > 0 ? `, ${excludedNow.length} left out by exclude` : ''}) in ${dir}; ${done.size} done, ${todo.length} to run`);
   // points the folder has that the file no longer runs: left out by exclude, or gone from the grid
   const leftByExclude = leftOut.filter((n) => excludedNow.some((e) => e.name === n));
   const leftByGrid = leftOut.filter((n) => !leftByExclude.includes(n));
   const kept = (n: number) => `${n === 1 ? 'its run folder is' : 'their run folders are'} kept, and \`nasgrow sweep status\` and \`nasgrow table\` of the sweep folder still show ${n === 1 ? 'it' : 'them'} (move ${n === 1 ? 'it' : 'them'} out of the folder to drop ${n === 1 ? 'it' : 'them'})`;
-  if (leftByGrid.length > 0) log(`  ${leftByGrid.length} point${leftByGrid.length === 1 ? '' : 's'} of the sweep folder ${leftByGrid.length === 1 ? 'is' : 'are'} not in the sweep file's grid any more: ${leftByGrid.join(', ')}; ${kept(leftByGrid.length)}`);
-  if (leftByExclude.length > 0) log(`  ${leftByExclude.length} point${leftByExclude.length === 1 ? '' : 's'} of the sweep folder ${leftByExclude.length === 1 ? 'is' : 'are'} now left out by exclude: ${leftByExclude.join(', ')}; ${kept(leftByExclude.length)}`);
+  if (leftByGrid.length > 0) log(`  ${plural(leftByGrid.length, 'point')} of the sweep folder ${leftByGrid.length === 1 ? 'is' : 'are'} not in the sweep file's grid any more: ${leftByGrid.join(', ')}; ${kept(leftByGrid.length)}`);
+  if (leftByExclude.length > 0) log(`  ${plural(leftByExclude.length, 'point')} of the sweep folder ${leftByExclude.length === 1 ? 'is' : 'are'} now left out by exclude: ${leftByExclude.join(', ')}; ${kept(leftByExclude.length)}`);
   if (args.dryRun) {
     for (const p of points) log(`  ${done.has(p.name) ? 'done   ' : 'to run '} ${p.name}: ${Object.entries(p.values).map(([k, v]) => `${k}=${inlineYaml(v)}`).join(' ')}`);
     for (const e of excludedNow) log(`  left out ${e.name} (exclude[${e.entry}]${e.line ? `, line ${e.line}` : ''})`);
@@ -145,7 +154,8 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   const lock = RunLock.acquire(dir, log, SWEEP_LOCK);
   // a base config that now differs only in where and how fast the points run replaces the old one:
   // the points still to run and those resumed read it (a resume allows these keys to change)
-  if (!fs.existsSync(f.base) || placeChanged.length > 0) writeFileAtomic(f.base, baseText);
+  // (a new folder's base.yaml is written whole: one left by a start stopped before sweep.json may be stale)
+  if (fresh || !fs.existsSync(f.base) || placeChanged.length > 0) writeFileAtomic(f.base, baseText);
   if (placeChanged.length > 0) log(`  the base config's ${placeChanged.join(', ')} changed (where and how fast the points run, not what they compute): ${f.base} rewritten`);
   writeFileAtomic(f.sweepFile, fs.readFileSync(sweep.source, 'utf8'));
   writeSweepManifest(dir, all);
