@@ -168,7 +168,7 @@ export function configSchema(ctx: CheckContext) {
       arch: pathType(ctx, 'file').nullable().default(null).meta({ description: "architecture JSON (an ArchState, like a run folder's arch.json); overrides family and width" }),
       uniform_match: z.enum(UNIFORM_MATCH_BY).nullable().default(null).meta({
         description:
-          "with model.arch: the network (for `run`, the seed network) is instead the narrowest uniform-width network of that architecture's family with at least its trainable parameters (params) or multiply-accumulates per image (macs; FLOPs = 2 × MACs): the uniform control of an architecture a run found, matched by size or by compute. run.json records what it was matched to; null: model.arch itself",
+          "with model.arch: the network (for `run`, the seed network) is instead the narrowest uniform-width network of that architecture's family with at least its trainable parameters (params) or multiply-accumulates per image (macs; FLOPs = 2 × MACs): the uniform control of an architecture a run found, matched by size or by compute. run.json records what it was matched to, and train.log the control's MACs and parameters against the architecture's (with a note when one width step overshoots the matched count by more than 10%, as at small widths); null: model.arch itself",
       }),
     }),
 

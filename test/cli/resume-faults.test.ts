@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadConfig, renderConfigYaml } from '../../src/config';
 import { vgg19 } from '../../src/models/arch';
-import { uniformMatch } from '../../src/models/params';
+import { macCount, paramCount, uniformMatch } from '../../src/models/params';
 import { prepareRunFolder } from '../../src/report';
 import { ROOT } from '../helpers/root';
 
@@ -189,6 +189,12 @@ test('model.uniform_match: run.json and train.log say what the control was match
   t.deepEqual(manifest.matched, { by: 'macs', of: a });
   t.deepEqual(manifest.arch, uniformMatch(a, 'macs'));
   t.regex(fs.readFileSync(path.join(out, 'train.log'), 'utf8'), new RegExp(`model\\.uniform_match macs: width ${width}, the narrowest uniform vgg19 with at least the [0-9.]+ MMAC per image of .*a\\.json \\(widths 3,2,2,`));
+  // what the control has against the architecture, and a note when one width step overshoots the target
+  const control = uniformMatch(a, 'macs');
+  const macs = (macCount(control) / macCount(a)).toFixed(2);
+  t.true(Number(macs) > 1.1, `the test wants a coarse match, got ${macs}x`);
+  const has = `it has ${(macCount(control) / 1e6).toFixed(2)} MMAC (${macs}x) and ${paramCount(control).toLocaleString('en-US')} parameters (${(paramCount(control) / paramCount(a)).toFixed(2)}x); note: ${macs}x the MACs it is matched to`;
+  t.true(fs.readFileSync(path.join(out, 'train.log'), 'utf8').includes(has), has);
 
   const other = nasgrow(['train', cfgFor('b.json', 2), '--resume', out]);
   t.is(other.code, 1, other.stderr);

@@ -225,8 +225,18 @@ export async function checkStartData(
 function matchLine(m: ArchMatch, arch: ArchState, file: string): string {
   const source = m.of;
   const what = m.by === 'macs' ? `${(macCount(source) / 1e6).toFixed(2)} MMAC per image` : `${paramCount(source).toLocaleString('en-US')} parameters`;
-  return `model.uniform_match ${m.by}: width ${arch.layers[0]!.width}, the narrowest uniform ${arch.family} with at least the ${what} of ${file} (widths ${source.layers.map((l) => l.width).join(',')})`;
+  // what the control has of each, against the architecture: a control matched by one is not by the other
+  const macs = macCount(arch) / macCount(source);
+  const params = paramCount(arch) / paramCount(source);
+  const has = `${(macCount(arch) / 1e6).toFixed(2)} MMAC (${macs.toFixed(2)}x) and ${paramCount(arch).toLocaleString('en-US')} parameters (${params.toFixed(2)}x)`;
+  // one width step is a large step for a narrow network: the match can be far above its target
+  const over = m.by === 'macs' ? macs : params;
+  const coarse = over > MATCH_OVERSHOOT ? `; note: ${over.toFixed(2)}x the ${m.by === 'macs' ? 'MACs' : 'parameters'} it is matched to, as one step of uniform width is a large step at this size` : '';
+  return `model.uniform_match ${m.by}: width ${arch.layers[0]!.width}, the narrowest uniform ${arch.family} with at least the ${what} of ${file} (widths ${source.layers.map((l) => l.width).join(',')}); it has ${has}${coarse}`;
 }
+
+/** Above this ratio of the matched quantity, a uniform control's log line says the match is coarse. */
+const MATCH_OVERSHOOT = 1.1;
 
 /**
  * Check everything (checkStart, then checkStartData), then lock and prepare the run folder and write
