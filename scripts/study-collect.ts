@@ -56,8 +56,11 @@ function collectSweep(runsDir: string, outRuns: string, sweep: string): string[]
       fs.copyFileSync(src, dst);
     }
   }
-  // the sweep file as it ran, beside the folder (a folder of its own would be read as a run by `nasgrow table`)
-  if (done.length > 0) fs.copyFileSync(path.join(from, 'sweep.yaml'), path.join(outRuns, `${sweep}.sweep.yaml`));
+  // the sweep file beside the folder (a folder of its own would be read as a run by `nasgrow table`):
+  // the committed one, sweeps/study/<sweep>.yaml, when there is one, as the folder's copy of the file it
+  // ran may carry a machine's local `exclude` of points run elsewhere; else the folder's own copy
+  const committed = path.join(__dirname, '..', '..', 'sweeps', 'study', `${sweep}.yaml`); // from dist/scripts/
+  if (done.length > 0) fs.copyFileSync(fs.existsSync(committed) ? committed : path.join(from, 'sweep.yaml'), path.join(outRuns, `${sweep}.sweep.yaml`));
   return done;
 }
 
