@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { describeValue, enumValues, expected } from './describe';
 import { closestMatch } from './suggest';
 import { Schema, descriptionOf, fieldsOf, memberFor, nodeAt, sectionShape, unwrap } from './walk';
+import { plural } from '../util/plural';
 
 export type KeyPath = Array<string | number>;
 
@@ -89,7 +90,7 @@ function explain(root: Schema, raw: unknown, iss: z.core.$ZodIssue, prefix: KeyP
 function mismatch(s: Schema, value: unknown, iss: z.core.$ZodIssue): string {
   if ((iss.code === 'too_small' || iss.code === 'too_big') && iss.origin === 'array' && s instanceof z.ZodArray) {
     const n = Number(iss.code === 'too_small' ? iss.minimum : iss.maximum);
-    return `must have ${iss.code === 'too_small' ? 'at least' : 'at most'} ${n} item${n === 1 ? '' : 's'}, got ${describeValue(value)}`;
+    return `must have ${iss.code === 'too_small' ? 'at least' : 'at most'} ${plural(n, 'item')}, got ${describeValue(value)}`;
   }
   const values = enumValues(s);
   const hint = values && typeof value === 'string' ? closestMatch(value, values) : null;

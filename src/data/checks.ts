@@ -8,6 +8,7 @@
 import { Dataset } from './dataset';
 import { DataError } from './errors';
 import { checkLabelRange } from './labels-check';
+import { plural } from '../util/plural';
 
 const shapeText = (shape: readonly number[]) => shape.join('x');
 
@@ -43,7 +44,7 @@ export function checkDataset(ds: Dataset): void {
 export function checkSplitsMatch(train: Dataset, test: Dataset): void {
   const both = `training set ${train.source}; test set ${test.source}`;
   if (shapeText(train.shape) !== shapeText(test.shape)) {
-    const channels = (c: number) => `${c} channel${c === 1 ? '' : 's'}`;
+    const channels = (c: number) => plural(c, 'channel');
     const differ = train.shape[0] !== test.shape[0] ? `: ${channels(test.shape[0])} against ${channels(train.shape[0])}` : '';
     throw new DataError(
       test.source,

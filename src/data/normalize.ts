@@ -4,6 +4,7 @@
 // exact (pixels are bytes) and cheaper than the arithmetic.
 import { Dataset, exampleSize } from './dataset';
 import { DataError } from './errors';
+import { plural } from '../util/plural';
 
 export interface Normalization {
   mean: number[];
@@ -64,7 +65,6 @@ export function channelStats(ds: Dataset): Normalization {
  */
 export function checkNormalizationChannels(norm: Normalization, ds: Pick<Dataset, 'shape' | 'source'>): void {
   const c = ds.shape[0];
-  const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
   if (norm.mean.length !== c || norm.std.length !== c) {
     throw new DataError(
       ds.source,

@@ -2,7 +2,7 @@
 // src/util only (and node, sharp, vega, vega-lite).
 export { MetricRecord, MetricValue, MetricsWriter, MetricsWriterOptions, csvLine, csvRows, jsonLine, parseCsvLine, readJsonl } from './metrics';
 export { BatchResult, EpochStats, ProgressOptions, ProgressReporter, ProgressStream, summaryLine } from './progress';
-export { MatchedArch, PrepareOptions, PreparedRunFolder, RunFolder, LockSubject, RUN_LOCK, RunFolderError, RunLock, RunLog, RunManifest, SWEEP_LOCK, checkRunFolder, enclosingRunFolder, findRunFolders, isRunFolder, phaseDir, prepareRunFolder, readManifest, removeLeftovers, runFolder } from './run-folder';
+export { MatchedArch, PrepareOptions, PreparedRunFolder, RunFolder, LockSubject, RUN_LOCK, RunFolderError, RunLock, RunLog, RunManifest, SWEEP_LOCK, checkRunFolder, enclosingRunFolder, findRunFolders, isRunFolder, lockHolder, phaseDir, prepareRunFolder, readManifest, removeLeftovers, runFolder } from './run-folder';
 export { CSV_COLUMNS, MACS_MATCHED, PaperRows, RunResult, Stat, TableRow, csvTable, datasetName, groupRow, markdownTable, seedNetworkName, tableRows } from './results-table';
 export { PAPER_BUDGET, PAPER_ROWS, PaperRow } from './paper-tables';
 export { formatDuration, formatNumber } from './format';

@@ -24,6 +24,7 @@ import { formatNumber } from './format';
 import { RunFileError } from './json-file';
 import { appendFileWhole, writeFileAtomic } from '../util/atomic-write';
 import { makeFolder } from '../util/folders';
+import { plural } from '../util/plural';
 
 export type MetricValue = number | string | boolean | null;
 export type MetricRecord = Record<string, MetricValue>;
@@ -91,10 +92,9 @@ export class MetricsWriter {
     }
     const jsonl = path.basename(this.jsonlPath);
     const csv = path.basename(this.csvPath);
-    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     let where: string;
-    if (k < 0) where = `${csv} has ${count(rows.length, 'row')}, ${jsonl} ${count(expected.length, 'record')}`;
-    else if (k >= rows.length) where = `${csv} ends after ${count(rows.length, 'row')}, ${jsonl} holds ${count(expected.length, 'record')}`;
+    if (k < 0) where = `${csv} has ${plural(rows.length, 'row')}, ${jsonl} ${plural(expected.length, 'record')}`;
+    else if (k >= rows.length) where = `${csv} ends after ${plural(rows.length, 'row')}, ${jsonl} holds ${plural(expected.length, 'record')}`;
     else where = `record ${k + 1} of ${jsonl} is not row ${k + 1} of ${csv} (line ${k + 2}): ${columns.find((_, i) => rows[k]![i] !== expected[k]![i]) ?? 'the number of cells'} differs`;
     throw new RunFileError(
       this.jsonlPath,

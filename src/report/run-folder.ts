@@ -17,6 +17,7 @@ import { UserError } from '../util/errors';
 import { appendFileWhole, writeFileAtomic, writeJsonFile } from '../util/atomic-write';
 import { makeFolder, userFsError } from '../util/folders';
 import type { HardwareInfo } from '../util/hardware';
+import { plural } from '../util/plural';
 
 export interface RunFolder {
   dir: string;
@@ -219,7 +220,7 @@ export function prepareRunFolder(dir: string, options: PrepareOptions & { log?: 
     // a new run in the folder of an unfinished start: that start's files are replaced (so removed
     // first, with the temporary files of its writes); a resumed run removes a killed writer's
     const removed = removeLeftovers(run.dir);
-    if (options.resume && removed.length > 0) options.log?.(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} a killed process left behind (${removed.map((f) => path.relative(run.dir, f)).join(', ')})`);
+    if (options.resume && removed.length > 0) options.log?.(`removed ${plural(removed.length, 'temporary file')} a killed process left behind (${removed.map((f) => path.relative(run.dir, f)).join(', ')})`);
     if (!options.resume && options.manifest) writeJsonFile(run.manifest, options.manifest);
     if (!options.resume && !options.manifest) fs.rmSync(run.manifest, { force: true });
     writeFileAtomic(run.config, options.configYaml);
@@ -382,7 +383,7 @@ export class RunLock {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw userFsError(e, `lock the ${subject.what} by writing`, file);
       }
-      const holder = readHolder(file);
+      const holder = lockHolder(file);
       const held = heldBy(dir, file, holder, subject);
       if (held) throw held;
       log?.(holder ? `took over the lock of process ${holder.pid} (since ${holder.started}), which no longer runs` : `replaced an unreadable lock file ${file}`);
@@ -399,7 +400,7 @@ export class RunLock {
   static assertFree(dir: string, subject: LockSubject = RUN_LOCK): void {
     const file = path.join(dir, subject.file);
     if (!fs.existsSync(file)) return;
-    const held = heldBy(dir, file, readHolder(file), subject);
+    const held = heldBy(dir, file, lockHolder(file), subject);
     if (held) throw held;
   }
 
@@ -409,7 +410,7 @@ export class RunLock {
     this.released = true;
     process.removeListener('exit', this.onExit);
     try {
-      const holder = readHolder(this.file);
+      const holder = lockHolder(this.file);
       if (holder?.pid === process.pid) fs.rmSync(this.file, { force: true });
     } catch {
       /* the folder went away: nothing to release */
@@ -428,7 +429,8 @@ function heldBy(dir: string, file: string, holder: { pid: number; host: string; 
   return null;
 }
 
-function readHolder(file: string): { pid: number; host: string; started: string } | null {
+/** The holder a lock file names (PID, host, start time), or null when the file is unreadable or names none. */
+export function lockHolder(file: string): { pid: number; host: string; started: string } | null {
   try {
     const h = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown; host?: unknown; started?: unknown };
     return typeof h.pid === 'number' && typeof h.host === 'string' ? { pid: h.pid, host: h.host, started: String(h.started) } : null;

@@ -3,6 +3,7 @@
 // CPU cores and a minute on a GPU are different costs.
 import { execFileSync } from 'child_process';
 import * as os from 'os';
+import { plural } from './plural';
 
 /** What run.json records about the machine that started a run. */
 export interface HardwareInfo {
@@ -63,5 +64,5 @@ function gpuName(): string | null {
 export function describeHardware(h: HardwareInfo): string {
   if (h.device === 'cuda') return `cuda, ${h.gpu ?? 'GPU unknown'} (host: ${h.cpus} CPUs)`;
   const block = h.nchwcBlock === undefined ? '' : h.nchwcBlock === 0 ? ', no NCHWc kernels' : `, NCHWc block ${h.nchwcBlock}`;
-  return `${h.threads} thread${h.threads === 1 ? '' : 's'} on ${h.cpu} (${h.cpus} CPUs${block})`;
+  return `${plural(h.threads, 'thread')} on ${h.cpu} (${h.cpus} CPUs${block})`;
 }

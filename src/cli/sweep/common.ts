@@ -7,6 +7,7 @@ import { loadSweepFile, SweepFile, SweepPoint } from '../../config';
 import { PointStatus, RunLock, readJsonl, readManifest, readRunReport, runFolder, sweepFolder } from '../../report';
 import { UserError } from '../../util/errors';
 import { UsageError } from '../errors';
+import { plural } from '../../util/plural';
 
 /** A sweep ready to run: its file, folder, points (this file's), and which of them are done. */
 export interface PreparedSweep {
@@ -44,7 +45,7 @@ export function failedPointLine(st: PointStatus | null, otherwise: string): stri
  */
 export function pointsFailed(failed: string[], total: number, again: string): SweepPointsFailed {
   return new SweepPointsFailed(
-    [`${failed.length} of ${total} point${total === 1 ? '' : 's'} failed (the other points went on without them):`, ...failed, `fix what their errors name, then ${again} again: done points are skipped, started ones resume`].join('\n'),
+    [`${failed.length} of ${plural(total, 'point')} failed (the other points went on without them):`, ...failed, `fix what their errors name, then ${again} again: done points are skipped, started ones resume`].join('\n'),
   );
 }
 

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { formatDuration, readPointStatus, sweepFolder } from '../../report';
 import { PreparedSweep, availableCores, cliEntry, failedPointLine, pointsFailed, resultLine } from './common';
+import { plural } from '../../util/plural';
 
 /**
  * Run the points of `s` that are not done, `jobs` at a time, each with `threads` threads (default
@@ -26,9 +27,9 @@ export async function runLocalSweep(s: PreparedSweep, opts: { jobs: number; thre
   const cores = availableCores();
   const jobs = Math.min(opts.jobs, todo.length);
   const threads = opts.threads ?? Math.max(1, Math.floor(cores / jobs));
-  if (jobs * threads > cores && jobs <= cores) log(`warning: ${jobs} point${jobs === 1 ? '' : 's'} at a time with ${threads} thread${threads === 1 ? '' : 's'} each want more threads than this machine has cores (${cores})`);
+  if (jobs * threads > cores && jobs <= cores) log(`warning: ${plural(jobs, 'point')} at a time with ${plural(threads, 'thread')} each want more threads than this machine has cores (${cores})`);
   if (jobs > cores) log(`warning: --jobs ${opts.jobs} runs more points at a time than this machine has cores (${cores}): each runs at far less than 1/${jobs} of the speed`);
-  log(`running ${todo.length} point${todo.length === 1 ? '' : 's'}, ${jobs} at a time with ${threads} thread${threads === 1 ? '' : 's'} each; each point's output in ${path.join(s.dir, 'logs')}`);
+  log(`running ${plural(todo.length, 'point')}, ${jobs} at a time with ${plural(threads, 'thread')} each; each point's output in ${path.join(s.dir, 'logs')}`);
 
   const f = sweepFolder(s.dir);
   fs.mkdirSync(path.join(s.dir, 'logs'), { recursive: true });

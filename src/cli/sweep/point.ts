@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
 import type { Override } from '../../config';
-import { PointStatus, RunLock, SweepManifest, readPointStatus, readSweepManifest, runFolder, sweepFolder, writePointStatus } from '../../report';
+import { PointStatus, RunLock, SweepManifest, lockHolder, readPointStatus, readSweepManifest, runFolder, sweepFolder, writePointStatus } from '../../report';
 import { UsageError, reportError } from '../errors';
 import { checkSweepFolderArg } from './common';
 import { slurmTaskHeld } from './slurm';
@@ -106,13 +106,9 @@ export async function runPoint(args: PointArgs): Promise<void> {
 function releaseStaleSlurmLock(runDir: string, previous: PointStatus | null): void {
   const lockFile = path.join(runDir, '.lock');
   if (!previous?.slurm || previous.state !== 'running' || previous.host === os.hostname() || !fs.existsSync(lockFile)) return;
-  let holder: { pid?: unknown; host?: unknown };
-  try {
-    holder = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
-  } catch {
-    return; // RunLock replaces an unreadable lock itself
-  }
-  if (holder.host !== previous.host || holder.pid !== previous.pid) return;
+  // an unreadable lock RunLock replaces itself
+  const holder = lockHolder(lockFile);
+  if (holder === null || holder.host !== previous.host || holder.pid !== previous.pid) return;
   const me = slurmTask();
   const requeuedSelf = me !== null && me !== undefined && me.job === previous.slurm.job && me.task === previous.slurm.task;
   if (!requeuedSelf && slurmTaskHeld(previous.slurm.job, previous.slurm.task)) return;

@@ -15,6 +15,7 @@ import { UserError } from '../../util/errors';
 import { UsageError } from '../errors';
 import { PreparedSweep, cliEntry, failedPointLine, pointsFailed, resultLine } from './common';
 import { integerRanges } from '../../util/ranges';
+import { plural } from '../../util/plural';
 
 /** SLURM refused or failed a command: its stderr, and what was asked. */
 export class SlurmError extends UserError {}
@@ -130,7 +131,7 @@ export async function submitSweep(s: PreparedSweep, opts: { wait: boolean }, log
     const out = slurmTool('sbatch', ['--parsable', `--array=${integerRanges(indices)}${throttle}`, f.jobScript]);
     const job = out.trim().split(';')[0]!;
     recordSubmission(s.dir, { job, tasks: indices, at: new Date().toISOString() });
-    log(`submitted job array ${job} (${todo.length} task${todo.length === 1 ? '' : 's'}: ${todo.map((t) => `${t.index}=${t.p.name}`).join(', ')}); output in ${f.slurmDir}`);
+    log(`submitted job array ${job} (${plural(todo.length, 'task')}: ${todo.map((t) => `${t.index}=${t.p.name}`).join(', ')}); output in ${f.slurmDir}`);
   } else if (inQueue.length === 0) {
     log(`every point is done: \`nasgrow table ${s.dir}\` tabulates them`);
     return;

@@ -10,6 +10,7 @@ import { loadConfig, retrainEpochs, TrainConfig } from '../../config';
 import { processAlive } from '../../util/process-alive';
 import { checkSweepFolderArg, failedPointLine, resultLine } from './common';
 import { queuedTasks } from './slurm';
+import { plural } from '../../util/plural';
 
 /** The command line of `nasgrow sweep status`. */
 export interface StatusArgs {
@@ -119,8 +120,4 @@ export async function runStatus(args: StatusArgs, write: (s: string) => void = (
   const count = (s: PointRow['state']) => rows.filter((r) => r.state === s).length;
   const states: PointRow['state'][] = ['done', 'running', 'queued', 'failed', 'interrupted', 'not started'];
   write(`\n${plural(rows.length, 'point')}: ${states.filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`).join(', ')}\n`);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -43,6 +43,7 @@ import { isImageTree } from '../../data';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { describeHardware } from '../../util/hardware';
 import { UsageError } from '../errors';
+import { plural } from '../../util/plural';
 
 /** The command line of `nasgrow table` (./command-object.ts). */
 export interface TableArgs {
@@ -103,7 +104,7 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
   if (args.out === undefined) output.stdout(text);
   else {
     writeFileAtomic(path.resolve(args.out), text);
-    output.stdout(`wrote ${rows.length} row${rows.length === 1 ? '' : 's'} (${groups.length} from ${finished.length} run folder${finished.length === 1 ? '' : 's'}) to ${args.out}\n`);
+    output.stdout(`wrote ${plural(rows.length, 'row')} (${groups.length} from ${finished.length} run folder${finished.length === 1 ? '' : 's'}) to ${args.out}\n`);
   }
 }
 
@@ -177,7 +178,7 @@ function readRun(dir: string, warn: (line: string) => void): FinishedRun | Unfin
   const hardware =
     'hardware' in manifest && manifest.hardware
       ? describeHardware(manifest.hardware)
-      : `not recorded (${cfg.runtime.device}, ${cfg.runtime.threads} thread${cfg.runtime.threads === 1 ? '' : 's'})`;
+      : `not recorded (${cfg.runtime.device}, ${plural(cfg.runtime.threads, 'thread')})`;
   const limits = [cfg.data.limit_train && `${cfg.data.limit_train.toLocaleString('en-US')} train`, cfg.data.limit_test && `${cfg.data.limit_test.toLocaleString('en-US')} test`].filter(Boolean);
   const common = {
     dir,
