@@ -290,16 +290,16 @@ export function configSchema(ctx: CheckContext) {
 /** A validated config: every key present, paths absolute. Keys are spelt as in the YAML file. */
 export type TrainConfig = z.output<ReturnType<typeof configSchema>>;
 
-/**
- * The schema built with a placeholder context, for code that reads only its structure (keys,
- * types, defaults, descriptions): never parse with it, its paths would resolve against `/`.
- */
 /** The epochs a grow run retrains its found architecture for: grow.retrain_epochs, or (null) as many
  *  as its training phases had, cycles × phase_epochs; 0 retrains nothing. */
 export function retrainEpochs(g: TrainConfig['grow']): number {
   return g.retrain_epochs ?? g.cycles * g.phase_epochs;
 }
 
+/**
+ * The schema built with a placeholder context, for code that reads only its structure (keys,
+ * types, defaults, descriptions): never parse with it, its paths would resolve against `/`.
+ */
 export const configStructure = configSchema({ baseDir: '/', checkPaths: false, checkDataPath: false, configName: 'config', cwd: '/' });
 
 /** Number of dense layers of a seed family (the length a per-layer width list must have). */

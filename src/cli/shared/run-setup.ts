@@ -19,6 +19,7 @@ import { hardwareInfo } from '../../util/hardware';
 import { UsageError } from '../errors';
 import { nasgrowVersion } from '../version';
 import { planResume } from './resume-plan';
+import { plural } from '../../util/plural';
 
 /** The command line of `nasgrow train` and `nasgrow run` (src/cli/train/command-object.ts, src/cli/run/command-object.ts). */
 export interface TrainArgs {
@@ -224,11 +225,12 @@ export async function checkStartData(
  */
 function matchLine(m: ArchMatch, arch: ArchState, file: string): string {
   const source = m.of;
-  const what = m.by === 'macs' ? `${(macCount(source) / 1e6).toFixed(2)} MMAC per image` : `${paramCount(source).toLocaleString('en-US')} parameters`;
+  const [sourceMacs, sourceParams, archMacs, archParams] = [macCount(source), paramCount(source), macCount(arch), paramCount(arch)];
+  const what = m.by === 'macs' ? `${(sourceMacs / 1e6).toFixed(2)} MMAC per image` : `${sourceParams.toLocaleString('en-US')} parameters`;
   // what the control has of each, against the architecture: a control matched by one is not by the other
-  const macs = macCount(arch) / macCount(source);
-  const params = paramCount(arch) / paramCount(source);
-  const has = `${(macCount(arch) / 1e6).toFixed(2)} MMAC (${macs.toFixed(2)}x) and ${paramCount(arch).toLocaleString('en-US')} parameters (${params.toFixed(2)}x)`;
+  const macs = archMacs / sourceMacs;
+  const params = archParams / sourceParams;
+  const has = `${(archMacs / 1e6).toFixed(2)} MMAC (${macs.toFixed(2)}x) and ${archParams.toLocaleString('en-US')} parameters (${params.toFixed(2)}x)`;
   // one width step is a large step for a narrow network: the match can be far above its target
   const over = m.by === 'macs' ? macs : params;
   const coarse = over > MATCH_OVERSHOOT ? `; note: ${over.toFixed(2)}x the ${m.by === 'macs' ? 'MACs' : 'parameters'} it is matched to, as one step of uniform width is a large step at this size` : '';
@@ -438,8 +440,8 @@ export function checkResumable(cfg: TrainConfig, runDir: string): string[] {
 /** The closing lines: epochs, parameters, time, last training and test numbers, last checkpoint. */
 export function summaryLines(s: TrainSummary): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const epochs = `${s.epochs} ${s.phases === undefined ? '' : 'retraining '}epoch${s.epochs === 1 ? '' : 's'}`;
-  const work = s.phases === undefined ? `${epochs} in the run` : `${s.phases} growing cycle${s.phases === 1 ? '' : 's'} and ${epochs}`;
+  const epochs = plural(s.epochs, s.phases === undefined ? 'epoch' : 'retraining epoch');
+  const work = s.phases === undefined ? `${epochs} in the run` : `${plural(s.phases, 'growing cycle')} and ${epochs}`;
   const lines = [`done: ${work}, ${s.params.toLocaleString('en-US')} parameters, ${s.seconds.toFixed(1)} s in this session`];
   if (s.train) lines.push(`  train: loss ${s.train.loss.toFixed(4)}, accuracy ${pct(s.train.accuracy)}`);
   if (s.test) lines.push(`  test:  loss ${s.test.loss.toFixed(4)}, accuracy ${pct(s.test.accuracy)} (error ${pct(1 - s.test.accuracy)})`);

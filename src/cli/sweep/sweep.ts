@@ -98,7 +98,7 @@ export async function prepareSweep(args: SweepArgs, log: (line: string) => void)
   const baseText = absolutePathsConfigText(fs.readFileSync(sweep.config, 'utf8'), path.dirname(sweep.config), `the base config of the sweep ${sweep.source}, copied from ${sweep.config} (relative paths made absolute)`);
   let manifest: SweepManifest;
   let placeChanged: string[] = [];
-  const fresh = !(fs.existsSync(dir) && isSweepFolder(dir));
+  const fresh = !isSweepFolder(dir);
   if (!fresh) {
     manifest = readSweepManifest(dir);
     placeChanged = checkSameSweep(dir, manifest, sweep, points, baseText);

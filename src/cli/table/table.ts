@@ -104,7 +104,7 @@ export async function runTable(args: TableArgs, output: TableOutput = TERMINAL):
   if (args.out === undefined) output.stdout(text);
   else {
     writeFileAtomic(path.resolve(args.out), text);
-    output.stdout(`wrote ${plural(rows.length, 'row')} (${groups.length} from ${finished.length} run folder${finished.length === 1 ? '' : 's'}) to ${args.out}\n`);
+    output.stdout(`wrote ${plural(rows.length, 'row')} (${groups.length} from ${plural(finished.length, 'run folder')}) to ${args.out}\n`);
   }
 }
 
